@@ -1,0 +1,119 @@
+"""The library's errors: one base class, a ``ValueError``, and a few specific kinds.
+
+Every error carries the data it is about and builds its message in ``__str__``, so callers can
+inspect the field, the expected value and what was found instead of parsing text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+__all__ = [
+    "DoseLimitError",
+    "InputError",
+    "LoadError",
+    "MissingSiteValuesError",
+    "Problem",
+    "RegimenCalcError",
+    "UnknownDrugError",
+]
+
+
+class RegimenCalcError(ValueError):
+    """Base of every error the library raises on bad input or an unsafe dose."""
+
+
+class InputError(RegimenCalcError):
+    """A value given to the library is not what the field accepts.
+
+    Args:
+        field: the name of the field, as the caller wrote it (``"height"``, ``"labs[3].wbc"``).
+        expected: what the field accepts, in words a pharmacist reads.
+        found: what was given (``None`` when nothing was given).
+    """
+
+    def __init__(self, field: str, expected: str, found: object = None) -> None:
+        super().__init__(field, expected, found)
+        self.field = field
+        self.expected = expected
+        self.found = found
+
+    def __str__(self) -> str:
+        found = "" if self.found is None else f", found {self.found!r}"
+        return f"{self.field}: expected {self.expected}{found}"
+
+
+@attrs.frozen
+class Problem:
+    """One problem found in a regimen, overlay or policy file."""
+
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.message}"
+
+
+class LoadError(RegimenCalcError):
+    """A file could not be loaded; lists every problem found in it, not only the first."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(tuple(problems))
+        self.problems: tuple[Problem, ...] = tuple(problems)
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        lines = [f"{len(self.problems)} problems:"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class MissingSiteValuesError(RegimenCalcError):
+    """A regimen needs values that only the site can supply (no public value exists)."""
+
+    def __init__(self, regimen_id: str, fields: Sequence[str]) -> None:
+        super().__init__(regimen_id, tuple(fields))
+        self.regimen_id = regimen_id
+        self.fields: tuple[str, ...] = tuple(fields)
+
+    def __str__(self) -> str:
+        listed = "; ".join(self.fields)
+        return (
+            f"{self.regimen_id}: cannot schedule without site-supplied values for: {listed}. "
+            "Supply them in a site overlay file (see docs/regimen-format.md, 'Site overlays')."
+        )
+
+
+class UnknownDrugError(RegimenCalcError):
+    """A concomitant drug name is not in the interaction table (never read as 'no interaction')."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(name, tuple(suggestions))
+        self.name = name
+        self.suggestions: tuple[str, ...] = tuple(suggestions)
+
+    def __str__(self) -> str:
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        return (
+            f"concomitant: unknown drug {self.name!r}{hint} An unknown drug is never taken as "
+            "'no interaction': classify it with Concomitant(name, cyp3a4=..., pgp=...)."
+        )
+
+
+class DoseLimitError(RegimenCalcError):
+    """A computed dose is above the drug's ceiling (a guard against tenfold errors)."""
+
+    def __init__(self, drug: str, day: int, dose: str, limit: str, kind: str) -> None:
+        super().__init__(drug, day, dose, limit, kind)
+        self.drug, self.day, self.dose, self.limit, self.kind = drug, day, dose, limit, kind
+
+    def __str__(self) -> str:
+        return (
+            f"{self.drug}, day {self.day}: {self.kind} dose {self.dose} is above the limit "
+            f"{self.limit}; check the regimen, the patient's height and weight and their units"
+        )

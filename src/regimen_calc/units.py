@@ -1,0 +1,68 @@
+"""The package's one pint ``UnitRegistry`` and the helpers that parse quantities strictly.
+
+pint's advice is one registry per application: quantities from two registries cannot be combined.
+Everything in regimen_calc that holds a unit holds a ``ureg`` quantity.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+
+import pint
+
+from .errors import InputError
+
+__all__ = ["Quantity", "as_quantity", "ureg"]
+
+with resources.as_file(resources.files(__package__) / "data" / "units.txt") as _defs:
+    ureg: pint.UnitRegistry = pint.UnitRegistry(str(_defs), cache_folder=None)
+ureg.formatter.default_format = "~P"
+
+Quantity = ureg.Quantity
+
+_MASS = ureg.gram.dimensionality
+_LENGTH = ureg.meter.dimensionality
+_AREA = (ureg.meter**2).dimensionality
+_TIME = ureg.second.dimensionality
+
+
+def as_quantity(value: object, *, field: str, dimension: str, example: str) -> pint.Quantity:
+    """Turn a string such as ``"170 cm"`` or a pint quantity into a finite ``ureg`` quantity.
+
+    A bare number is refused: a unit is never guessed.
+
+    Args:
+        value: a string with a number and a unit, or a pint ``Quantity``.
+        field: the field's name, used in the error.
+        dimension: one of ``"mass"``, ``"length"``, ``"area"``, ``"time"``.
+        example: an example of a valid value, shown in the error.
+
+    Raises:
+        InputError: for a bare number, an unknown unit, the wrong dimension, NaN or infinity.
+    """
+    expected = f"a {dimension} with a unit such as {example!r}"
+    if isinstance(value, bool) or isinstance(value, int | float):
+        raise InputError(field, f"{expected} (a bare number has no unit)", value)
+    if isinstance(value, pint.Quantity):
+        try:
+            q = Quantity(value.magnitude, str(value.units))
+        except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
+            raise InputError(field, expected, str(value)) from exc
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            q = ureg.Quantity(text)
+        except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
+            raise InputError(field, expected, value) from exc
+        if not isinstance(q, pint.Quantity) or q.dimensionless:
+            raise InputError(field, f"{expected} (no unit was given)", value)
+    else:
+        raise InputError(field, expected, value)
+    dims = {"mass": _MASS, "length": _LENGTH, "area": _AREA, "time": _TIME}[dimension]
+    if q.dimensionality != dims:
+        raise InputError(field, expected, value if isinstance(value, str) else str(value))
+    mag = q.magnitude
+    if isinstance(mag, bool) or not isinstance(mag, int | float) or not math.isfinite(mag):
+        raise InputError(field, f"{expected} with a finite number", str(value))
+    return q
