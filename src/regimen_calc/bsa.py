@@ -1,0 +1,275 @@
+"""Body-surface-area (BSA) formulas and the one function that applies them.
+
+Every formula is computed in float from height in centimetres and weight in kilograms (Boyd
+converts to grams itself, as its published form requires). Nothing here rounds: how a BSA is
+rounded, capped or banded is the caller's decision.
+
+Plausibility of a height or weight (is 17 m a typo?) is checked by ``Patient``; this module only
+refuses values for which a formula has no meaning (no unit, wrong dimension, not finite, not > 0).
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable, Mapping
+
+import attrs
+import pint
+
+from .errors import InputError
+from .units import as_quantity, ureg
+
+__all__ = [
+    "BSA_FORMULAS",
+    "SEXES",
+    "BsaFormula",
+    "body_surface_area",
+    "normalize_sex",
+]
+
+#: The values ``sex`` accepts after normalisation (formulas such as Schlich and Devine use them).
+SEXES: tuple[str, ...] = ("female", "male")
+
+
+def normalize_sex(value: object, *, field: str = "sex") -> str | None:
+    """Return ``None``, ``"female"`` or ``"male"`` from a case-insensitive input.
+
+    Args:
+        value: ``None`` or a string naming the sex, in any case (``"Female"``, ``"MALE"``).
+        field: the field's name, used in the error.
+
+    Raises:
+        InputError: for any other value, including abbreviations such as ``"m"`` (which could be
+            read as either word in some languages, so it is never guessed).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in SEXES:
+        return value.strip().lower()
+    raise InputError(field, "None, 'female' or 'male' (any case)", value)
+
+
+def positive_magnitude(
+    value: object, *, field: str, dimension: str, unit: str, example: str
+) -> float:
+    """Convert ``value`` with ``as_quantity`` and return its magnitude in ``unit`` as a float > 0.
+
+    Raises:
+        InputError: for anything ``as_quantity`` refuses, and for zero or negative values.
+    """
+    magnitude = float(
+        as_quantity(value, field=field, dimension=dimension, example=example).to(unit).magnitude
+    )
+    if magnitude <= 0:
+        found = value if isinstance(value, str) else str(value)
+        raise InputError(field, f"a {dimension} greater than zero, such as {example!r}", found)
+    return magnitude
+
+
+# The formula functions share one signature so that BSA_FORMULAS can hold them uniformly:
+# (height in cm, weight in kg, normalised sex or None) -> BSA in m². Only Schlich reads sex.
+FormulaFunction = Callable[[float, float, str | None], float]
+
+
+def _mosteller(height_cm: float, weight_kg: float, sex: str | None) -> float:
+    """Mosteller: √(H × W / 3600). Mosteller RD, N Engl J Med 1987;317:1098."""
+    return math.sqrt(height_cm * weight_kg / 3600.0)
+
+
+def _dubois(height_cm: float, weight_kg: float, sex: str | None) -> float:
+    """DuBois & DuBois: 0.007184 × W^0.425 × H^0.725. Arch Intern Med 1916;17:863."""
+    return 0.007184 * weight_kg**0.425 * height_cm**0.725
+
+
+def _haycock(height_cm: float, weight_kg: float, sex: str | None) -> float:
+    """Haycock: 0.024265 × W^0.5378 × H^0.3964. J Pediatr 1978;93:62."""
+    return 0.024265 * weight_kg**0.5378 * height_cm**0.3964
+
+
+def _gehan_george(height_cm: float, weight_kg: float, sex: str | None) -> float:
+    """Gehan & George: 0.0235 × W^0.51456 × H^0.42246. Cancer Chemother Rep 1970;54:225."""
+    return 0.0235 * weight_kg**0.51456 * height_cm**0.42246
+
+
+def _boyd(height_cm: float, weight_kg: float, sex: str | None) -> float:
+    """Boyd: 0.0003207 × H^0.3 × Wg^(0.7285 − 0.0188 × log10 Wg), Wg in grams. Boyd 1935.
+
+    The published form takes weight in **grams**; feeding it kilograms gives about 0.03 m², an
+    error seen in public code. The kg form (0.03330 × W^(0.6157 − 0.0188 log10 W) × H^0.3) is an
+    algebraic rewrite with a rounded coefficient, so the grams form is the one implemented.
+    """
+    weight_g = weight_kg * 1000.0
+    return 0.0003207 * height_cm**0.3 * weight_g ** (0.7285 - 0.0188 * math.log10(weight_g))
+
+
+def _fujimoto(height_cm: float, weight_kg: float, sex: str | None) -> float:
+    """Fujimoto: 0.008883 × W^0.444 × H^0.663. Nippon Eiseigaku Zasshi 1968;5:443."""
+    return 0.008883 * weight_kg**0.444 * height_cm**0.663
+
+
+def _takahira(height_cm: float, weight_kg: float, sex: str | None) -> float:
+    """Takahira: 0.007241 × W^0.425 × H^0.725 (DuBois exponents). Takahira 1925."""
+    return 0.007241 * weight_kg**0.425 * height_cm**0.725
+
+
+def _shuter_aslani(height_cm: float, weight_kg: float, sex: str | None) -> float:
+    """Shuter & Aslani: 0.00949 × W^0.441 × H^0.655. Eur J Appl Physiol 2000;82:250."""
+    return 0.00949 * weight_kg**0.441 * height_cm**0.655
+
+
+def _schlich(height_cm: float, weight_kg: float, sex: str | None) -> float:
+    """Schlich: female 0.000975482 × W^0.46 × H^1.08; male 0.000579479 × W^0.38 × H^1.24.
+
+    Schlich E et al., Ernährungs Umschau 2010;57:178.
+
+    Raises:
+        InputError: naming ``sex`` when no sex is given: the coefficients differ by sex and
+            neither set is a safe default.
+    """
+    if sex == "female":
+        return 0.000975482 * weight_kg**0.46 * height_cm**1.08
+    if sex == "male":
+        return 0.000579479 * weight_kg**0.38 * height_cm**1.24
+    raise InputError(
+        "sex", "'female' or 'male': the Schlich formula has separate coefficients for each", sex
+    )
+
+
+@attrs.frozen(kw_only=True)
+class BsaFormula:
+    """One BSA formula: its key, display name, literature reference and implementation.
+
+    ``function`` takes height in cm, weight in kg and the normalised sex (or ``None``) and
+    returns the BSA in m² as a float. Call ``body_surface_area`` rather than ``function``
+    directly: it converts units and validates the inputs.
+    """
+
+    key: str
+    name: str
+    citation: str
+    needs_sex: bool
+    function: FormulaFunction = attrs.field(eq=False, repr=False)
+
+
+_FORMULAS = (
+    BsaFormula(
+        key="mosteller",
+        name="Mosteller",
+        citation="Mosteller RD. N Engl J Med 1987;317:1098",
+        needs_sex=False,
+        function=_mosteller,
+    ),
+    BsaFormula(
+        key="dubois",
+        name="DuBois & DuBois",
+        citation="DuBois D, DuBois EF. Arch Intern Med 1916;17:863",
+        needs_sex=False,
+        function=_dubois,
+    ),
+    BsaFormula(
+        key="haycock",
+        name="Haycock",
+        citation="Haycock GB et al. J Pediatr 1978;93:62",
+        needs_sex=False,
+        function=_haycock,
+    ),
+    BsaFormula(
+        key="gehan-george",
+        name="Gehan & George",
+        citation="Gehan EA, George SL. Cancer Chemother Rep 1970;54:225",
+        needs_sex=False,
+        function=_gehan_george,
+    ),
+    BsaFormula(
+        key="boyd",
+        name="Boyd",
+        citation="Boyd E. The Growth of the Surface Area of the Human Body. 1935 (monograph)",
+        needs_sex=False,
+        function=_boyd,
+    ),
+    BsaFormula(
+        key="fujimoto",
+        name="Fujimoto",
+        citation="Fujimoto S et al. Nippon Eiseigaku Zasshi 1968;5:443",
+        needs_sex=False,
+        function=_fujimoto,
+    ),
+    BsaFormula(
+        key="takahira",
+        name="Takahira",
+        citation="Takahira H. 1925 (cited with Fujimoto 1968)",
+        needs_sex=False,
+        function=_takahira,
+    ),
+    BsaFormula(
+        key="shuter-aslani",
+        name="Shuter & Aslani",
+        citation="Shuter B, Aslani A. Eur J Appl Physiol 2000;82:250",
+        needs_sex=False,
+        function=_shuter_aslani,
+    ),
+    BsaFormula(
+        key="schlich",
+        name="Schlich",
+        citation="Schlich E et al. Ernährungs Umschau 2010;57:178",
+        needs_sex=True,
+        function=_schlich,
+    ),
+)
+
+#: Every BSA formula by its lower-case key; read-only so no caller can swap an implementation.
+BSA_FORMULAS: Mapping[str, BsaFormula] = types.MappingProxyType({f.key: f for f in _FORMULAS})
+
+
+def _formula(key: object) -> BsaFormula:
+    expected = "one of " + ", ".join(repr(k) for k in BSA_FORMULAS)
+    if not isinstance(key, str):
+        raise InputError("bsa_formula", expected, key)
+    try:
+        return BSA_FORMULAS[key.strip().lower()]
+    except KeyError:
+        raise InputError("bsa_formula", expected, key) from None
+
+
+def body_surface_area(
+    height: object,
+    weight: object,
+    *,
+    formula: str = "mosteller",
+    sex: str | None = None,
+) -> pint.Quantity:
+    """Compute the body surface area, in m², with one of the ``BSA_FORMULAS``.
+
+    The result is not rounded. Plausibility (a height of 17 m, a weight of 7 g) is ``Patient``'s
+    check; call ``Patient.bsa`` when the inputs come from a person.
+
+    Args:
+        height: a length: a ``ureg`` quantity, another pint registry's quantity or a string
+            such as ``"170 cm"``.
+        weight: a mass, in the same forms as ``height``.
+        formula: a key of ``BSA_FORMULAS`` (case-insensitive); Mosteller by default.
+        sex: ``"female"`` or ``"male"`` (any case); required by Schlich, ignored by the others
+            but still validated so that a typo is not carried along silently.
+
+    Returns:
+        The BSA as a ``ureg`` quantity in ``m**2`` with a float magnitude.
+
+    Raises:
+        InputError: naming ``bsa_formula`` for an unknown formula (the message lists the valid
+            keys), ``height``/``weight`` for a missing unit, wrong dimension, NaN, infinity, zero
+            or a negative value, and ``sex`` for an invalid sex or one Schlich needs but lacks.
+
+    Example:
+        >>> round(body_surface_area("170 cm", "65 kg").m_as("m**2"), 4)
+        1.752
+    """
+    chosen = _formula(formula)
+    height_cm = positive_magnitude(
+        height, field="height", dimension="length", unit="cm", example="170 cm"
+    )
+    weight_kg = positive_magnitude(
+        weight, field="weight", dimension="mass", unit="kg", example="70 kg"
+    )
+    value = chosen.function(height_cm, weight_kg, normalize_sex(sex))
+    return ureg.Quantity(float(value), "m**2")
