@@ -1,0 +1,363 @@
+"""ISMP-safe text for every number, unit, route and frequency the library prints.
+
+Renderers never format a number themselves: they call this module, so one set of rules holds
+everywhere (ISMP list of error-prone abbreviations, symbols and dose designations, 2021):
+
+* no trailing zero (``1 mg``, never ``1.0 mg``);
+* always a leading zero (``0.5 mg``, never ``.5 mg``);
+* commas at 1,000 and above (``1,750 mg``), never scientific notation;
+* a space between number and unit (``10 mg``), ``mcg`` for micrograms (never ``µg`` or ``ug``),
+  ``mL`` (never ``cc``);
+* rounding is half-up on the decimal value as written (``2.675`` → ``2.68``), not Python's
+  ``round()``, which rounds half-to-even on the binary float (``round(2.675, 2) == 2.67``);
+* a non-zero value that would print as ``0`` is an error, never a silent ``0``;
+* negative, NaN and infinite values are errors: a dose is never negative.
+"""
+
+from __future__ import annotations
+
+import numbers
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import pint
+from pint.util import to_units_container
+
+from .errors import InputError
+
+__all__ = [
+    "AUTO_DECIMALS",
+    "format_dose_per_unit",
+    "format_frequency",
+    "format_number",
+    "format_quantity",
+    "format_unit",
+    "route_name",
+]
+
+#: Decimal places :func:`format_quantity` uses when not told, by the size of the value.
+#: Each row is ``(lower bound, decimal places)``; the first row whose bound the value reaches wins:
+#: ≥ 100 → 1 place (``1,818.4 mg``), ≥ 10 → 2 places (``12.35 mg``), ≥ 1 → 2 places
+#: (``1.75 m²``), below 1 → 3 places (``0.125 mg``). The rule keeps at least three significant
+#: figures for any dose of 0.1 or more in its unit; smaller doses belong in a smaller unit.
+AUTO_DECIMALS: tuple[tuple[Decimal, int], ...] = (
+    (Decimal(100), 1),
+    (Decimal(10), 2),
+    (Decimal(1), 2),
+    (Decimal(0), 3),
+)
+
+#: The most decimal places :func:`format_dose_per_unit` prints; it never rounds a written dose.
+_MAX_WRITTEN_DECIMALS = 4
+
+# pint's unit name → (ISMP symbol, kind). The kind orders the parts of a compound unit:
+# the mass comes first and body size before time, so a dose rate reads "mg/m²/day".
+_KINDS = ("mass", "length", "volume", "time")
+_UNITS: dict[str, tuple[str, str]] = {
+    "microgram": ("mcg", "mass"),
+    "milligram": ("mg", "mass"),
+    "gram": ("g", "mass"),
+    "kilogram": ("kg", "mass"),
+    "meter": ("m", "length"),
+    "centimeter": ("cm", "length"),
+    "milliliter": ("mL", "volume"),
+    "liter": ("L", "volume"),
+    "minute": ("min", "time"),
+    "hour": ("h", "time"),
+    "day": ("day", "time"),
+}
+_SUPERSCRIPTS = {1: "", 2: "²", 3: "³"}
+
+# Route notation (not clinical content). ISMP: never "SC" or "SQ" alone on a printed order.
+_SUBCUT = "subcutaneous (subcut)"
+_ROUTES: dict[str, str] = {
+    "IV": "intravenous (IV)",
+    "SC": _SUBCUT,
+    "SUBQ": _SUBCUT,
+    "SUBCUT": _SUBCUT,
+    "PO": "oral (PO)",
+    "IM": "intramuscular (IM)",
+}
+
+# ISMP: never "q.d." or "QD".
+_FREQUENCIES: dict[int, str] = {
+    1: "once daily",
+    2: "every 12 hours",
+    3: "every 8 hours",
+    4: "every 6 hours",
+}
+
+
+def _to_decimal(value: object, field: str) -> Decimal:
+    """The exact decimal a number stands for; a float is read by its shortest repr."""
+    if isinstance(value, bool):
+        raise InputError(field, "an int, float or Decimal (not a bool)", value)
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, numbers.Integral):
+        d = Decimal(int(value))
+    elif isinstance(value, numbers.Real):
+        # repr() of a float is the shortest text that reads back to it: 2.675, not 2.67499999...
+        # float() first so numpy scalars give "0.5", not "np.float64(0.5)".
+        d = Decimal(repr(float(value)))
+    else:
+        raise InputError(field, "an int, float or Decimal", value)
+    if not d.is_finite():
+        raise InputError(field, "a finite number (not NaN or infinity)", value)
+    if d < 0:
+        raise InputError(field, "a number of 0 or more (a dose is never negative)", value)
+    return abs(d)  # abs() turns -0.0 into 0, so "-0" is never printed
+
+
+def _check_decimals(decimals: object) -> int:
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
+        raise InputError("decimals", "a whole number of decimal places, 0 or more", decimals)
+    return decimals
+
+
+def _render(d: Decimal, decimals: int, shown: object) -> str:
+    with localcontext() as ctx:
+        # Enough digits that quantize() never fails on a large value.
+        ctx.prec = max(28, d.adjusted() + decimals + 2)
+        rounded = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if rounded == 0 and d != 0:
+        raise InputError(
+            "value",
+            f"a value that is not 0 when shown with {decimals} decimal place(s): a non-zero dose "
+            "must never print as 0; show more decimal places or use a smaller unit (mg → mcg)",
+            shown,
+        )
+    text = format(rounded, ",f")  # "f" never uses an exponent
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_number(value: int | float | Decimal, *, decimals: int = 2) -> str:
+    """Print a number the ISMP way: half-up, no trailing zero, leading zero, commas.
+
+    Args:
+        value: an ``int``, ``float`` or ``Decimal``, 0 or more; a float is taken as the decimal
+            its ``repr`` shows.
+        decimals: the most decimal places to show (0 or more).
+
+    Returns:
+        The number rounded half-up to ``decimals`` places with trailing zeros removed.
+
+    Raises:
+        InputError: for a negative, NaN or infinite value, a value that is not a number, a
+            non-zero value that would print as ``0``, or a bad ``decimals``.
+
+    >>> format_number(1.0)
+    '1'
+    >>> format_number(2.50)
+    '2.5'
+    >>> format_number(0.5)
+    '0.5'
+    >>> format_number(1750)
+    '1,750'
+    >>> format_number(12345.5)
+    '12,345.5'
+    >>> format_number(2.675)  # round(2.675, 2) gives 2.67 on the binary float
+    '2.68'
+    >>> format_number(0.125, decimals=3)
+    '0.125'
+    >>> format_number(1e20)
+    '100,000,000,000,000,000,000'
+    >>> format_number(0.004)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    regimen_calc.errors.InputError: value: expected a value that is not 0 when shown with 2 ...
+    """
+    places = _check_decimals(decimals)
+    return _render(_to_decimal(value, "value"), places, value)
+
+
+def _unit_parts(unit: object) -> list[tuple[str, str, int]]:
+    """``(symbol, kind, exponent)`` for each part of a pint unit, or an ``InputError``."""
+    if not isinstance(unit, pint.Unit):
+        raise InputError("unit", "a pint unit such as ureg.milligram", unit)
+    parts = []
+    for name, exponent in to_units_container(unit).items():
+        if name not in _UNITS or exponent != int(exponent) or abs(exponent) not in _SUPERSCRIPTS:
+            known = ", ".join(symbol for symbol, _ in _UNITS.values())
+            raise InputError(
+                "unit",
+                f"a unit made of {known} (powers 1 to 3) that has an ISMP-safe printed form",
+                format(unit, "D"),  # pint's long names: its short form would print "µg"
+            )
+        symbol, kind = _UNITS[name]
+        parts.append((symbol, kind, int(exponent)))
+    return parts
+
+
+def format_unit(unit: pint.Unit) -> str:
+    """Print a pint unit in ISMP notation: ``mcg``, ``mL``, ``mg/m²``, ``mg/m²/day``.
+
+    Mass comes first, then body size, volume and time; each divisor follows its own ``/``.
+
+    Raises:
+        InputError: for anything but a pint unit made of mcg, mg, g, kg, m, cm, mL, L, min, h
+            and day; a unit without an ISMP-safe form is refused rather than printed pint's way.
+
+    >>> from regimen_calc.units import ureg
+    >>> format_unit(ureg.microgram)
+    'mcg'
+    >>> format_unit(ureg.milligram / ureg.meter**2)
+    'mg/m²'
+    >>> format_unit(ureg.microgram / ureg.kilogram)
+    'mcg/kg'
+    >>> format_unit(ureg.milliliter)
+    'mL'
+    >>> format_unit(ureg.milligram / ureg.day / ureg.meter**2)
+    'mg/m²/day'
+    """
+    parts = _unit_parts(unit)
+    up = sorted((p for p in parts if p[2] > 0), key=lambda p: _KINDS.index(p[1]))
+    down = sorted((p for p in parts if p[2] < 0), key=lambda p: _KINDS.index(p[1]))
+    if not up:
+        raise InputError(
+            "unit", "a unit with a mass, length, volume or time on top", format(unit, "D")
+        )
+    text = "·".join(symbol + _SUPERSCRIPTS[exponent] for symbol, _, exponent in up)
+    for symbol, _, exponent in down:
+        text += "/" + symbol + _SUPERSCRIPTS[-exponent]
+    return text
+
+
+def _magnitude(q: object, field: str) -> tuple[Decimal, pint.Unit]:
+    if not isinstance(q, pint.Quantity):
+        raise InputError(field, "a pint quantity such as ureg.Quantity(10, 'mg')", q)
+    return _to_decimal(q.magnitude, field), q.units
+
+
+def format_quantity(q: pint.Quantity, *, decimals: int | None = None) -> str:
+    """Print a quantity as number, space, unit: ``1,750 mg``, ``0.5 mg``, ``1.75 m²``.
+
+    Args:
+        q: a pint quantity with a number magnitude, 0 or more.
+        decimals: the most decimal places; ``None`` picks them from :data:`AUTO_DECIMALS`
+            by the size of the value.
+
+    Raises:
+        InputError: as :func:`format_number` and :func:`format_unit` do.
+
+    >>> from regimen_calc.units import ureg
+    >>> format_quantity(ureg.Quantity(1750, "mg"))
+    '1,750 mg'
+    >>> format_quantity(ureg.Quantity(1.0, "mg"))
+    '1 mg'
+    >>> format_quantity(ureg.Quantity(0.5, "mg"))
+    '0.5 mg'
+    >>> format_quantity(ureg.Quantity(325, "mcg"))
+    '325 mcg'
+    >>> format_quantity(ureg.Quantity(1.7520, "m**2"))
+    '1.75 m²'
+    >>> format_quantity(ureg.Quantity(1818.44, "mg"))
+    '1,818.4 mg'
+    >>> format_quantity(ureg.Quantity(1818.44, "mg"), decimals=0)
+    '1,818 mg'
+    """
+    value, unit = _magnitude(q, "q")
+    if decimals is None:
+        places = next(places for bound, places in AUTO_DECIMALS if value >= bound)
+    else:
+        places = _check_decimals(decimals)
+    unit_text = format_unit(unit)
+    return f"{_render(value, places, q.magnitude)} {unit_text}"
+
+
+def _written_decimals(d: Decimal) -> int:
+    text = format(d, "f")
+    return len(text.partition(".")[2].rstrip("0"))
+
+
+def format_dose_per_unit(q: pint.Quantity) -> str:
+    """Print a dose as the regimen wrote it: ``5 mg/m²``, ``1 g/m²``, ``5 mcg/kg``, ``300 mcg``.
+
+    The unit is kept (``1 g/m²`` is not turned into ``1,000 mg/m²``) and the number is printed
+    exactly, never rounded: a written dose that needs more than four decimal places is refused,
+    since rounding it would misstate the regimen.
+
+    Args:
+        q: a mass, a mass per body-surface area (``m²``) or per body weight (``kg``), optionally
+            per unit of time (``mg/m²/day``).
+
+    Raises:
+        InputError: for another kind of unit, a value with more than four decimal places, or
+            what :func:`format_number` refuses.
+
+    >>> from regimen_calc.units import ureg
+    >>> format_dose_per_unit(ureg.Quantity(5, "mg/m**2"))
+    '5 mg/m²'
+    >>> format_dose_per_unit(ureg.Quantity(1, "g/m**2"))
+    '1 g/m²'
+    >>> format_dose_per_unit(ureg.Quantity(5, "mcg/kg"))
+    '5 mcg/kg'
+    >>> format_dose_per_unit(ureg.Quantity(300, "mcg"))
+    '300 mcg'
+    >>> format_dose_per_unit(ureg.Quantity(0.0625, "mg/kg"))
+    '0.0625 mg/kg'
+    """
+    value, unit = _magnitude(q, "q")
+    parts = _unit_parts(unit)
+    up = [p for p in parts if p[2] > 0]
+    body = [p for p in parts if (p[1], p[2]) in {("length", -2), ("mass", -1)}]
+    time = [p for p in parts if (p[1], p[2]) == ("time", -1)]
+    if (
+        len(up) != 1
+        or up[0][1:] != ("mass", 1)
+        or len(body) > 1
+        or (body and body[0][0] not in {"m", "kg"})
+        or len(time) > 1
+        or len(parts) != 1 + len(body) + len(time)
+    ):
+        raise InputError(
+            "q", "a dose such as 5 mg/m², 5 mcg/kg, 100 mg/m²/day or 300 mcg", format(unit, "D")
+        )
+    places = _written_decimals(value)
+    if places > _MAX_WRITTEN_DECIMALS:
+        raise InputError(
+            "q",
+            f"a dose as written in a regimen, with at most {_MAX_WRITTEN_DECIMALS} decimal "
+            "places (it is printed exactly, never rounded)",
+            q.magnitude,
+        )
+    return f"{_render(value, places, q.magnitude)} {format_unit(unit)}"
+
+
+def route_name(code: str) -> str:
+    """The readable name of a route code (case does not matter).
+
+    Raises:
+        InputError: for a code not in the table (IV, SC, SUBQ, subcut, PO, IM).
+
+    >>> route_name("IV")
+    'intravenous (IV)'
+    >>> route_name("SC")
+    'subcutaneous (subcut)'
+    >>> route_name("po")
+    'oral (PO)'
+    """
+    name = _ROUTES.get(code.strip().upper()) if isinstance(code, str) else None
+    if name is None:
+        raise InputError("route", f"one of {', '.join(_ROUTES)}", code)
+    return name
+
+
+def format_frequency(per_day: int) -> str:
+    """How often a dose is given, from the number of doses a day (never "q.d." or "QD").
+
+    Raises:
+        InputError: for anything but the whole numbers 1 to 4.
+
+    >>> format_frequency(1)
+    'once daily'
+    >>> format_frequency(2)
+    'every 12 hours'
+    """
+    text = None
+    if isinstance(per_day, int) and not isinstance(per_day, bool):
+        text = _FREQUENCIES.get(per_day)
+    if text is None:
+        raise InputError("per_day", "a whole number of doses a day, 1 to 4", per_day)
+    return text

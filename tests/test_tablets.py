@@ -1,0 +1,246 @@
+"""Tests for regimen_calc.tablets: exact doses with the fewest tablets."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from regimen_calc.errors import InputError, RegimenCalcError
+from regimen_calc.tablets import TabletCompositionError, compose_tablets, describe_tablets
+from regimen_calc.units import ureg
+
+
+def mg(value: float) -> object:
+    return ureg.Quantity(value, "mg")
+
+
+VENETOCLAX = (mg(10), mg(50), mg(100))
+
+# Strategies local to this module; move them to tests/strategies.py if another module needs them.
+#: Doses of 10 to 1,000 mg in steps of 10 mg.
+DOSES_MG = st.integers(min_value=1, max_value=100).map(lambda n: n * 10)
+#: Sets of one to four strengths from a pool of real-looking tablet sizes, in mg.
+STRENGTH_SETS_MG = st.lists(
+    st.sampled_from([5, 10, 20, 25, 40, 50, 70, 100, 150, 200, 250, 500]),
+    min_size=1,
+    max_size=4,
+    unique=True,
+)
+
+
+def _mg_counts(composition: tuple) -> list[tuple[float, int]]:
+    return [(strength.to("mg").magnitude, count) for strength, count in composition]
+
+
+def _all_exact(dose: int, ordered: list[int]) -> list[tuple[int, ...]]:
+    """Every count vector over ``ordered`` strengths that sums to exactly ``dose``."""
+    if len(ordered) == 1:
+        return [(dose // ordered[0],)] if dose % ordered[0] == 0 else []
+    first, rest = ordered[0], ordered[1:]
+    return [
+        (count, *tail)
+        for count in range(dose // first + 1)
+        for tail in _all_exact(dose - count * first, rest)
+    ]
+
+
+def _brute_force(dose: int, strengths: list[int]) -> tuple[int, ...] | None:
+    """Over all combinations (strengths largest first): the fewest tablets, then our tie-break."""
+    exact = _all_exact(dose, sorted(strengths, reverse=True))
+    if not exact:
+        return None
+    fewest = min(sum(counts) for counts in exact)
+    # Tie-break: the most of the largest strength, then of the next, ... = lexicographic max.
+    return max(counts for counts in exact if sum(counts) == fewest)
+
+
+# --- table tests ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dose", "expected"),
+    [
+        (70, [(50, 1), (10, 2)]),
+        (400, [(100, 4)]),
+        (150, [(100, 1), (50, 1)]),
+        (20, [(10, 2)]),
+        (10, [(10, 1)]),
+        (100, [(100, 1)]),
+        (200, [(100, 2)]),
+        (600, [(100, 6)]),
+        (80, [(50, 1), (10, 3)]),
+    ],
+)
+def test_venetoclax_table(dose: int, expected: list[tuple[int, int]]) -> None:
+    assert _mg_counts(compose_tablets(mg(dose), VENETOCLAX)) == expected
+
+
+def test_fewest_tablets_beats_greedy() -> None:
+    # Greedy (largest first) would give 25 + 5 × 1 = 6 tablets; 3 × 10 is 3.
+    composition = compose_tablets(mg(30), [mg(25), mg(10), mg(1)])
+    assert _mg_counts(composition) == [(10, 3)]
+
+
+def test_tie_break_prefers_larger_strengths() -> None:
+    # 60 mg in two tablets: 50 + 10 or 30 + 30; the larger strength wins.
+    composition = compose_tablets(mg(60), [mg(10), mg(30), mg(50)])
+    assert _mg_counts(composition) == [(50, 1), (10, 1)]
+
+
+def test_order_of_strengths_does_not_matter() -> None:
+    for order in itertools.permutations(VENETOCLAX):
+        assert _mg_counts(compose_tablets(mg(70), order)) == [(50, 1), (10, 2)]
+
+
+def test_units_are_mixed_exactly() -> None:
+    # 0.1 g and 0.2 g are whole micrograms, so no float error makes 300 mg unreachable.
+    strengths = [ureg.Quantity(0.1, "g"), ureg.Quantity(0.2, "g")]
+    composition = compose_tablets(mg(300), strengths)
+    assert composition == ((strengths[1], 1), (strengths[0], 1))
+    assert compose_tablets(ureg.Quantity(0.07, "g"), VENETOCLAX) == ((mg(50), 1), (mg(10), 2))
+
+
+def test_strengths_are_returned_as_given() -> None:
+    strengths = [ureg.Quantity(100, "mg"), ureg.Quantity(0.05, "g")]
+    composition = compose_tablets(mg(150), strengths)
+    assert composition[0][0] is strengths[0]
+    assert composition[1][0] is strengths[1]
+
+
+def test_equal_strengths_count_once() -> None:
+    strengths = [mg(100), ureg.Quantity(0.1, "g"), mg(50)]
+    composition = compose_tablets(mg(250), strengths)
+    assert _mg_counts(composition) == [(100, 2), (50, 1)]
+    assert composition[0][0] is strengths[0]
+
+
+def test_sub_milligram_strengths() -> None:
+    composition = compose_tablets(mg(1.25), [mg(0.5), mg(0.25)])
+    assert _mg_counts(composition) == [(0.5, 2), (0.25, 1)]
+
+
+def test_unreachable_dose_names_dose_and_strengths() -> None:
+    with pytest.raises(TabletCompositionError) as info:
+        compose_tablets(mg(35), VENETOCLAX)
+    error = info.value
+    assert isinstance(error, RegimenCalcError)
+    assert isinstance(error, ValueError)
+    assert error.dose == mg(35)
+    assert error.strengths == VENETOCLAX
+    message = str(error)
+    assert "35 mg" in message
+    for strength in ("10 mg", "50 mg", "100 mg"):
+        assert strength in message
+
+
+def test_unreachable_though_divisible() -> None:
+    # 30 mg is a multiple of the common divisor (10 mg) but 20 + 50 cannot make it.
+    with pytest.raises(TabletCompositionError):
+        compose_tablets(mg(30), [mg(20), mg(50)])
+
+
+@pytest.mark.parametrize(
+    ("composition", "expected"),
+    [
+        (((mg(50), 1), (mg(10), 2)), "1 × 50 mg + 2 × 10 mg tablets (3 tablets)"),
+        (((mg(100), 4),), "4 × 100 mg tablets (4 tablets)"),
+        (((mg(100), 1),), "1 × 100 mg tablet (1 tablet)"),
+        (((mg(0.5), 1), (mg(0.25), 1)), "1 × 0.5 mg + 1 × 0.25 mg tablets (2 tablets)"),
+        (((ureg.Quantity(1, "g"), 1000),), "1,000 × 1 g tablets (1,000 tablets)"),
+    ],
+)
+def test_describe_tablets_table(composition: tuple, expected: str) -> None:
+    assert describe_tablets(composition) == expected
+
+
+def test_describe_what_compose_returns() -> None:
+    text = describe_tablets(compose_tablets(mg(70), VENETOCLAX))
+    assert text == "1 × 50 mg + 2 × 10 mg tablets (3 tablets)"
+
+
+# --- invalid inputs: each with the error it must raise ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: compose_tablets(mg(35), VENETOCLAX), TabletCompositionError),
+        (lambda: compose_tablets(mg(75.5), VENETOCLAX), TabletCompositionError),
+        (lambda: compose_tablets(mg(5), VENETOCLAX), TabletCompositionError),
+        (lambda: compose_tablets(mg(0), VENETOCLAX), InputError),
+        (lambda: compose_tablets(mg(-70), VENETOCLAX), InputError),
+        (lambda: compose_tablets(mg(math.nan), VENETOCLAX), InputError),
+        (lambda: compose_tablets(mg(math.inf), VENETOCLAX), InputError),
+        (lambda: compose_tablets(ureg.Quantity(70, "mL"), VENETOCLAX), InputError),
+        (lambda: compose_tablets(ureg.Quantity(70, "mg/m**2"), VENETOCLAX), InputError),
+        (lambda: compose_tablets(70, VENETOCLAX), InputError),
+        (lambda: compose_tablets("70 mg", VENETOCLAX), InputError),
+        (lambda: compose_tablets(mg(0.0005), VENETOCLAX), InputError),  # half a microgram
+        (lambda: compose_tablets(mg(70), []), InputError),
+        (lambda: compose_tablets(mg(70), ()), InputError),
+        (lambda: compose_tablets(mg(70), mg(10)), InputError),
+        (lambda: compose_tablets(mg(70), "10 mg"), InputError),
+        (lambda: compose_tablets(mg(70), None), InputError),
+        (lambda: compose_tablets(mg(70), [mg(10), 50]), InputError),
+        (lambda: compose_tablets(mg(70), [mg(10), mg(0)]), InputError),
+        (lambda: compose_tablets(mg(70), [mg(10), mg(-50)]), InputError),
+        (lambda: compose_tablets(mg(70), [ureg.Quantity(10, "mL")]), InputError),
+        (
+            lambda: compose_tablets(ureg.Quantity(10**4, "kg"), [ureg.Quantity(1, "mcg")]),
+            InputError,
+        ),
+        (lambda: describe_tablets(()), InputError),
+        (lambda: describe_tablets("1 × 10 mg"), InputError),
+        (lambda: describe_tablets(((mg(10), 0),)), InputError),
+        (lambda: describe_tablets(((mg(10), -1),)), InputError),
+        (lambda: describe_tablets(((mg(10), 1.5),)), InputError),
+        (lambda: describe_tablets(((mg(10), True),)), InputError),
+        (lambda: describe_tablets(((mg(10),),)), InputError),
+        (lambda: describe_tablets(((10, 1),)), InputError),
+        (lambda: describe_tablets(((ureg.Quantity(10, "mL"), 1),)), InputError),
+    ],
+)
+def test_invalid_inputs(call: object, error: type[Exception]) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert isinstance(info.value, RegimenCalcError)
+    assert str(info.value)
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+
+@given(dose=DOSES_MG, strengths=STRENGTH_SETS_MG)
+def test_composition_is_exact_and_fewest(dose: int, strengths: list[int]) -> None:
+    best = _brute_force(dose, strengths)
+    if best is None:
+        with pytest.raises(TabletCompositionError):
+            compose_tablets(mg(dose), [mg(s) for s in strengths])
+        return
+    composition = compose_tablets(mg(dose), [mg(s) for s in strengths])
+    pairs = _mg_counts(composition)
+    # Exactly the dose, in whole tablets, largest strength first, no zero counts.
+    assert sum(s * c for s, c in pairs) == dose
+    assert all(isinstance(c, int) and c > 0 for _, c in pairs)
+    assert [s for s, _ in pairs] == sorted((s for s, _ in pairs), reverse=True)
+    # The fewest tablets, and the brute force's choice among equal counts.
+    as_vector = tuple(dict(pairs).get(s, 0) for s in sorted(strengths, reverse=True))
+    assert sum(as_vector) == sum(best)
+    assert as_vector == best
+
+
+@given(dose=DOSES_MG, strengths=STRENGTH_SETS_MG)
+def test_describe_matches_composition(dose: int, strengths: list[int]) -> None:
+    try:
+        composition = compose_tablets(mg(dose), [mg(s) for s in strengths])
+    except TabletCompositionError:
+        return
+    text = describe_tablets(composition)
+    total = sum(c for _, c in composition)
+    assert text.endswith(f"({total:,} {'tablet' if total == 1 else 'tablets'})")
+    assert text.count("×") == len(composition)
+    assert "µ" not in text
