@@ -1,0 +1,131 @@
+"""The schedule as plain, JSON-able data. Versioned: see docs/json-schema.md.
+
+Quantities are written as ``{"value": number, "unit": "mg", "text": "1,750 mg"}``: the number for
+machines (unrounded where it is a calculated dose), the unit in ISMP notation, and the text exactly
+as the printed schedule shows it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pint
+
+from .formatting import format_dose_per_unit, format_quantity, format_unit
+
+if TYPE_CHECKING:
+    from .schedule import Administration, Schedule
+
+
+def quantity(q: pint.Quantity | None, *, per_unit: bool = False) -> dict[str, Any] | None:
+    """A quantity as ``{"value", "unit", "text"}``."""
+    if q is None:
+        return None
+    text = format_dose_per_unit(q) if per_unit else format_quantity(q)
+    return {"value": float(q.magnitude), "unit": format_unit(q.units), "text": text}
+
+
+def _provenance(prov: Any) -> dict[str, Any]:
+    return {"status": prov.status, "source": prov.source, "note": prov.note}
+
+
+def _administration(a: Administration) -> dict[str, Any]:
+    return {
+        "component": a.component,
+        "drug": a.drug,
+        "route": a.route,
+        "basis": a.basis,
+        "dose_per_unit": quantity(a.dose_per_unit, per_unit=True),
+        "basis_value": quantity(a.basis_value),
+        "calculated_dose": quantity(a.calculated_dose),
+        "dose": quantity(a.dose),
+        "daily_dose": quantity(a.daily_dose),
+        "administrations_per_day": a.per_day,
+        "frequency": a.frequency,
+        "infusion": None if a.infusion is None else {
+            "duration": quantity(a.infusion.duration), "at_least": a.infusion.at_least},
+        "sequence": None if a.sequence is None else {
+            "after": a.sequence.after, "anchor": a.sequence.anchor,
+            "offset": quantity(a.sequence.offset)},
+        "conditions": [
+            {"kind": c.kind, "lab": c.lab, "operator": c.operator, "threshold": c.threshold,
+             "unit": c.unit, "text": c.text} for c in a.conditions],
+        "held": a.held,
+        "hold_reason": a.hold_reason,
+        "rounding": {
+            "unrounded": quantity(a.rounding.unrounded),
+            "deviation_percent": round_percent(a.rounding.deviation),
+            "rule": a.rounding.rule,
+            "flagged": a.rounding.flagged,
+        },
+        "interaction": None if a.adjustment is None else {
+            "unadjusted": quantity(a.adjustment.unadjusted),
+            "adjusted": quantity(a.adjustment.adjusted),
+            "rule": a.adjustment.rule,
+            "text": a.adjustment.text,
+            "source": a.adjustment.source,
+            "inhibitors": list(a.adjustment.inhibitors),
+            "note": a.adjustment.note,
+        },
+        "tablets": [{"strength": quantity(s), "count": n} for s, n in a.tablets],
+        "provenance": {k: _provenance(v) for k, v in a.provenance.items()},
+        "notes": list(a.notes),
+        "warnings": list(a.warnings),
+    }
+
+
+def round_percent(fraction: float) -> float:
+    """A deviation as a percentage with 2 decimals (half-up on the decimal value)."""
+    from decimal import Decimal
+
+    from .policy import half_up
+
+    return float(half_up(Decimal(repr(fraction)) * 100, Decimal("0.01")))
+
+
+def schedule_to_dict(s: Schedule) -> dict[str, Any]:
+    """See :meth:`regimen_calc.schedule.Schedule.to_dict`."""
+    reg = s.regimen
+    p = s.patient
+    return {
+        "schema_version": "1.0",
+        "regimen": {
+            "id": reg.id,
+            "name": reg.name,
+            "version": reg.version,
+            "extends": reg.extends,
+            "overlays": list(reg.overlays),
+            "cycle_length_days": reg.cycle.length_days,
+            "max_cycles": reg.cycle.max_cycles,
+            "references": [
+                {"id": r.id, "kind": r.kind, "title": r.title, "url": r.url, "doi": r.doi}
+                for r in reg.references],
+        },
+        "patient": {
+            "name": p.name,
+            "identifier": p.identifier,
+            "height": quantity(p.height.to("cm")),
+            "weight": quantity(p.weight.to("kg")),
+            "sex": p.sex,
+            "age": p.age,
+            "measured_on": None if p.measured_on is None else p.measured_on.isoformat(),
+        },
+        "cycle": s.cycle,
+        "start": None if s.start is None else s.start.isoformat(),
+        "bsa": quantity(s.bsa),
+        "bsa_unrounded": {"value": float(s.bsa_unrounded.to("m**2").magnitude), "unit": "m²"},
+        "bsa_formula": s.bsa_formula,
+        "weight_used": quantity(s.weight),
+        "policy": s.policy.describe(),
+        "rule_set": s.rule_set,
+        "concomitants": [
+            {"name": c.name, "cyp3a4": c.cyp3a4, "pgp": c.pgp, "start_day": c.start_day,
+             "stop_day": c.stop_day} for c in s.concomitants],
+        "days": [
+            {"day": d.day, "date": None if d.date is None else d.date.isoformat(),
+             "administrations": [_administration(a) for a in d.administrations]}
+            for d in s.days],
+        "warnings": [
+            {"kind": w.kind, "component": w.component, "field": w.field, "source": w.source,
+             "message": w.message} for w in s.warnings],
+    }

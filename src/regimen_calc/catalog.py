@@ -1,0 +1,71 @@
+"""The drug catalog (``data/drugs.yaml``): generic names, presentations and interaction rules."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import attrs
+import pint
+import yaml
+
+from .errors import InputError
+from .units import ureg
+
+__all__ = ["Drug", "Presentation", "drug_info", "known_drugs"]
+
+
+@attrs.frozen(kw_only=True)
+class Presentation:
+    """The strengths a drug comes in (tablets, syringes), used to compose doses exactly."""
+
+    kind: str
+    strengths: tuple[pint.Quantity, ...]
+    source: str
+
+
+@attrs.frozen(kw_only=True)
+class Drug:
+    """One catalog entry."""
+
+    name: str
+    presentations: Presentation | None = None
+    interaction_rule: str | None = None
+
+
+@functools.cache
+def _catalog() -> dict[str, Drug]:
+    text = (resources.files(__package__) / "data" / "drugs.yaml").read_text(encoding="utf-8")
+    out: dict[str, Drug] = {}
+    for entry in yaml.safe_load(text)["drugs"]:
+        pres = entry.get("presentations")
+        presentation = None
+        if pres:
+            presentation = Presentation(
+                kind=pres["kind"],
+                strengths=tuple(ureg.Quantity(s) for s in pres["strengths"]),
+                source=pres["source"],
+            )
+        out[entry["name"]] = Drug(
+            name=entry["name"],
+            presentations=presentation,
+            interaction_rule=entry.get("interaction_rule"),
+        )
+    return out
+
+
+def known_drugs() -> tuple[str, ...]:
+    """Every generic name the catalog knows."""
+    return tuple(_catalog())
+
+
+def drug_info(name: str) -> Drug:
+    """The catalog entry for a generic name.
+
+    Raises:
+        InputError: for a name the catalog does not know.
+    """
+    try:
+        return _catalog()[name]
+    except KeyError:
+        raise InputError("drug", f"a generic name from the drug catalog ({', '.join(known_drugs())})", name) from None

@@ -1,0 +1,374 @@
+"""The dose engine: a regimen, a patient and a policy in; a day-by-day :class:`Schedule` out.
+
+Pure: objects in, objects out. For every administration the pipeline is
+calculated dose (per unit × BSA or weight, or flat) → interaction adjustment (venetoclax with
+CYP3A4/P-gp inhibitors) → dose to give (the policy's rounding) → tablets → holds from labs.
+Every step is recorded on the administration, so a pharmacist can check each number by hand.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+import pint
+
+from .catalog import drug_info
+from .errors import InputError, MissingSiteValuesError
+from .model import Component, Condition, Infusion, Provenance, Regimen, SequenceRule
+from .patient import Patient
+from .policy import DosingPolicy, RoundingResult
+from .units import ureg
+
+__all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "build_schedule"]
+
+SCHEMA_VERSION = "1.0"
+
+WarningKind = Literal[
+    "assumed", "not_stated", "site", "interaction", "rounding", "hold", "lab", "cycle", "limit"
+]
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleWarning:
+    """Something a pharmacist must see: an assumed or missing value, a flag, a hold."""
+
+    kind: WarningKind
+    message: str
+    component: str | None = None
+    field: str | None = None
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class InteractionAdjustment:
+    """A dose changed by an interaction rule: the unadjusted dose, the new dose and why."""
+
+    unadjusted: pint.Quantity
+    adjusted: pint.Quantity
+    rule: str
+    text: str
+    source: str
+    inhibitors: tuple[str, ...]
+    note: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Administration:
+    """One drug on one day: what to give, how, and how the number was reached."""
+
+    component: str
+    drug: str
+    route: str | None
+    dose_per_unit: pint.Quantity
+    basis: Literal["bsa", "weight", "flat"]
+    basis_value: pint.Quantity | None
+    calculated_dose: pint.Quantity
+    dose: pint.Quantity
+    per_day: int
+    frequency: str
+    infusion: Infusion | None
+    sequence: SequenceRule | None
+    conditions: tuple[Condition, ...]
+    rounding: RoundingResult
+    adjustment: InteractionAdjustment | None = None
+    tablets: tuple[tuple[pint.Quantity, int], ...] = ()
+    held: bool = False
+    hold_reason: str | None = None
+    provenance: Mapping[str, Provenance] = attrs.field(factory=dict, hash=False)
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def daily_dose(self) -> pint.Quantity:
+        """The dose to give over the day (per administration × administrations per day)."""
+        return self.dose * self.per_day
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleDay:
+    """One day of the cycle: its number (day 1 = first chemotherapy day), date and drugs."""
+
+    day: int
+    date: datetime.date | None
+    administrations: tuple[Administration, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Schedule:
+    """A computed cycle for one patient: every day, every dose, every warning."""
+
+    regimen: Regimen
+    patient: Patient
+    cycle: int
+    start: datetime.date | None
+    bsa: pint.Quantity
+    bsa_unrounded: pint.Quantity
+    bsa_formula: str
+    weight: pint.Quantity
+    policy: DosingPolicy
+    concomitants: tuple[Any, ...]
+    rule_set: str
+    days: tuple[ScheduleDay, ...]
+    warnings: tuple[ScheduleWarning, ...]
+
+    def day(self, number: int) -> ScheduleDay:
+        """The schedule day with this day number."""
+        for d in self.days:
+            if d.day == number:
+                return d
+        raise InputError("day", f"one of the schedule's days {[d.day for d in self.days]}", number)
+
+    def administrations(self, drug: str | None = None) -> tuple[tuple[ScheduleDay, Administration], ...]:
+        """Every (day, administration), optionally for one drug."""
+        return tuple(
+            (d, a) for d in self.days for a in d.administrations if drug is None or a.drug == drug
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The schedule as plain JSON-able data (the documented schema in docs/json-schema.md)."""
+        from ._export import schedule_to_dict
+
+        return schedule_to_dict(self)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _check_cycle(regimen: Regimen, cycle: object) -> int:
+    if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 1:
+        raise InputError("cycle", "a whole number from 1", cycle)
+    limit = regimen.cycle.max_cycles
+    if limit is not None and cycle > limit:
+        raise InputError("cycle", f"a cycle from 1 to {limit} ({regimen.id} gives at most {limit})", cycle)
+    return cycle
+
+
+def _check_start(start: object) -> datetime.date | None:
+    if start is None:
+        return None
+    if isinstance(start, datetime.datetime) or not isinstance(start, datetime.date):
+        raise InputError("start", "a datetime.date: the date of day 1", start)
+    return start
+
+
+def _check_labs(labs: object) -> dict[int, dict[str, float]]:
+    from .labs import check_labs
+
+    return check_labs(labs)
+
+
+def _order(components: Sequence[Component]) -> list[Component]:
+    """Components in administration order: file order, each after the one it follows."""
+    placed: list[Component] = []
+    pending = list(components)
+    while pending:
+        for comp in pending:
+            after = comp.sequence.after if comp.sequence else None
+            if after is None or any(p.id == after for p in placed) or all(c.id != after for c in pending):
+                placed.append(comp)
+                pending.remove(comp)
+                break
+        else:  # a cycle of sequences; the loader refuses self-reference, keep file order
+            placed += pending
+            break
+    return placed
+
+
+def _provenance_warnings(regimen: Regimen) -> list[ScheduleWarning]:
+    out = []
+    for field, prov in regimen.cycle.provenance.items():
+        label = {"length_days": "cycle length", "max_cycles": "number of cycles"}.get(field, field)
+        if prov.status == "not_stated":
+            out.append(ScheduleWarning(kind="not_stated", field=f"cycle.{field}", source=prov.source,
+                                       message=f"The {label} is not stated by {prov.source}." + (f" {prov.note}" if prov.note else "")))
+        elif prov.status == "site":
+            out.append(ScheduleWarning(kind="site", field=f"cycle.{field}", source=prov.source,
+                                       message=f"The {label} is supplied by the site ({prov.source})."))
+    for comp in regimen.components:
+        fields = dict(comp.provenance)
+        if comp.status != "stated" and "" not in fields:
+            fields[""] = Provenance(status=comp.status, source=comp.source)
+        for field, prov in fields.items():
+            what = f"{comp.drug} {field}".strip() if field else comp.drug
+            note = f" {prov.note}" if prov.note else ""
+            if prov.status == "assumed":
+                msg = f"{what}: assumed from {prov.source}, not stated by the regimen's own source.{note}"
+            elif prov.status == "not_stated":
+                msg = f"{what}: not stated by {prov.source or 'the source'}.{note}"
+            elif prov.status == "site":
+                msg = f"{what}: supplied by the site ({prov.source}), not by a published source.{note}"
+            else:
+                continue
+            out.append(ScheduleWarning(kind=prov.status, component=comp.id, field=field or None,
+                                       source=prov.source, message=msg))
+    return out
+
+
+def _field_warnings(comp: Component) -> tuple[str, ...]:
+    out = []
+    for field, prov in comp.provenance.items():
+        if prov.status in ("assumed", "not_stated", "site"):
+            out.append(f"{field}: {prov.status.replace('_', ' ')}" + (f" ({prov.source})" if prov.source else ""))
+    return tuple(out)
+
+
+def build_schedule(
+    regimen: Regimen,
+    patient: Patient,
+    *,
+    cycle: int = 1,
+    start: datetime.date | None = None,
+    concomitant: Sequence[object] = (),
+    rule_set: str = "label",
+    policy: DosingPolicy | None = None,
+    labs: Mapping[int, Mapping[str, object]] | None = None,
+    bsa_formula: str | None = None,
+) -> Schedule:
+    """Compute one cycle of a regimen for one patient.
+
+    Args:
+        regimen: a loaded regimen.
+        patient: the patient (height and weight with units).
+        cycle: the cycle number, from 1 (and at most the regimen's stated number of cycles).
+        start: the date of day 1; day 0 falls the day before.
+        concomitant: concomitant drugs, by name or as :class:`~regimen_calc.interactions.Concomitant`.
+        rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``.
+        policy: the dosing policy; ``DosingPolicy()`` when not given.
+        labs: laboratory values by day, such as ``{1: {"wbc": 25}}`` (units in docs/safety.md).
+        bsa_formula: overrides the policy's BSA formula.
+
+    Raises:
+        MissingSiteValuesError: the regimen needs values only the site can supply.
+        InputError: any argument that is not what it should be.
+    """
+    from .interactions import adjust_venetoclax, resolve_concomitants
+    from .tablets import compose_tablets
+
+    if not isinstance(regimen, Regimen):
+        raise InputError("regimen", "a Regimen from load_regimen()", type(regimen).__name__)
+    if not isinstance(patient, Patient):
+        raise InputError("patient", "a Patient(height=..., weight=...)", type(patient).__name__)
+    missing = regimen.missing_site_values()
+    if missing:
+        raise MissingSiteValuesError(regimen.id, missing)
+    policy = DosingPolicy() if policy is None else policy
+    if not isinstance(policy, DosingPolicy):
+        raise InputError("policy", "a DosingPolicy", type(policy).__name__)
+    if bsa_formula is not None:
+        policy = attrs.evolve(policy, bsa_formula=bsa_formula)
+    cycle = _check_cycle(regimen, cycle)
+    start = _check_start(start)
+    lab_values = _check_labs(labs)
+    concomitants = resolve_concomitants(concomitant)
+
+    from .bsa import body_surface_area
+
+    bsa_raw = body_surface_area(patient.height, patient.weight, formula=policy.bsa_formula, sex=patient.sex)
+    bsa = policy.bsa_for_calculation(bsa_raw)
+    weight = patient.weight.to("kg")
+
+    warnings = _provenance_warnings(regimen)
+    if regimen.cycle.max_cycles is None and cycle > 1:
+        warnings.append(ScheduleWarning(kind="cycle", message=f"Cycle {cycle}: the number of cycles is not stated; check the protocol."))
+
+    per_component: dict[str, dict[int, Administration]] = {}
+    for comp in _order(regimen.components):
+        info = drug_info(comp.drug)
+        planned: dict[int, pint.Quantity] = {}
+        calc: dict[int, tuple[Any, pint.Quantity]] = {}
+        for day in comp.days:
+            spec = comp.dose_on(day)
+            if spec is None:  # guarded by missing_site_values and the loader; never guess
+                raise MissingSiteValuesError(regimen.id, (f"{comp.id}.dose (day {day})",))
+            dose = spec.calculate(bsa=bsa, weight=weight)
+            if dose.units == ureg.gram:  # orders are written in mg: 1,750 mg, never 1.75 g
+                dose = dose.to(ureg.milligram)
+            calc[day] = (spec, dose)
+            planned[day] = dose
+        adjustments: Mapping[int, Any] = {}
+        if info.interaction_rule == "venetoclax" and planned:
+            adjustments = adjust_venetoclax(
+                planned, concomitants, rule_set=rule_set, protocol_rule=comp.interaction_rule
+            )
+        days_out: dict[int, Administration] = {}
+        for day in comp.days:
+            spec, dose = calc[day]
+            adj = adjustments.get(day)
+            adjustment = None
+            to_round = dose
+            if adj is not None and adj.adjusted != adj.unadjusted:
+                adjustment = InteractionAdjustment(
+                    unadjusted=adj.unadjusted, adjusted=adj.adjusted, rule=adj.rule_id,
+                    text=adj.rule_text, source=adj.source, inhibitors=tuple(adj.inhibitors),
+                    note=adj.note,
+                )
+                to_round = adj.adjusted
+            rounding = policy.round_dose(comp.drug, to_round)
+            tablets: tuple[tuple[pint.Quantity, int], ...] = ()
+            if info.presentations is not None and info.presentations.kind == "tablet":
+                tablets = compose_tablets(rounding.dose, info.presentations.strengths)
+            held, reason = _hold(comp.conditions, day, lab_values)
+            days_out[day] = Administration(
+                component=comp.id,
+                drug=comp.drug,
+                route=comp.route,
+                dose_per_unit=spec.amount,
+                basis=spec.basis,
+                basis_value={"bsa": bsa, "weight": weight, "flat": None}[spec.basis],
+                calculated_dose=dose,
+                dose=rounding.dose,
+                per_day=comp.per_day,
+                frequency=comp.frequency,
+                infusion=comp.infusion,
+                sequence=comp.sequence,
+                conditions=comp.conditions,
+                rounding=rounding,
+                adjustment=adjustment,
+                tablets=tablets,
+                held=held,
+                hold_reason=reason,
+                provenance=comp.provenance,
+                notes=comp.notes,
+                warnings=_field_warnings(comp),
+            )
+        per_component[comp.id] = days_out
+        for day, adj in adjustments.items():
+            if adj.adjusted != adj.unadjusted:
+                warnings.append(ScheduleWarning(
+                    kind="interaction", component=comp.id, source=adj.source,
+                    message=f"Day {day}: {comp.drug} {adj.unadjusted:~P} → {adj.adjusted:~P} ({adj.rule_text}; {', '.join(adj.inhibitors)})"))
+    warnings += _hold_warnings(regimen, lab_values)
+
+    all_days = sorted({d for comps in per_component.values() for d in comps})
+    ordered_ids = [c.id for c in _order(regimen.components)]
+    days = tuple(
+        ScheduleDay(
+            day=day,
+            date=None if start is None else start + datetime.timedelta(days=day - 1),
+            administrations=tuple(per_component[cid][day] for cid in ordered_ids if day in per_component[cid]),
+        )
+        for day in all_days
+    )
+    return Schedule(
+        regimen=regimen, patient=patient, cycle=cycle, start=start, bsa=bsa, bsa_unrounded=bsa_raw,
+        bsa_formula=policy.bsa_formula, weight=weight, policy=policy, concomitants=concomitants,
+        rule_set=rule_set, days=days, warnings=tuple(warnings),
+    )
+
+
+def _hold(conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]) -> tuple[bool, str | None]:
+    from .labs import evaluate_conditions
+
+    return evaluate_conditions(conditions, day, labs)
+
+
+def _hold_warnings(regimen: Regimen, labs: Mapping[int, Mapping[str, float]]) -> list[ScheduleWarning]:
+    out = []
+    for comp in regimen.components:
+        for cond in comp.conditions:
+            if not labs:
+                out.append(ScheduleWarning(kind="hold", component=comp.id, message=f"{comp.drug}: {cond.text} (no laboratory values given: check before each dose)"))
+    return out
