@@ -1,0 +1,1218 @@
+"""Venetoclax and CYP3A4/P-gp inhibitors: the drug table, named rule sets and a pure rule engine.
+
+The numbers live in two data files, ``data/interactions.yaml`` (each concomitant drug's CYP3A4
+class and P-gp inhibition, with sources) and ``data/venetoclax_rules.yaml`` (named rule sets:
+``label``, the default, and ``protocol``). This module reads them once and applies them; it
+knows nothing of regimens, patients or schedules. :func:`adjust_venetoclax` takes the planned
+venetoclax dose per day and the concomitant drugs with their exposure windows, and returns one
+:class:`VenetoclaxAdjustment` per planned day.
+
+Behaviour, decided here and tested in ``tests/test_interactions.py``:
+
+(a) **Inhibitor present when venetoclax starts.** A strong-inhibitor table is indexed by the
+    *ordinal of the venetoclax dosing day* (the 1st day with a planned dose above zero is 1), not by
+    the regimen day and not by the regimen's own ramp. This is the same whether the regimen ramps up
+    itself (CAV 100/200/400 mg d1-3, CMGV d2-4) or starts at full dose (CLAG+VEN 400 mg d2-8): the
+    label ramp under a strong inhibitor (10, 20, 50 mg, then the steady value) replaces the
+    regimen's ramp. The adjusted dose is always ``min(table value, planned dose)``, so an
+    inhibitor never raises a dose (a planned 50 mg stays 50 mg where the table says 100 mg).
+(b) **Inhibitor started mid-course.** The table value for the current ordinal applies from the
+    first exposed day. Venetoclax already given on 4 or more days (ordinal >= 4 on the day the
+    inhibitor starts) means steady state: the steady-state value (70 mg posaconazole, 100 mg other
+    strong) applies at once. Started during dosing days 1-3, the table continues from the current
+    ordinal (started on dosing day 2: 20 mg, then 50, then the steady value), because the patient
+    is still in the ramp-up phase the table was written for. Days with a planned dose of zero (held
+    days) do not advance the ordinal.
+(c) **Inhibitor stopped.** ``stop_day`` is the last day the inhibitor is taken. The rule still
+    applies through ``stop_day + 2``; the planned dose returns on ``stop_day + 3``. The label says
+    "2-3 days after the inhibitor is stopped": the later day is taken because azoles such as
+    posaconazole have long half-lives, and going back to full dose while the azole is still present
+    risks toxicity; one more day at a reduced dose is the smaller risk. The lag is data
+    (``resume.after_last_dose_days``).
+(d) **Several inhibitors at once** (strong + P-gp, posaconazole + a moderate, a drug that is both
+    a moderate CYP3A and a P-gp inhibitor): each applicable rule gives an outcome and the LOWEST
+    outcome is taken, not the product of the reductions. The strong table already reflects maximal
+    CYP3A inhibition, and the label gives no basis for compounding reductions; multiplying them
+    (e.g. 100 mg x 50%) would under-dose without evidence. Every active inhibitor's name is
+    recorded in ``inhibitors`` and the outcomes compared are listed in the note.
+(e) **Weak inhibitor or none.** The dose is unchanged. A weak CYP3A inhibitor gives rule
+    ``<set>.weak`` with a note (the label lists no change for weak inhibitors). A drug with no
+    CYP3A or P-gp inhibition (the echinocandins) gives rule ``"none"`` with a note; a day with no
+    drug at all gives rule ``"none"`` and an empty note.
+(f) **Protocol rule.** With ``rule_set="protocol"`` a :class:`ProtocolRule` carried by the regimen
+    gives the dose for the classes it names (CLAG+VEN, NCT06763666, "reduce to 100-200 mg/day with
+    a CYP3A4 inhibitor": strong -> 100 mg, the lower end of the range; moderate -> 200 mg, the
+    upper end). The protocol value is flat (no ramp table) and is capped at the planned dose. A
+    class the protocol rule leaves out falls back to the label rule: CLAG+VEN names only CYP3A4
+    inhibitors, so a P-gp-only inhibitor gets the label 50%. A protocol value above what the label
+    would give (100 mg with posaconazole, label 70 mg) is applied, because the caller chose the
+    protocol, and flagged in the note. With ``rule_set="label"`` a ``protocol_rule`` is checked and
+    otherwise ignored, so a caller can always pass the regimen's rule and choose the set by name.
+
+Percentage rules (moderate CYP3A, P-gp: "reduce by at least 50%", exactly 50% applied) are computed
+with :class:`decimal.Decimal` on the dose in mg, so the result is exactly half of the planned dose.
+No rounding to tablet strengths happens here: 50% of 100, 200 and 400 mg (50, 100, 200 mg) are
+reachable with 10/50/100 mg tablets, but a result no tablet combination reaches (50% of 150 mg =
+75 mg) is left as it is, and the tablet composer raises an error for it later rather than
+approximating.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import pint
+
+from .errors import InputError, LoadError, Problem, UnknownDrugError
+from .units import as_quantity, ureg
+
+__all__ = [
+    "CYP3A4_CLASSES",
+    "Concomitant",
+    "InteractionEntry",
+    "InteractionRuleSet",
+    "ProtocolRule",
+    "VenetoclaxAdjustment",
+    "adjust_venetoclax",
+    "interaction_table",
+    "lookup_drug",
+    "resolve_concomitants",
+    "rule_set",
+    "rule_set_names",
+]
+
+#: The CYP3A4 inhibitor classes, weakest first.
+CYP3A4_CLASSES: tuple[str, ...] = ("none", "weak", "moderate", "strong")
+_STRENGTH = {name: rank for rank, name in enumerate(CYP3A4_CLASSES)}
+_CONFIDENCE = ("H", "M", "L")
+_TABLE_FILE = "interactions.yaml"
+_RULES_FILE = "venetoclax_rules.yaml"
+_DEFAULT_STRONG = "default"
+_MG = ureg.milligram
+
+
+# --------------------------------------------------------------------------------------------
+# Value classes
+# --------------------------------------------------------------------------------------------
+
+
+def _normalise(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _check_day(field: str, value: object) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InputError(field, "a whole day number or None", value)
+
+
+def _validate_name(_inst: object, _attr: object, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError("concomitant.name", "a non-empty drug name", value)
+
+
+def _validate_cyp3a4(_inst: object, _attr: object, value: object) -> None:
+    if value not in CYP3A4_CLASSES:
+        raise InputError("concomitant.cyp3a4", f"one of {', '.join(CYP3A4_CLASSES)}", value)
+
+
+def _validate_pgp(_inst: object, _attr: object, value: object) -> None:
+    if not isinstance(value, bool):
+        raise InputError("concomitant.pgp", "True or False", value)
+
+
+def _validate_text(field: str):  # type: ignore[no-untyped-def]
+    def check(_inst: object, _attr: object, value: object) -> None:
+        if not isinstance(value, str):
+            raise InputError(field, "text", value)
+
+    return check
+
+
+def _validate_rule(_inst: object, _attr: object, value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise InputError("concomitant.rule", "None or the name of a drug-specific rule", value)
+
+
+# The class is not kw_only as a whole so that ``name`` may be positional on every attrs >= 24.1
+# (field-level kw_only=False overriding a class-level kw_only=True arrived only in attrs 25.4);
+# every other field is keyword-only.
+@attrs.frozen
+class Concomitant:
+    """A concomitant drug, its CYP3A4/P-gp classification and the days it is taken.
+
+    Build one directly for a drug outside the interaction table
+    (``Concomitant("drug-x", cyp3a4="strong", start_day=4)``), or let
+    :func:`resolve_concomitants` build it from a name.
+
+    Args:
+        name: the drug's name.
+        cyp3a4: ``"strong"``, ``"moderate"``, ``"weak"`` or ``"none"``.
+        pgp: whether the drug inhibits P-gp.
+        start_day: first day taken; ``None`` means already taken before the cycle starts.
+        stop_day: last day taken; ``None`` means it continues past the schedule.
+        source: where the classification comes from (``"caller"`` for a caller's own).
+        note: free text shown with the adjustment.
+        rule: the name of a drug-specific strong-inhibitor table (``"posaconazole"``), if any.
+
+    Raises:
+        InputError: for an unknown class, a non-boolean ``pgp``, non-integer days, or
+            ``stop_day`` before ``start_day``.
+    """
+
+    name: str = attrs.field(validator=_validate_name)
+    cyp3a4: str = attrs.field(kw_only=True, validator=_validate_cyp3a4)
+    pgp: bool = attrs.field(default=False, kw_only=True, validator=_validate_pgp)
+    start_day: int | None = attrs.field(default=None, kw_only=True)
+    stop_day: int | None = attrs.field(default=None, kw_only=True)
+    source: str = attrs.field(
+        default="caller", kw_only=True, validator=_validate_text("concomitant.source")
+    )
+    note: str = attrs.field(default="", kw_only=True, validator=_validate_text("concomitant.note"))
+    rule: str | None = attrs.field(default=None, kw_only=True, validator=_validate_rule)
+
+    def __attrs_post_init__(self) -> None:
+        _check_day("concomitant.start_day", self.start_day)
+        _check_day("concomitant.stop_day", self.stop_day)
+        if (
+            self.start_day is not None
+            and self.stop_day is not None
+            and self.stop_day < self.start_day
+        ):
+            raise InputError(
+                "concomitant.stop_day",
+                f"a day on or after start_day {self.start_day}",
+                self.stop_day,
+            )
+
+
+@attrs.frozen(kw_only=True)
+class Source:
+    """One source of a classification and its confidence (H, M or L)."""
+
+    name: str
+    confidence: str
+
+
+@attrs.frozen(kw_only=True)
+class ConflictingClass:
+    """One source's class for a drug whose sources disagree."""
+
+    cyp3a4: str
+    source: str
+
+
+@attrs.frozen(kw_only=True)
+class InteractionEntry:
+    """One drug of the interaction table.
+
+    ``pgp`` is ``None`` where the reference does not state P-gp inhibition (no P-gp rule is applied
+    then). ``conflict`` lists every class the sources give when they disagree; ``cyp3a4`` is then
+    the most conservative of them.
+    """
+
+    name: str
+    cyp3a4: str
+    pgp: bool | None
+    rule: str | None
+    aliases: tuple[str, ...]
+    sources: tuple[Source, ...]
+    conflict: tuple[ConflictingClass, ...]
+    note: str
+
+
+@attrs.frozen(kw_only=True)
+class StrongTable:
+    """A strong-inhibitor table: a ramp by venetoclax dosing day, then a steady-state value."""
+
+    id: str
+    ramp: tuple[pint.Quantity, ...]
+    steady: pint.Quantity
+    text: str
+    source: str
+    confidence: str
+
+    def value(self, ordinal: int) -> pint.Quantity:
+        """The table dose on the ``ordinal``-th venetoclax dosing day (1-based)."""
+        return self.ramp[ordinal - 1] if 1 <= ordinal <= len(self.ramp) else self.steady
+
+
+@attrs.frozen(kw_only=True)
+class PercentRule:
+    """Give ``percent_of_planned`` percent of the planned dose."""
+
+    id: str
+    percent_of_planned: Decimal
+    text: str
+    source: str
+    confidence: str
+
+
+@attrs.frozen(kw_only=True)
+class NoteRule:
+    """A rule that changes no dose and only adds a note."""
+
+    id: str
+    text: str
+    source: str
+    confidence: str
+
+
+@attrs.frozen(kw_only=True)
+class ResumeRule:
+    """When the planned dose returns after the last inhibitor dose."""
+
+    after_last_dose_days: int
+    text: str
+    source: str
+    confidence: str
+
+
+@attrs.frozen(kw_only=True)
+class InteractionRuleSet:
+    """A named set of venetoclax interaction rules (``label`` or ``protocol``).
+
+    ``protocol_classes`` names the classes (``strong``, ``moderate``, ``pgp``) whose dose comes
+    from a regimen's :class:`ProtocolRule`; it is empty for the label rule set.
+    """
+
+    name: str
+    title: str
+    strong: Mapping[str, StrongTable] = attrs.field(eq=False)
+    moderate: PercentRule
+    pgp: PercentRule
+    weak: NoteRule
+    resume: ResumeRule
+    protocol_classes: tuple[str, ...] = ()
+
+    def strong_table(self, rule: str | None) -> StrongTable:
+        """The table for a drug-specific ``rule`` (``"posaconazole"``), else the default table."""
+        if rule is None:
+            return self.strong[_DEFAULT_STRONG]
+        try:
+            return self.strong[rule]
+        except KeyError:
+            names = ", ".join(k for k in self.strong if k != _DEFAULT_STRONG)
+            raise InputError(
+                "concomitant.rule",
+                f"a strong-inhibitor rule of rule set {self.name!r}: {names}",
+                rule,
+            ) from None
+
+
+def _protocol_dose(field: str):  # type: ignore[no-untyped-def]
+    def convert(value: object) -> pint.Quantity | None:
+        if value is None:
+            return None
+        q = as_quantity(value, field=field, dimension="mass", example="100 mg")
+        if q.magnitude <= 0:
+            raise InputError(field, "a dose above 0 mg", str(value))
+        return q
+
+    return convert
+
+
+@attrs.frozen(kw_only=True)
+class ProtocolRule:
+    """A regimen's own venetoclax rule for CYP3A/P-gp inhibitors (a flat dose per class).
+
+    Example, CLAG+VEN (NCT06763666, "reduce venetoclax to 100-200 mg/day with a CYP3A4
+    inhibitor"): ``ProtocolRule(strong="100 mg", moderate="200 mg", source="NCT06763666",
+    text=...)``. ``pgp`` is left out there because the protocol names only CYP3A4 inhibitors; a
+    class left out falls back to the label rule. Every value is capped at the planned dose.
+    """
+
+    strong: pint.Quantity | None = attrs.field(default=None, converter=_protocol_dose("strong"))
+    moderate: pint.Quantity | None = attrs.field(default=None, converter=_protocol_dose("moderate"))
+    pgp: pint.Quantity | None = attrs.field(default=None, converter=_protocol_dose("pgp"))
+    source: str = attrs.field(validator=_validate_text("protocol_rule.source"))
+    text: str = attrs.field(validator=_validate_text("protocol_rule.text"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.strong is None and self.moderate is None and self.pgp is None:
+            raise InputError("protocol_rule", "a dose for at least one of strong, moderate, pgp")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, field: str = "protocol_rule") -> ProtocolRule:
+        """Build a rule from a mapping such as a regimen file's ``protocol_rule:`` block."""
+        allowed = {"strong", "moderate", "pgp", "source", "text"}
+        extra = sorted(str(k) for k in data if k not in allowed)
+        if extra:
+            raise InputError(field, f"only the keys {', '.join(sorted(allowed))}", extra)
+        missing = [k for k in ("source", "text") if k not in data]
+        if missing:
+            raise InputError(field, f"the keys {', '.join(missing)}", None)
+        if all(data.get(k) is None for k in ("strong", "moderate", "pgp")):
+            raise InputError(field, "a dose for at least one of strong, moderate, pgp", dict(data))
+        return cls(**{str(k): v for k, v in data.items()})
+
+
+@attrs.frozen(kw_only=True)
+class VenetoclaxAdjustment:
+    """One planned venetoclax day: the planned and adjusted doses, the rule applied and why.
+
+    ``adjusted == unadjusted`` and ``rule_id == "none"`` where no rule applies. ``inhibitors``
+    names every CYP3A/P-gp inhibitor (weak ones included) to which the patient is exposed that day,
+    counting the resume lag.
+    """
+
+    day: int
+    unadjusted: pint.Quantity
+    adjusted: pint.Quantity
+    rule_id: str
+    rule_text: str
+    source: str
+    inhibitors: tuple[str, ...]
+    note: str
+
+    @property
+    def changed(self) -> bool:
+        """Whether the adjusted dose differs from the planned one."""
+        return bool(self.adjusted != self.unadjusted)
+
+
+# --------------------------------------------------------------------------------------------
+# Data files: read once, validated, every problem reported
+# --------------------------------------------------------------------------------------------
+
+
+def _read_yaml(filename: str) -> object:
+    import yaml  # imported by the loader only: the rule engine below reads no files
+
+    path = resources.files(__package__) / "data" / filename
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LoadError([Problem(filename, "", f"cannot read the data file: {exc}")]) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise LoadError([Problem(filename, "", f"not valid YAML: {exc}")]) from exc
+
+
+class _Checker:
+    """Collects every problem of one data file before raising."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def bad(self, path: str, message: str) -> None:
+        self.problems.append(Problem(self.file, path, message))
+
+    def mapping(
+        self, value: object, path: str, *, required: Iterable[str], optional: Iterable[str] = ()
+    ) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.bad(path, f"expected a mapping, found {type(value).__name__}")
+            return None
+        required, optional = tuple(required), tuple(optional)
+        for key in required:
+            if key not in value:
+                self.bad(f"{path}.{key}" if path else key, "missing")
+        for key in value:
+            if key not in required and key not in optional:
+                where = f"{path}.{key}" if path else str(key)
+                self.bad(where, f"unknown key; expected one of {', '.join(required + optional)}")
+        return value
+
+    def text(self, value: object, path: str, *, empty: bool = False) -> str:
+        if not isinstance(value, str) or (not empty and not value.strip()):
+            self.bad(path, f"expected text, found {value!r}")
+            return ""
+        return value
+
+    def choice(self, value: object, path: str, choices: Iterable[object]) -> Any:
+        choices = tuple(choices)
+        # type-exact: YAML's `true` must not pass for 1, nor 1 for `true`
+        if not any(type(value) is type(c) and value == c for c in choices):
+            self.bad(path, f"expected one of {', '.join(map(str, choices))}, found {value!r}")
+            return None
+        return value
+
+    def confidence(self, value: object, path: str) -> str:
+        return self.choice(value, path, _CONFIDENCE) or ""
+
+    def dose(self, value: object, path: str) -> pint.Quantity | None:
+        try:
+            q = as_quantity(value, field=path, dimension="mass", example="10 mg")
+        except InputError as exc:
+            self.bad(path, f"expected a mass such as '10 mg', found {value!r} ({exc.expected})")
+            return None
+        if q.magnitude <= 0:
+            self.bad(path, f"expected a dose above 0 mg, found {value!r}")
+            return None
+        return q
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise LoadError(self.problems)
+
+
+def _parse_table(raw: object, *, file: str = _TABLE_FILE) -> dict[str, InteractionEntry]:
+    """Validate the raw interaction table; raise :class:`LoadError` listing every problem."""
+    ck = _Checker(file)
+    top = ck.mapping(raw, "", required=("schema", "drugs"), optional=("reference",))
+    if top is None:
+        ck.raise_if_any()
+        return {}
+    if "schema" in top:
+        ck.choice(top["schema"], "schema", (1,))
+    drugs = top.get("drugs")
+    if not isinstance(drugs, dict) or not drugs:
+        ck.bad("drugs", "expected a non-empty mapping of drug name to entry")
+        ck.raise_if_any()
+    entries: dict[str, InteractionEntry] = {}
+    seen: dict[str, str] = {}
+    for key, value in drugs.items():
+        path = f"drugs.{key}"
+        if not isinstance(key, str) or _normalise(key) != key:
+            ck.bad(path, "expected a lower-case drug name as the key")
+            continue
+        d = ck.mapping(
+            value,
+            path,
+            required=("cyp3a4", "pgp", "aliases", "sources"),
+            optional=("rule", "conflict", "note"),
+        )
+        if d is None:
+            continue
+        cyp = ck.choice(d.get("cyp3a4"), f"{path}.cyp3a4", CYP3A4_CLASSES)
+        pgp = ck.choice(d.get("pgp"), f"{path}.pgp", (True, False, "not_stated"))
+        rule = d.get("rule")
+        if rule is not None:
+            rule = ck.text(rule, f"{path}.rule")
+            if cyp != "strong":
+                ck.bad(f"{path}.rule", "a drug-specific rule is defined for strong inhibitors only")
+        aliases = d.get("aliases", [])
+        if not isinstance(aliases, list):
+            ck.bad(f"{path}.aliases", f"expected a list of names, found {aliases!r}")
+            aliases = []
+        alias_names = tuple(
+            _normalise(ck.text(a, f"{path}.aliases[{i}]")) for i, a in enumerate(aliases)
+        )
+        for name in (key, *alias_names):
+            if name and name in seen:
+                ck.bad(path, f"the name {name!r} is already used by {seen[name]!r}")
+            elif name:
+                seen[name] = key
+        sources = d.get("sources")
+        parsed_sources: list[Source] = []
+        if not isinstance(sources, list) or not sources:
+            ck.bad(f"{path}.sources", "expected a non-empty list of {name, confidence}")
+        else:
+            for i, s in enumerate(sources):
+                sp = f"{path}.sources[{i}]"
+                sm = ck.mapping(s, sp, required=("name", "confidence"))
+                if sm is not None:
+                    parsed_sources.append(
+                        Source(
+                            name=ck.text(sm.get("name"), f"{sp}.name"),
+                            confidence=ck.confidence(sm.get("confidence"), f"{sp}.confidence"),
+                        )
+                    )
+        conflict: list[ConflictingClass] = []
+        if "conflict" in d:
+            items = d["conflict"]
+            if not isinstance(items, list) or len(items) < 2:
+                ck.bad(f"{path}.conflict", "expected a list of at least two {class, source}")
+            else:
+                for i, c in enumerate(items):
+                    cp = f"{path}.conflict[{i}]"
+                    cm = ck.mapping(c, cp, required=("class", "source"))
+                    if cm is not None:
+                        conflict.append(
+                            ConflictingClass(
+                                cyp3a4=ck.choice(cm.get("class"), f"{cp}.class", CYP3A4_CLASSES)
+                                or "none",
+                                source=ck.text(cm.get("source"), f"{cp}.source"),
+                            )
+                        )
+                strongest = max(
+                    (c.cyp3a4 for c in conflict), key=_STRENGTH.__getitem__, default=None
+                )
+                if cyp is not None and strongest is not None and cyp != strongest:
+                    ck.bad(
+                        f"{path}.cyp3a4",
+                        f"with conflicting sources the most conservative class ({strongest}) "
+                        f"applies by default, found {cyp!r}",
+                    )
+        note = ck.text(d.get("note", ""), f"{path}.note", empty=True)
+        entries[key] = InteractionEntry(
+            name=key,
+            cyp3a4=cyp or "none",
+            pgp=None if pgp == "not_stated" else pgp,
+            rule=rule,
+            aliases=alias_names,
+            sources=tuple(parsed_sources),
+            conflict=tuple(conflict),
+            note=note,
+        )
+    ck.raise_if_any()
+    return entries
+
+
+def _parse_strong(ck: _Checker, value: object, path: str) -> StrongTable | None:
+    d = ck.mapping(value, path, required=("id", "ramp", "steady", "text", "source", "confidence"))
+    if d is None:
+        return None
+    ramp_raw = d.get("ramp")
+    ramp: list[pint.Quantity] = []
+    if not isinstance(ramp_raw, list) or not ramp_raw:
+        ck.bad(f"{path}.ramp", "expected a non-empty list of doses such as [10 mg, 20 mg]")
+    else:
+        for i, r in enumerate(ramp_raw):
+            q = ck.dose(r, f"{path}.ramp[{i}]")
+            if q is not None:
+                ramp.append(q)
+    steady = ck.dose(d.get("steady"), f"{path}.steady")
+    if steady is None or len(ramp) != len(ramp_raw or []):
+        return None
+    return StrongTable(
+        id=ck.text(d.get("id"), f"{path}.id"),
+        ramp=tuple(ramp),
+        steady=steady,
+        text=ck.text(d.get("text"), f"{path}.text"),
+        source=ck.text(d.get("source"), f"{path}.source"),
+        confidence=ck.confidence(d.get("confidence"), f"{path}.confidence"),
+    )
+
+
+def _parse_percent(ck: _Checker, value: object, path: str) -> PercentRule | None:
+    d = ck.mapping(
+        value, path, required=("id", "percent_of_planned", "text", "source", "confidence")
+    )
+    if d is None:
+        return None
+    pct = d.get("percent_of_planned")
+    if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 < pct < 100:
+        ck.bad(
+            f"{path}.percent_of_planned", f"expected a number above 0 and below 100, found {pct!r}"
+        )
+        return None
+    return PercentRule(
+        id=ck.text(d.get("id"), f"{path}.id"),
+        percent_of_planned=Decimal(str(pct)),
+        text=ck.text(d.get("text"), f"{path}.text"),
+        source=ck.text(d.get("source"), f"{path}.source"),
+        confidence=ck.confidence(d.get("confidence"), f"{path}.confidence"),
+    )
+
+
+def _parse_rule_sets(
+    raw: object, *, file: str = _RULES_FILE, drug_rules: Iterable[str] = ()
+) -> tuple[str, dict[str, InteractionRuleSet]]:
+    """Validate the raw rule sets; raise :class:`LoadError` listing every problem.
+
+    Returns the default rule set's name and the rule sets by name. ``drug_rules`` are the
+    drug-specific rules the interaction table refers to: every rule set must define each of them.
+    """
+    ck = _Checker(file)
+    top = ck.mapping(raw, "", required=("schema", "default", "rule_sets"))
+    if top is None:
+        ck.raise_if_any()
+        return "", {}
+    if "schema" in top:
+        ck.choice(top["schema"], "schema", (1,))
+    sets_raw = top.get("rule_sets")
+    if not isinstance(sets_raw, dict) or not sets_raw:
+        ck.bad("rule_sets", "expected a non-empty mapping of rule-set name to rules")
+        ck.raise_if_any()
+    full: dict[str, InteractionRuleSet] = {}
+    derived: dict[str, dict[str, Any]] = {}
+    for name, value in sets_raw.items():
+        path = f"rule_sets.{name}"
+        if isinstance(value, dict) and "base" in value:
+            d = ck.mapping(value, path, required=("title", "base", "protocol_classes"))
+            if d is not None:
+                derived[str(name)] = d
+            continue
+        d = ck.mapping(
+            value, path, required=("title", "strong", "moderate", "pgp", "weak", "resume")
+        )
+        if d is None:
+            continue
+        strong_raw = d.get("strong")
+        strong: dict[str, StrongTable] = {}
+        if not isinstance(strong_raw, dict) or _DEFAULT_STRONG not in strong_raw:
+            ck.bad(f"{path}.strong", f"expected a mapping with a {_DEFAULT_STRONG!r} table")
+        else:
+            for key, table in strong_raw.items():
+                parsed = _parse_strong(ck, table, f"{path}.strong.{key}")
+                if parsed is not None:
+                    strong[str(key)] = parsed
+            for rule in drug_rules:
+                if rule not in strong_raw:
+                    ck.bad(
+                        f"{path}.strong",
+                        f"no table for the drug-specific rule {rule!r} used in {_TABLE_FILE}",
+                    )
+        moderate = _parse_percent(ck, d.get("moderate"), f"{path}.moderate")
+        pgp = _parse_percent(ck, d.get("pgp"), f"{path}.pgp")
+        wd = ck.mapping(
+            d.get("weak"), f"{path}.weak", required=("id", "text", "source", "confidence")
+        )
+        rd = ck.mapping(
+            d.get("resume"),
+            f"{path}.resume",
+            required=("after_last_dose_days", "text", "source", "confidence"),
+        )
+        if wd is None or rd is None or moderate is None or pgp is None:
+            continue
+        lag = rd.get("after_last_dose_days")
+        if isinstance(lag, bool) or not isinstance(lag, int) or lag < 1:
+            ck.bad(
+                f"{path}.resume.after_last_dose_days",
+                f"expected a whole number >= 1, found {lag!r}",
+            )
+            continue
+        full[str(name)] = InteractionRuleSet(
+            name=str(name),
+            title=ck.text(d.get("title"), f"{path}.title"),
+            strong=MappingProxyType(strong),
+            moderate=moderate,
+            pgp=pgp,
+            weak=NoteRule(
+                id=ck.text(wd.get("id"), f"{path}.weak.id"),
+                text=ck.text(wd.get("text"), f"{path}.weak.text"),
+                source=ck.text(wd.get("source"), f"{path}.weak.source"),
+                confidence=ck.confidence(wd.get("confidence"), f"{path}.weak.confidence"),
+            ),
+            resume=ResumeRule(
+                after_last_dose_days=lag,
+                text=ck.text(rd.get("text"), f"{path}.resume.text"),
+                source=ck.text(rd.get("source"), f"{path}.resume.source"),
+                confidence=ck.confidence(rd.get("confidence"), f"{path}.resume.confidence"),
+            ),
+        )
+    result = dict(full)
+    for name, d in derived.items():
+        path = f"rule_sets.{name}"
+        base = d.get("base")
+        if base not in full:
+            ck.bad(f"{path}.base", f"expected one of {', '.join(full)}, found {base!r}")
+            continue
+        classes = d.get("protocol_classes")
+        if (
+            not isinstance(classes, list)
+            or not classes
+            or any(c not in ("strong", "moderate", "pgp") for c in classes)
+        ):
+            ck.bad(
+                f"{path}.protocol_classes",
+                f"expected a non-empty list of strong, moderate, pgp, found {classes!r}",
+            )
+            continue
+        result[name] = attrs.evolve(
+            full[base],
+            name=name,
+            title=ck.text(d.get("title"), f"{path}.title"),
+            protocol_classes=tuple(classes),
+        )
+    default = top.get("default")
+    if default not in result:
+        ck.bad("default", f"expected one of {', '.join(result)}, found {default!r}")
+    ck.raise_if_any()
+    return str(default), result
+
+
+@functools.cache
+def _table() -> tuple[Mapping[str, InteractionEntry], Mapping[str, str]]:
+    entries = _parse_table(_read_yaml(_TABLE_FILE))
+    index = {}
+    for entry in entries.values():
+        index[entry.name] = entry.name
+        for alias in entry.aliases:
+            index[alias] = entry.name
+    return MappingProxyType(entries), MappingProxyType(index)
+
+
+@functools.cache
+def _rule_sets() -> tuple[str, Mapping[str, InteractionRuleSet]]:
+    drug_rules = sorted({e.rule for e in _table()[0].values() if e.rule})
+    default, sets = _parse_rule_sets(_read_yaml(_RULES_FILE), drug_rules=drug_rules)
+    return default, MappingProxyType(sets)
+
+
+# --------------------------------------------------------------------------------------------
+# Public lookups
+# --------------------------------------------------------------------------------------------
+
+
+def interaction_table() -> Mapping[str, InteractionEntry]:
+    """Every drug of the interaction table by its generic name (read once from the data file)."""
+    return _table()[0]
+
+
+def lookup_drug(name: str) -> InteractionEntry:
+    """The table entry for a drug name or alias, in any case.
+
+    Raises:
+        UnknownDrugError: the name is not in the table; the error lists near matches.
+        InputError: ``name`` is not text.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InputError("concomitant", "a drug name", name)
+    entries, index = _table()
+    key = _normalise(name)
+    if key in index:
+        return entries[index[key]]
+    near = difflib.get_close_matches(key, list(index), n=3, cutoff=0.6)
+    suggestions = tuple(
+        dict.fromkeys(index[n] if n == index[n] else f"{n} ({index[n]})" for n in near)
+    )
+    raise UnknownDrugError(name, suggestions)
+
+
+def rule_set_names() -> tuple[str, ...]:
+    """The names of the venetoclax rule sets, the default first."""
+    default, sets = _rule_sets()
+    return (default, *(n for n in sets if n != default))
+
+
+def rule_set(name: str | None = None) -> InteractionRuleSet:
+    return _named_rule_set(name)
+
+
+def _named_rule_set(name: str | None) -> InteractionRuleSet:
+    """The venetoclax rule set called ``name`` (the data file's default, ``label``, if ``None``).
+
+    Raises:
+        InputError: no rule set has that name; the error lists the valid names.
+    """
+    default, sets = _rule_sets()
+    key = default if name is None else name
+    if not isinstance(key, str) or key not in sets:
+        raise InputError("rule_set", f"one of {', '.join(rule_set_names())}", name)
+    return sets[key]
+
+
+# --------------------------------------------------------------------------------------------
+# Resolving concomitant drugs
+# --------------------------------------------------------------------------------------------
+
+_MAPPING_KEYS = ("name", "start_day", "stop_day", "cyp3a4", "pgp", "source", "note")
+
+
+def _describe_sources(entry: InteractionEntry) -> str:
+    listed = "; ".join(f"{s.name} ({s.confidence})" for s in entry.sources)
+    return f"{_TABLE_FILE}: {listed}"
+
+
+def _conflict_choices(
+    conflict_choice: Mapping[str, str] | None,
+) -> dict[str, str]:
+    if conflict_choice is None:
+        return {}
+    if not isinstance(conflict_choice, Mapping):
+        raise InputError("conflict_choice", "a mapping of drug name to class", conflict_choice)
+    chosen: dict[str, str] = {}
+    for name, cls in conflict_choice.items():
+        entry = lookup_drug(name)
+        classes = tuple(c.cyp3a4 for c in entry.conflict)
+        field = f"conflict_choice[{name!r}]"
+        if not classes:
+            raise InputError(field, "a drug whose sources disagree (no conflict is recorded)", name)
+        if cls not in classes:
+            raise InputError(
+                field, f"one of the classes its sources give: {', '.join(classes)}", cls
+            )
+        chosen[entry.name] = cls
+    return chosen
+
+
+def _from_entry(
+    entry: InteractionEntry, chosen: Mapping[str, str], start: object, stop: object, note: str
+) -> Concomitant:
+    cls = chosen.get(entry.name, entry.cyp3a4)
+    notes = [entry.note] if entry.note else []
+    if entry.conflict:
+        listed = " vs ".join(f"{c.cyp3a4} ({c.source})" for c in entry.conflict)
+        how = "chosen by the caller" if entry.name in chosen else "the conservative default"
+        notes.append(f"sources conflict: {listed}; {cls} applied ({how})")
+    if note:
+        notes.append(note)
+    return Concomitant(
+        entry.name,
+        cyp3a4=cls,
+        pgp=entry.pgp is True,
+        start_day=start,  # type: ignore[arg-type]
+        stop_day=stop,  # type: ignore[arg-type]
+        source=_describe_sources(entry),
+        note="; ".join(notes),
+        rule=entry.rule if cls == "strong" else None,
+    )
+
+
+def _check_caller_class(c: Concomitant, entry: InteractionEntry, field: str) -> Concomitant:
+    """A caller's own classification of a table drug may be stricter than the table, never laxer."""
+    lowest = min((entry.cyp3a4, *(k.cyp3a4 for k in entry.conflict)), key=_STRENGTH.__getitem__)
+    if _STRENGTH[c.cyp3a4] < _STRENGTH[lowest]:
+        raise InputError(
+            f"{field}.cyp3a4",
+            f"at least {lowest!r} for {entry.name} (interaction table: {_describe_sources(entry)})",
+            c.cyp3a4,
+        )
+    if entry.pgp is True and not c.pgp:
+        raise InputError(
+            f"{field}.pgp",
+            f"True for {entry.name} (a P-gp inhibitor in the interaction table)",
+            c.pgp,
+        )
+    rule = c.rule if c.rule is not None else (entry.rule if c.cyp3a4 == "strong" else None)
+    return attrs.evolve(c, name=entry.name, rule=rule)
+
+
+def resolve_concomitants(
+    items: Iterable[str | Concomitant | Mapping[str, Any]] | str | Concomitant | Mapping[str, Any],
+    *,
+    conflict_choice: Mapping[str, str] | None = None,
+) -> tuple[Concomitant, ...]:
+    """Turn drug names, mappings and :class:`Concomitant` objects into classified concomitants.
+
+    Args:
+        items: drug names (any case, aliases allowed; taken for the whole schedule),
+            :class:`Concomitant` objects, or mappings with ``name`` and optional ``start_day``,
+            ``stop_day``, ``note`` (and ``cyp3a4``/``pgp``/``source`` to classify a drug outside
+            the table). One item on its own is accepted too.
+        conflict_choice: for drugs whose sources disagree, the class to apply instead of the
+            conservative default, e.g. ``{"diltiazem": "moderate"}``.
+
+    Returns:
+        One :class:`Concomitant` per item, in the given order, with the table's canonical name.
+
+    Raises:
+        UnknownDrugError: a name is not in the table (the error suggests near matches); an
+            unknown drug is never taken as "no interaction".
+        InputError: a malformed item, a caller classification laxer than the table's, or an
+            invalid ``conflict_choice``.
+    """
+    if isinstance(items, str | Concomitant | Mapping):
+        items = (items,)
+    elif not isinstance(items, Iterable):
+        raise InputError("concomitant", "a list of drug names or Concomitant objects", items)
+    chosen = _conflict_choices(conflict_choice)
+    out: list[Concomitant] = []
+    for i, item in enumerate(items):
+        field = f"concomitant[{i}]"
+        if isinstance(item, str):
+            out.append(_from_entry(lookup_drug(item), chosen, None, None, ""))
+        elif isinstance(item, Concomitant):
+            try:
+                entry = lookup_drug(item.name)
+            except UnknownDrugError:
+                out.append(item)  # the caller's own classification of a drug outside the table
+            else:
+                out.append(_check_caller_class(item, entry, field))
+        elif isinstance(item, Mapping):
+            extra = sorted(str(k) for k in item if k not in _MAPPING_KEYS)
+            if extra or "name" not in item:
+                raise InputError(
+                    field, f"a mapping with 'name' and only {', '.join(_MAPPING_KEYS)}", dict(item)
+                )
+            if "cyp3a4" in item:
+                out.extend(
+                    resolve_concomitants(
+                        [Concomitant(**dict(item))], conflict_choice=conflict_choice
+                    )
+                )
+                continue
+            if "pgp" in item or "source" in item:
+                raise InputError(field, "'cyp3a4' whenever 'pgp' or 'source' is given", dict(item))
+            c = _from_entry(
+                lookup_drug(item["name"]),
+                chosen,
+                item.get("start_day"),
+                item.get("stop_day"),
+                item.get("note", ""),
+            )
+            out.append(c)
+        else:
+            raise InputError(field, "a drug name, a mapping or a Concomitant", item)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# The rule engine
+# --------------------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _Outcome:
+    mg: Decimal
+    rule_id: str
+    text: str
+    source: str
+    drug: str
+    rank: int  # breaks ties: the more specific rule (strong table) is reported
+    note: str = ""
+
+
+def _mg(q: pint.Quantity) -> Decimal:
+    return Decimal(repr(q.to(_MG).magnitude))
+
+
+def _quantity(mg: Decimal) -> pint.Quantity:
+    value: int | float = int(mg) if mg == mg.to_integral_value() else float(mg)
+    return ureg.Quantity(value, _MG)
+
+
+def _fmt(mg: Decimal) -> str:
+    return f"{mg.normalize():f} mg"
+
+
+def _planned_days(planned: object) -> list[tuple[int, pint.Quantity, Decimal]]:
+    if not isinstance(planned, Mapping):
+        raise InputError("planned", "a mapping of day to planned venetoclax dose", planned)
+    days = []
+    for day, dose in planned.items():
+        _check_day(f"planned[{day!r}]", day)
+        if day is None:
+            raise InputError("planned", "whole day numbers as keys", day)
+        field = f"planned[{day}]"
+        q = as_quantity(dose, field=field, dimension="mass", example="400 mg")
+        if q.magnitude < 0:
+            raise InputError(field, "a dose of 0 mg or more", str(dose))
+        days.append((day, q, _mg(q)))
+    days.sort(key=lambda t: t[0])
+    return days
+
+
+def _exposed(c: Concomitant, day: int, lag: int) -> bool:
+    started = c.start_day is None or c.start_day <= day
+    return started and (c.stop_day is None or day <= c.stop_day + lag)
+
+
+def _percent(rule: PercentRule, planned: Decimal, drug: str, rank: int) -> _Outcome:
+    return _Outcome(
+        mg=planned * rule.percent_of_planned / 100,
+        rule_id=rule.id,
+        text=rule.text,
+        source=f"{rule.source} ({rule.confidence})",
+        drug=drug,
+        rank=rank,
+    )
+
+
+def _flat(
+    value: Decimal, planned: Decimal, *, rule_id: str, text: str, source: str, drug: str, rank: int
+) -> _Outcome:
+    note = ""
+    if value > planned:
+        note = f"{drug}: rule dose {_fmt(value)} is above the planned {_fmt(planned)}; planned kept"
+    return _Outcome(
+        mg=min(value, planned),
+        rule_id=rule_id,
+        text=text,
+        source=source,
+        drug=drug,
+        rank=rank,
+        note=note,
+    )
+
+
+def _outcomes(
+    c: Concomitant,
+    rs: InteractionRuleSet,
+    protocol: ProtocolRule | None,
+    planned: Decimal,
+    ordinal: int,
+) -> list[_Outcome]:
+    out: list[_Outcome] = []
+    classes = [c.cyp3a4] if c.cyp3a4 in ("strong", "moderate") else []
+    if c.pgp:
+        classes.append("pgp")
+    for cls in classes:
+        table = rs.strong_table(c.rule) if cls == "strong" else None
+        label = (
+            _flat(
+                _mg(table.value(ordinal)),
+                planned,
+                rule_id=table.id,
+                text=f"{table.text} (venetoclax dosing day {ordinal})",
+                source=f"{table.source} ({table.confidence})",
+                drug=c.name,
+                rank=0,
+            )
+            if table is not None
+            else _percent(rs.moderate if cls == "moderate" else rs.pgp, planned, c.name, 1)
+        )
+        given = getattr(protocol, cls) if protocol is not None else None
+        if cls in rs.protocol_classes and given is not None:
+            assert protocol is not None
+            outcome = _flat(
+                _mg(given),
+                planned,
+                rule_id=f"{rs.name}.{cls}",
+                text=f"{protocol.text} ({cls}: {_fmt(_mg(given))})",
+                source=protocol.source,
+                drug=c.name,
+                rank=0 if cls == "strong" else 1,
+            )
+            if outcome.mg > label.mg:
+                warn = (
+                    f"{c.name}: protocol dose {_fmt(outcome.mg)} is above the label rule's "
+                    f"{_fmt(label.mg)} ({label.rule_id})"
+                )
+                outcome = attrs.evolve(outcome, note="; ".join(filter(None, (outcome.note, warn))))
+            out.append(outcome)
+        else:
+            out.append(label)
+    return out
+
+
+def _adjust_day(
+    day: int,
+    dose: pint.Quantity,
+    planned: Decimal,
+    ordinal: int,
+    active: list[Concomitant],
+    rs: InteractionRuleSet,
+    protocol: ProtocolRule | None,
+) -> VenetoclaxAdjustment:
+    def unchanged(
+        rule_id: str = "none",
+        text: str = "",
+        source: str = "",
+        note: str = "",
+        inhibitors: tuple[str, ...] = (),
+    ) -> VenetoclaxAdjustment:
+        return VenetoclaxAdjustment(
+            day=day,
+            unadjusted=dose,
+            adjusted=dose,
+            rule_id=rule_id,
+            rule_text=text,
+            source=source,
+            inhibitors=inhibitors,
+            note=note,
+        )
+
+    inhibitors = tuple(dict.fromkeys(c.name for c in active if c.cyp3a4 != "none" or c.pgp))
+    non_inhibitors = [c.name for c in active if c.cyp3a4 == "none" and not c.pgp]
+    notes: list[str] = []
+    if non_inhibitors:
+        notes.append(
+            f"{', '.join(dict.fromkeys(non_inhibitors))}: no CYP3A or P-gp inhibition, no change"
+        )
+    if planned == 0:
+        return unchanged(note="; ".join(["no venetoclax planned", *notes]) if active else "")
+    lag = rs.resume.after_last_dose_days
+    for c in active:
+        if c.cyp3a4 == "none" and not c.pgp:
+            continue
+        if c.stop_day is not None and day > c.stop_day:
+            notes.append(
+                f"{c.name} stopped after day {c.stop_day}: rule continues through day "
+                f"{c.stop_day + lag - 1}, planned dose resumes day {c.stop_day + lag} "
+                f"({rs.resume.source}: {lag} days after the last dose)"
+            )
+        if c.note:
+            notes.append(f"{c.name}: {c.note}")
+    outcomes = [o for c in active for o in _outcomes(c, rs, protocol, planned, ordinal)]
+    weak = [c.name for c in active if c.cyp3a4 == "weak"]
+    if not outcomes:
+        if weak:
+            notes.insert(0, f"{', '.join(dict.fromkeys(weak))}: {rs.weak.text}")
+            return unchanged(
+                rs.weak.id,
+                rs.weak.text,
+                f"{rs.weak.source} ({rs.weak.confidence})",
+                "; ".join(notes),
+                inhibitors,
+            )
+        return unchanged(note="; ".join(notes))
+    best = min(outcomes, key=lambda o: (o.mg, o.rank))
+    if len(outcomes) > 1:
+        listed = ", ".join(f"{o.rule_id} {_fmt(o.mg)} ({o.drug})" for o in outcomes)
+        notes.insert(
+            0, f"several rules apply: the lowest outcome is taken, not the product ({listed})"
+        )
+    if weak:
+        notes.append(
+            f"{', '.join(dict.fromkeys(weak))}: weak CYP3A inhibitor, no change of its own"
+        )
+    notes[:0] = [o.note for o in outcomes if o.note and o is best]
+    adjusted = dose if best.mg == planned else _quantity(best.mg)
+    if best.mg > planned:  # defended by construction; never let a rule raise a dose
+        raise AssertionError(f"day {day}: rule {best.rule_id} would raise venetoclax")
+    return VenetoclaxAdjustment(
+        day=day,
+        unadjusted=dose,
+        adjusted=adjusted,
+        rule_id=best.rule_id,
+        rule_text=best.text,
+        source=best.source,
+        inhibitors=inhibitors,
+        note="; ".join(notes),
+    )
+
+
+def adjust_venetoclax(
+    planned: Mapping[int, pint.Quantity],
+    concomitants: Iterable[Concomitant],
+    *,
+    rule_set: str = "label",
+    protocol_rule: ProtocolRule | Mapping[str, Any] | None = None,
+) -> Mapping[int, VenetoclaxAdjustment]:
+    """Adjust planned venetoclax doses for CYP3A4 and P-gp inhibitors, day by day.
+
+    A pure function: no regimen, patient or schedule is involved. The behaviour for ramp-up,
+    mid-course starts, stopping, several inhibitors, weak inhibitors and protocol rules is described
+    in the module docstring, points (a)-(f).
+
+    Args:
+        planned: day -> planned (unadjusted) venetoclax daily dose, a mass such as ``400 mg``;
+            only days on which venetoclax is planned.
+        concomitants: :class:`Concomitant` objects, e.g. from :func:`resolve_concomitants`.
+        rule_set: the name of the rule set (``"label"`` or ``"protocol"``).
+        protocol_rule: the regimen's :class:`ProtocolRule` (or its mapping); required with
+            ``rule_set="protocol"``, checked and otherwise unused with ``"label"``.
+
+    Returns:
+        A read-only mapping, in day order, of every planned day to its
+        :class:`VenetoclaxAdjustment` (``adjusted == unadjusted``, rule ``"none"``, where no rule
+        applies). An adjusted dose is never above the planned dose.
+
+    Raises:
+        InputError: an unknown rule set, a missing or malformed protocol rule, a bad planned day
+            or dose, or a concomitant that is not a :class:`Concomitant`.
+    """
+    rs = _named_rule_set(rule_set)
+    protocol: ProtocolRule | None
+    if protocol_rule is None or isinstance(protocol_rule, ProtocolRule):
+        protocol = protocol_rule
+    elif isinstance(protocol_rule, Mapping):
+        protocol = ProtocolRule.from_mapping(protocol_rule)
+    else:
+        raise InputError("protocol_rule", "a ProtocolRule or a mapping", protocol_rule)
+    if rs.protocol_classes and protocol is None:
+        raise InputError(
+            "protocol_rule", f"the regimen's protocol rule when rule_set={rs.name!r}", None
+        )
+    if isinstance(concomitants, str | Concomitant) or not isinstance(concomitants, Iterable):
+        raise InputError("concomitants", "a list of Concomitant objects", concomitants)
+    concs = tuple(concomitants)
+    for i, c in enumerate(concs):
+        if not isinstance(c, Concomitant):
+            raise InputError(
+                f"concomitants[{i}]", "a Concomitant (use resolve_concomitants for names)", c
+            )
+    days = _planned_days(planned)
+    lag = rs.resume.after_last_dose_days - 1
+    result: dict[int, VenetoclaxAdjustment] = {}
+    ordinal = 0
+    for day, dose, mg in days:
+        if mg > 0:
+            ordinal += 1
+        active = [c for c in concs if _exposed(c, day, lag)]
+        result[day] = _adjust_day(
+            day, dose, mg, ordinal, active, rs, protocol if rs.protocol_classes else None
+        )
+    return MappingProxyType(result)
