@@ -266,9 +266,9 @@ def build_schedule(
 
     from .bsa import body_surface_area
 
-    bsa_raw = body_surface_area(patient.height, patient.weight, formula=policy.bsa_formula, sex=patient.sex)
+    height, weight = _measured(patient.height, "cm"), _measured(patient.weight, "kg")
+    bsa_raw = body_surface_area(height, weight, formula=policy.bsa_formula, sex=patient.sex)
     bsa = policy.bsa_for_calculation(bsa_raw)
-    weight = patient.weight.to("kg")
 
     warnings = _provenance_warnings(regimen)
     if regimen.cycle.max_cycles is None and cycle > 1:
@@ -291,7 +291,7 @@ def build_schedule(
         adjustments: Mapping[int, Any] = {}
         if info.interaction_rule == "venetoclax" and planned:
             adjustments = adjust_venetoclax(
-                planned, concomitants, rule_set=rule_set, protocol_rule=comp.interaction_rule
+                planned, concomitants, rule_set=rule_set, protocol_rule=_protocol_rule(comp)
             )
         days_out: dict[int, Administration] = {}
         for day in comp.days:
@@ -357,6 +357,30 @@ def build_schedule(
         bsa_formula=policy.bsa_formula, weight=weight, policy=policy, concomitants=concomitants,
         rule_set=rule_set, days=days, warnings=tuple(warnings),
     )
+
+
+def _protocol_rule(comp: Component) -> Any:
+    from .interactions import ProtocolRule
+
+    rule = comp.interaction_rule
+    if rule is None:
+        return None
+    return ProtocolRule(strong=rule.strong, moderate=rule.moderate, source=rule.source, text=rule.text)
+
+
+def _measured(q: pint.Quantity, unit: str) -> pint.Quantity:
+    """A height or weight in cm or kg, rounded half-up to 1e-6 of the unit.
+
+    Converting 67 in or 154 lb to cm or kg leaves binary noise (170.18000000000001 cm); without
+    this step that noise could tip a BSA that sits exactly on a rounding boundary the other way,
+    so the same patient entered in other units could get another dose. 1e-6 cm is far below any
+    measurement's precision.
+    """
+    from decimal import Decimal
+
+    from .policy import half_up
+
+    return ureg.Quantity(float(half_up(q.to(unit).magnitude, Decimal("0.000001"))), unit)
 
 
 def _hold(conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]) -> tuple[bool, str | None]:

@@ -1,0 +1,352 @@
+"""The dose engine: golden schedules checked by hand, and the properties every dose rule keeps.
+
+Golden values are hand arithmetic from shared/clinical-reference.md (§1 doses, §4 Mosteller,
+§7 worked example), not output of the code under test. Two reference patients:
+
+* A: 170 cm, 65 kg. Mosteller √(170 × 65 / 3600) = √3.069444 = 1.75198 → 1.75 m² (2 decimals).
+* B: 185 cm, 90 kg. Mosteller √(185 × 90 / 3600) = √4.625 = 2.15058 → 2.15 m².
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import patients
+
+import regimen_calc as rc
+from regimen_calc.formatting import format_unit
+from regimen_calc.model import PerBsa, PerWeight
+from regimen_calc.units import ureg
+
+A = rc.Patient(height="170 cm", weight="65 kg")
+B = rc.Patient(height="185 cm", weight="90 kg")
+OVERLAY = Path(__file__).parents[1] / "regimens" / "overlays" / "VA-CAG.example-site.yaml"
+
+
+def _doses(sched: rc.Schedule) -> dict[tuple[str, int], tuple[float, str, int]]:
+    """{(drug, day): (dose to give, unit, administrations per day)}."""
+    return {
+        (a.drug, d.day): (a.dose.magnitude, format_unit(a.dose.units), a.per_day)
+        for d in sched.days
+        for a in d.administrations
+    }
+
+
+def _expect(drug: str, days: range | list[int], dose: float, unit: str, per_day: int = 1) -> dict:
+    return {(drug, day): (dose, unit, per_day) for day in days}
+
+
+GOLDEN = {
+    # CLAG (NCT06763666): cladribine 5 mg/m² d1-5; cytarabine 1 g/m² d1-5; G-CSF 5 mcg/kg d0-5.
+    ("CLAG", "A"): {
+        **_expect("cladribine", range(1, 6), 8.75, "mg"),  # 5 × 1.75
+        **_expect("cytarabine", range(1, 6), 1750, "mg"),  # 1,000 × 1.75
+        **_expect("filgrastim", range(0, 6), 325, "mcg"),  # 5 × 65
+    },
+    ("CLAG", "B"): {
+        **_expect("cladribine", range(1, 6), 10.75, "mg"),  # 5 × 2.15
+        **_expect("cytarabine", range(1, 6), 2150, "mg"),  # 1,000 × 2.15
+        **_expect("filgrastim", range(0, 6), 450, "mcg"),  # 5 × 90
+    },
+    # CLAG+VEN: CLAG plus venetoclax 400 mg flat d2-8.
+    ("CLAG+VEN", "A"): {
+        **_expect("cladribine", range(1, 6), 8.75, "mg"),
+        **_expect("cytarabine", range(1, 6), 1750, "mg"),
+        **_expect("filgrastim", range(0, 6), 325, "mcg"),
+        **_expect("venetoclax", range(2, 9), 400, "mg"),
+    },
+    ("CLAG+VEN", "B"): {
+        **_expect("cladribine", range(1, 6), 10.75, "mg"),
+        **_expect("cytarabine", range(1, 6), 2150, "mg"),
+        **_expect("filgrastim", range(0, 6), 450, "mcg"),
+        **_expect("venetoclax", range(2, 9), 400, "mg"),
+    },
+    # CAV: cladribine 5 mg/m² (d1-5 assumed); cytarabine 20 mg flat q12h (d1-10 assumed);
+    # venetoclax 100 d1, 200 d2, 400 d3-21.
+    ("CAV", "A"): {
+        **_expect("cladribine", range(1, 6), 8.75, "mg"),
+        **_expect("cytarabine", range(1, 11), 20, "mg", 2),
+        **_expect("venetoclax", [1], 100, "mg"),
+        **_expect("venetoclax", [2], 200, "mg"),
+        **_expect("venetoclax", range(3, 22), 400, "mg"),
+    },
+    ("CAV", "B"): {
+        **_expect("cladribine", range(1, 6), 10.75, "mg"),
+        **_expect("cytarabine", range(1, 11), 20, "mg", 2),  # flat: whatever the BSA
+        **_expect("venetoclax", [1], 100, "mg"),
+        **_expect("venetoclax", [2], 200, "mg"),
+        **_expect("venetoclax", range(3, 22), 400, "mg"),
+    },
+    # MEC (NCT05657639): mitoxantrone 8, etoposide 100, cytarabine 1,000 mg/m² d1-5.
+    ("MEC", "A"): {
+        **_expect("mitoxantrone", range(1, 6), 14, "mg"),  # 8 × 1.75
+        **_expect("etoposide", range(1, 6), 175, "mg"),  # 100 × 1.75
+        **_expect("cytarabine", range(1, 6), 1750, "mg"),
+    },
+    ("MEC", "B"): {
+        **_expect("mitoxantrone", range(1, 6), 17.2, "mg"),  # 8 × 2.15
+        **_expect("etoposide", range(1, 6), 215, "mg"),  # 100 × 2.15
+        **_expect("cytarabine", range(1, 6), 2150, "mg"),
+    },
+    # CMGV: liposomal mitoxantrone 15 mg/m² d1; cytarabine 10 mg/m² q12h d1-7; G-CSF 5 mcg/kg
+    # d0-10 (end day assumed); venetoclax 100 d2, 200 d3, 400 d4-10.
+    ("CMGV", "A"): {
+        **_expect("mitoxantrone liposome", [1], 26.25, "mg"),  # 15 × 1.75
+        **_expect("cytarabine", range(1, 8), 17.5, "mg", 2),  # 10 × 1.75 per dose
+        **_expect("filgrastim", range(0, 11), 325, "mcg"),
+        **_expect("venetoclax", [2], 100, "mg"),
+        **_expect("venetoclax", [3], 200, "mg"),
+        **_expect("venetoclax", range(4, 11), 400, "mg"),
+    },
+    ("CMGV", "B"): {
+        **_expect("mitoxantrone liposome", [1], 32.25, "mg"),  # 15 × 2.15
+        **_expect("cytarabine", range(1, 8), 21.5, "mg", 2),  # 10 × 2.15
+        **_expect("filgrastim", range(0, 11), 450, "mcg"),
+        **_expect("venetoclax", [2], 100, "mg"),
+        **_expect("venetoclax", [3], 200, "mg"),
+        **_expect("venetoclax", range(4, 11), 400, "mg"),
+    },
+    # Lipo-MIT+CLAG: liposomal mitoxantrone 18 mg/m² d1; CLAG with flat G-CSF 300 mcg d0-5.
+    ("Lipo-MIT+CLAG", "A"): {
+        **_expect("mitoxantrone liposome", [1], 31.5, "mg"),  # 18 × 1.75
+        **_expect("cladribine", range(1, 6), 8.75, "mg"),
+        **_expect("cytarabine", range(1, 6), 1750, "mg"),
+        **_expect("filgrastim", range(0, 6), 300, "mcg"),  # flat
+    },
+    ("Lipo-MIT+CLAG", "B"): {
+        **_expect("mitoxantrone liposome", [1], 38.7, "mg"),  # 18 × 2.15
+        **_expect("cladribine", range(1, 6), 10.75, "mg"),
+        **_expect("cytarabine", range(1, 6), 2150, "mg"),
+        **_expect("filgrastim", range(0, 6), 300, "mcg"),
+    },
+}
+
+
+@pytest.mark.parametrize(("regimen", "who"), sorted(GOLDEN))
+def test_golden_schedules(regimen: str, who: str) -> None:
+    patient = {"A": A, "B": B}[who]
+    got = _doses(rc.load_regimen(regimen).schedule(patient))
+    expected = GOLDEN[(regimen, who)]
+    assert set(got) == set(expected)
+    for key, (dose, unit, per_day) in expected.items():
+        assert got[key][1:] == (unit, per_day), key
+        assert got[key][0] == pytest.approx(dose, abs=1e-9), key
+
+
+def test_va_cag_needs_site_values() -> None:
+    with pytest.raises(rc.MissingSiteValuesError) as err:
+        rc.load_regimen("VA-CAG").schedule(A)
+    message = str(err.value)
+    for drug in ("venetoclax", "azacitidine", "filgrastim", "cytarabine", "aclarubicin"):
+        assert f"({drug}).dose" in message
+    assert "overlay" in message
+
+
+def test_va_cag_with_example_overlay() -> None:
+    sched = rc.load_regimen("VA-CAG", overlays=[OVERLAY]).schedule(A)
+    got = _doses(sched)
+    assert got[("azacitidine", 1)] == (131.25, "mg", 1)  # 75 × 1.75
+    assert got[("cytarabine", 3)] == (17.5, "mg", 2)  # 10 × 1.75, q12h
+    assert got[("aclarubicin", 6)] == (17.5, "mg", 1)  # 10 × 1.75
+    assert got[("filgrastim", 0)] == (300, "mcg", 1)
+    assert got[("venetoclax", 14)] == (400, "mg", 1)
+    site = [w for w in sched.warnings if w.kind == "site"]
+    assert any("EXAMPLE-SITE-PROTOCOL" in w.message for w in site)
+
+
+def test_worked_example_with_unrounded_bsa() -> None:
+    """§7: BSA 1.7520 used unrounded (4 decimals) gives the reference's own numbers."""
+    policy = rc.DosingPolicy(bsa_decimals=4)
+    clag = _doses(rc.load_regimen("Lipo-MIT+CLAG").schedule(A, policy=policy))
+    assert clag[("cladribine", 1)][0] == pytest.approx(8.76)  # 5 × 1.752
+    assert clag[("cytarabine", 1)][0] == pytest.approx(1752)  # 1,000 × 1.752
+    assert clag[("mitoxantrone liposome", 1)][0] == pytest.approx(31.54)  # 18 × 1.752 = 31.536
+    mec = _doses(rc.load_regimen("MEC").schedule(A, policy=policy))
+    assert mec[("mitoxantrone", 1)][0] == pytest.approx(14.02)  # 8 × 1.752 = 14.016
+    assert mec[("etoposide", 1)][0] == pytest.approx(175.2)
+    cmgv = _doses(rc.load_regimen("CMGV").schedule(A, policy=policy))
+    assert cmgv[("cytarabine", 1)][0] == pytest.approx(17.52)  # 10 × 1.752 per dose
+
+
+def test_dates_and_day_zero() -> None:
+    sched = rc.load_regimen("CLAG").schedule(A, start=datetime.date(2026, 1, 5))
+    assert [d.day for d in sched.days] == [0, 1, 2, 3, 4, 5]
+    assert sched.day(0).date == datetime.date(2026, 1, 4)
+    assert sched.day(5).date == datetime.date(2026, 1, 9)
+
+
+def test_schedule_records_bsa_and_formula() -> None:
+    sched = rc.load_regimen("CLAG").schedule(A, bsa_formula="dubois")
+    # DuBois 0.007184 × 65^0.425 × 170^0.725 = 0.007184 × 5.8951 × 41.409 = 1.7536 → 1.75
+    assert sched.bsa_formula == "dubois"
+    assert sched.bsa_unrounded.to("m**2").magnitude == pytest.approx(1.7536, abs=5e-4)
+    assert sched.bsa == ureg.Quantity(1.75, "m**2")
+
+
+def test_sequence_puts_cytarabine_after_cladribine() -> None:
+    day1 = rc.load_regimen("CLAG").schedule(A).day(1)
+    drugs = [a.drug for a in day1.administrations]
+    assert drugs.index("cytarabine") > drugs.index("cladribine")
+    cyt = next(a for a in day1.administrations if a.drug == "cytarabine")
+    assert cyt.sequence is not None and cyt.sequence.after == "cladribine"
+    assert cyt.sequence.offset == ureg.Quantity(2, "hour")
+    assert cyt.infusion is not None and cyt.infusion.at_least
+
+
+def test_assumed_and_missing_values_are_warned() -> None:
+    warnings = rc.load_regimen("CAV").schedule(A).warnings
+    assumed = {(w.component, w.field) for w in warnings if w.kind == "assumed"}
+    missing = {w.field for w in warnings if w.kind == "not_stated"}
+    assert {("cladribine", "days"), ("cytarabine", "days"), ("cytarabine", "route")} <= assumed
+    assert {"cycle.length_days", "cycle.max_cycles"} <= missing
+
+
+def test_cycle_beyond_the_stated_number_is_refused() -> None:
+    reg = rc.load_regimen("Lipo-MIT+CLAG")  # up to 2 cycles
+    assert reg.schedule(A, cycle=2).cycle == 2
+    with pytest.raises(rc.InputError, match="cycle"):
+        reg.schedule(A, cycle=3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"cycle": 0}, "cycle"),
+        ({"cycle": 1.5}, "cycle"),
+        ({"cycle": True}, "cycle"),
+        ({"start": "2026-01-05"}, "start"),
+        ({"start": datetime.datetime(2026, 1, 5, 8, 0)}, "start"),
+        ({"bsa_formula": "mosteler"}, "bsa_formula"),
+        ({"labs": {1: {"wbc": -3}}}, "labs[1].wbc"),
+        ({"labs": {1: {"wcc": 3}}}, "labs[1].wcc"),
+        ({"labs": {1: {"wbc": "high"}}}, "labs[1].wbc"),
+        ({"labs": [1, 2]}, "labs"),
+        ({"policy": "strict"}, "policy"),
+    ],
+)
+def test_bad_schedule_arguments(kwargs: dict, field: str) -> None:
+    with pytest.raises(rc.InputError) as err:
+        rc.load_regimen("CLAG").schedule(A, **kwargs)
+    assert err.value.field == field
+    assert isinstance(err.value, ValueError)
+
+
+def test_holds_from_labs() -> None:
+    reg = rc.load_regimen("CLAG")
+    sched = reg.schedule(A, labs={0: {"wbc": 12}, 1: {"wbc": 20}, 2: {"wbc": 19.9}})
+    held = {(d.day): a.held for d, a in sched.administrations("filgrastim")}
+    # hold_if wbc >= 20: day 1 held (20 ≥ 20), day 0 and 2 given; days without labs given.
+    assert held == {0: False, 1: True, 2: False, 3: False, 4: False, 5: False}
+    cmgv = rc.load_regimen("CMGV").schedule(A, labs={3: {"wbc": 21}})
+    stopped = {d.day: a.held for d, a in cmgv.administrations("filgrastim")}
+    # continue_until wbc > 20: stopped from day 3 on.
+    assert [d for d, h in stopped.items() if h] == list(range(3, 11))
+
+
+# ------------------------------------------------------------------------------- properties
+
+REGIMENS = ("CLAG", "CLAG+VEN", "CAV", "MEC", "CMGV", "Lipo-MIT+CLAG")
+
+
+@settings(max_examples=40, deadline=None)
+@given(patient=patients(), regimen=st.sampled_from(REGIMENS))
+def test_per_bsa_dose_is_linear_in_bsa(patient: rc.Patient, regimen: str) -> None:
+    sched = rc.load_regimen(regimen).schedule(patient)
+    for _, a in sched.administrations():
+        spec_amount = a.dose_per_unit
+        if a.basis == "bsa":
+            expected = (spec_amount * sched.bsa).to(a.calculated_dose.units)
+        elif a.basis == "weight":
+            expected = (spec_amount * sched.weight).to(a.calculated_dose.units)
+        else:
+            expected = spec_amount.to(a.calculated_dose.units)
+        assert a.calculated_dose.magnitude == pytest.approx(expected.magnitude, rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    bsa_a=st.decimals(min_value="1.00", max_value="2.80", places=2),
+    bsa_b=st.decimals(min_value="1.00", max_value="2.80", places=2),
+)
+def test_doubling_rule_per_bsa_scales_with_bsa(bsa_a, bsa_b) -> None:
+    """Linearity: dose(BSA_a) / dose(BSA_b) == BSA_a / BSA_b for every per-BSA component."""
+    for regimen in REGIMENS:
+        for comp in rc.load_regimen(regimen).components:
+            spec = comp.dose_on(comp.days[0])
+            if not isinstance(spec, PerBsa):
+                continue
+            qa = ureg.Quantity(float(bsa_a), "m**2")
+            qb = ureg.Quantity(float(bsa_b), "m**2")
+            da = spec.calculate(bsa=qa, weight=ureg.Quantity(70, "kg"))
+            db = spec.calculate(bsa=qb, weight=ureg.Quantity(70, "kg"))
+            assert (da / db).to("").magnitude == pytest.approx(float(bsa_a / bsa_b), rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    height_mm=st.integers(min_value=1400, max_value=2100),
+    weight_hg=st.integers(min_value=350, max_value=2000),
+    regimen=st.sampled_from(REGIMENS),
+)
+def test_schedule_is_the_same_whatever_the_input_units(height_mm: int, weight_hg: int, regimen: str) -> None:
+    """170.2 cm / 65.3 kg gives the same schedule as the same body in m/g, inches/pounds."""
+    cm, kg = height_mm / 10, weight_hg / 10
+    forms = [
+        rc.Patient(height=f"{cm} cm", weight=f"{kg} kg"),
+        rc.Patient(height=ureg.Quantity(height_mm / 1000, "m"), weight=ureg.Quantity(weight_hg * 100, "g")),
+        rc.Patient(height=ureg.Quantity(cm / 2.54, "inch"), weight=ureg.Quantity(kg / 0.45359237, "lb")),
+    ]
+    reg = rc.load_regimen(regimen)
+    dumps = []
+    for p in forms:
+        d = reg.schedule(p).to_dict()
+        d.pop("patient")
+        dumps.append(d)
+    assert dumps[0] == dumps[1] == dumps[2]
+
+
+@settings(max_examples=40, deadline=None)
+@given(patient=patients(), regimen=st.sampled_from(REGIMENS))
+def test_no_dose_is_negative_nan_or_infinite(patient: rc.Patient, regimen: str) -> None:
+    sched = rc.load_regimen(regimen).schedule(patient)
+    for _, a in sched.administrations():
+        for q in (a.calculated_dose, a.dose, a.daily_dose):
+            assert math.isfinite(q.magnitude) and q.magnitude > 0
+
+
+@settings(max_examples=20, deadline=None)
+@given(patient=patients(), regimen=st.sampled_from(REGIMENS))
+def test_each_drug_is_given_on_exactly_its_days(patient: rc.Patient, regimen: str) -> None:
+    reg = rc.load_regimen(regimen)
+    sched = reg.schedule(patient)
+    for comp in reg.components:
+        given_on = [d.day for d, a in sched.administrations() if a.component == comp.id]
+        assert given_on == list(comp.days)
+
+
+def test_per_weight_dose_uses_actual_weight() -> None:
+    sched = rc.load_regimen("CLAG").schedule(rc.Patient(height="160 cm", weight="120 kg"))
+    fil = sched.day(0).administrations[0]
+    assert isinstance(rc.load_regimen("CLAG").component("filgrastim").dose, PerWeight)
+    assert fil.dose == ureg.Quantity(600, "mcg")  # 5 × 120, no cap
+
+
+def test_to_dict_is_json_and_keeps_provenance() -> None:
+    import json
+
+    d = rc.load_regimen("CAV").schedule(A).to_dict()
+    json.dumps(d)
+    assert d["schema_version"] == "1.0"
+    assert d["bsa"]["text"] == "1.75 m²"
+    cyt = next(a for a in d["days"][0]["administrations"] if a["drug"] == "cytarabine")
+    assert cyt["provenance"]["days"] == {
+        "status": "assumed",
+        "source": "ChiCTR2400091392",
+        "note": cyt["provenance"]["days"]["note"],
+    }
+    assert cyt["dose"]["text"] == "20 mg" and cyt["administrations_per_day"] == 2
