@@ -16,6 +16,7 @@ everywhere (ISMP list of error-prone abbreviations, symbols and dose designation
 
 from __future__ import annotations
 
+import datetime
 import numbers
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
@@ -26,10 +27,15 @@ from .errors import InputError
 
 __all__ = [
     "AUTO_DECIMALS",
+    "format_date",
+    "format_days",
     "format_dose_per_unit",
+    "format_entered",
     "format_frequency",
+    "format_infusion",
     "format_number",
     "format_quantity",
+    "format_sequence",
     "format_unit",
     "route_name",
 ]
@@ -361,3 +367,140 @@ def format_frequency(per_day: int) -> str:
     if text is None:
         raise InputError("per_day", "a whole number of doses a day, 1 to 4", per_day)
     return text
+
+
+# Month names, not numbers: "05/01/2026" reads as 5 January in Europe and May 1 in the US.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def format_date(date: datetime.date, *, weekday: bool = True, year: bool = True) -> str:
+    """Print a date that cannot be misread: ``Mon 5 Jan 2026`` (never ``05/01/26``).
+
+    Raises:
+        InputError: for anything but a ``datetime.date`` (a ``datetime`` is refused).
+
+    >>> format_date(datetime.date(2026, 1, 5))
+    'Mon 5 Jan 2026'
+    >>> format_date(datetime.date(2026, 1, 5), weekday=False, year=False)
+    '5 Jan'
+    """
+    if not isinstance(date, datetime.date) or isinstance(date, datetime.datetime):
+        raise InputError("date", "a datetime.date", date)
+    text = f"{date.day} {_MONTHS[date.month - 1]}"
+    if year:
+        text += f" {date.year}"
+    if weekday:
+        text = f"{_WEEKDAYS[date.weekday()]} {text}"
+    return text
+
+
+def format_days(days: tuple[int, ...] | list[int]) -> str:
+    """Print day numbers with runs joined by an en dash: ``0–5``, ``1, 3, 5``, ``1–3, 8``.
+
+    Raises:
+        InputError: for an empty list or a day that is not a whole number.
+
+    >>> format_days((0, 1, 2, 3, 4, 5))
+    '0–5'
+    >>> format_days([1, 3, 5])
+    '1, 3, 5'
+    >>> format_days([1, 2, 3, 8, 9])
+    '1–3, 8, 9'
+    """
+    if not days or any(isinstance(d, bool) or not isinstance(d, int) for d in days):
+        raise InputError("days", "one or more whole day numbers", days)
+    ordered = sorted(set(days))
+    runs: list[list[int]] = [[ordered[0]]]
+    for d in ordered[1:]:
+        if d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{run[0]}–{run[-1]}")
+        else:
+            parts += [str(d) for d in run]
+    return ", ".join(parts)
+
+
+def format_infusion(infusion: object, *, route: str | None = None) -> str:
+    """How long an infusion runs: ``over 2 h``, ``over at least 3 h``.
+
+    Args:
+        infusion: a :class:`~regimen_calc.model.Infusion` (duration, at_least) or ``None``.
+        route: the route code; without an infusion, an intravenous route prints
+            ``infusion time not stated`` (never a blank a reader could fill in) and any other
+            route ``not an infusion``.
+
+    >>> from regimen_calc.model import Infusion
+    >>> from regimen_calc.units import ureg
+    >>> format_infusion(Infusion(duration=ureg.Quantity(3, "hour"), at_least=True))
+    'over at least 3 h'
+    >>> format_infusion(Infusion(duration=ureg.Quantity(30, "minute")))
+    'over 30 min'
+    >>> format_infusion(None, route="IV")
+    'infusion time not stated'
+    >>> format_infusion(None, route="PO")
+    'not an infusion'
+    """
+    if infusion is None:
+        if route is None or route.strip().upper() == "IV":
+            return "infusion time not stated"
+        return "not an infusion"
+    duration = getattr(infusion, "duration", None)
+    text = format_quantity(duration)
+    return f"over at least {text}" if getattr(infusion, "at_least", False) else f"over {text}"
+
+
+def format_sequence(sequence: object, *, after_name: str | None = None) -> str:
+    """When a drug starts relative to another: ``starts 2 h after cladribine starts``.
+
+    Args:
+        sequence: a :class:`~regimen_calc.model.SequenceRule` or ``None``.
+        after_name: the full generic name of the drug it follows (default: the component id).
+
+    >>> from regimen_calc.model import SequenceRule
+    >>> from regimen_calc.units import ureg
+    >>> format_sequence(SequenceRule(after="cladribine", offset=ureg.Quantity(2, "hour")))
+    'starts 2 h after cladribine starts'
+    >>> format_sequence(SequenceRule(after="cladribine", anchor="end"))
+    'starts when cladribine ends'
+    >>> format_sequence(None)
+    'no sequence stated'
+    """
+    if sequence is None:
+        return "no sequence stated"
+    name = after_name or sequence.after
+    anchor = "ends" if sequence.anchor == "end" else "starts"
+    offset = sequence.offset
+    if offset is None or offset.magnitude == 0:
+        return f"starts when {name} {anchor}"
+    return f"starts {format_quantity(offset)} after {name} {anchor}"
+
+
+# Units a height or weight may be entered in but no dose is ever written in: printed only as
+# "what was entered", next to the cm / kg value the library uses.
+_ENTERED_UNITS = {"inch": "in", "foot": "ft", "pound": "lb"}
+
+
+def format_entered(q: pint.Quantity) -> str:
+    """Print a height or weight as entered: ``67 in``, ``154 lb``, ``1.7 m``, ``70,000 g``.
+
+    Raises:
+        InputError: as :func:`format_quantity` does, for units other than in, ft and lb.
+
+    >>> from regimen_calc.units import ureg
+    >>> format_entered(ureg.Quantity(67, "inch"))
+    '67 in'
+    >>> format_entered(ureg.Quantity(1.7, "m"))
+    '1.7 m'
+    """
+    if isinstance(q, pint.Quantity):
+        names = list(to_units_container(q.units).items())
+        if len(names) == 1 and names[0][1] == 1 and names[0][0] in _ENTERED_UNITS:
+            value = _to_decimal(q.magnitude, "q")
+            return f"{_render(value, 2, q.magnitude)} {_ENTERED_UNITS[names[0][0]]}"
+    return format_quantity(q)

@@ -1,0 +1,337 @@
+"""The ``regimen-calc`` command line: parse arguments, then load → schedule → render.
+
+The CLI calculates nothing and formats nothing itself. Library imports happen inside the
+commands so ``regimen-calc --help`` stays fast. Any library error (a
+:class:`~regimen_calc.errors.RegimenCalcError`) becomes one line on stderr, ``error: ...``, and
+exit status 1; usage errors exit with 2 (click's convention); no traceback is ever shown.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import os
+import re
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMAT_NAMES = ("text", "markdown", "html", "pdf", "csv", "json", "ics")
+_CONCOMITANT = re.compile(r"^(?P<name>[^:]+?)\s*(?::\s*(?P<start>-?\d+)\s*-\s*(?P<stop>-?\d+)?)?$")
+
+
+def _library_errors(func: F) -> F:
+    """Turn a library error into ``error: ...`` on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .errors import RegimenCalcError
+
+        try:
+            return func(*args, **kwargs)
+        except RegimenCalcError as exc:
+            message = str(exc).replace("\n", "\n  ")
+            click.echo(f"error: {message}", err=True)
+            sys.exit(1)
+        except OSError as exc:  # an output file that cannot be written, a full disk
+            click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors: click prints them and exits with 2
+        except Exception as exc:  # a bug: say so in one line; the traceback only on request
+            if os.environ.get("REGIMEN_CALC_DEBUG"):
+                raise
+            click.echo(
+                f"error: internal error ({type(exc).__name__}: {exc}); please report it "
+                "(set REGIMEN_CALC_DEBUG=1 to see the traceback)",
+                err=True,
+            )
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="regimen-calc", prog_name="regimen-calc")
+def main() -> None:
+    """Checked, printable day-by-day dose schedules for chemotherapy regimens.
+
+    Output is not a prescribing source: check every value against the approved protocol.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# list
+
+
+@main.command("list")
+@_library_errors
+def list_command() -> None:
+    """List the bundled (and REGIMEN_CALC_PATH) regimens with their sources."""
+    from .loader import available_regimens, load_regimen
+
+    for regimen_id in available_regimens():
+        reg = load_regimen(regimen_id)
+        click.echo(f"{reg.id}: {reg.name} (version {reg.version})")
+        if reg.aliases:
+            click.echo(f"  aliases: {', '.join(reg.aliases)}")
+        for ref in reg.references:
+            where = f" <{ref.url}>" if ref.url else ""
+            click.echo(f"  - {ref.id} ({ref.kind}): {ref.title}{where}")
+
+
+# --------------------------------------------------------------------------------------------
+# show
+
+
+def _status(prov: Any) -> str:
+    label = {"stated": "stated", "assumed": "assumed", "not_stated": "not stated",
+             "site": "site"}[prov.status]
+    extra = [x for x in (prov.source,) if x]
+    text = f"{label} ({', '.join(extra)})" if extra else label
+    if prov.note:
+        text += f": {prov.note}"
+    return text
+
+
+def _dose_text(comp: Any) -> str:
+    from .formatting import format_days, format_dose_per_unit
+
+    if comp.steps:
+        return "; ".join(f"days {format_days(s.days)}: {format_dose_per_unit(s.dose.amount)}"
+                         for s in comp.steps)
+    if comp.dose is None:
+        return "not stated"
+    return format_dose_per_unit(comp.dose.amount)
+
+
+def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
+    from .formatting import (
+        format_days,
+        format_dose_per_unit,
+        format_frequency,
+        format_infusion,
+        format_sequence,
+        route_name,
+    )
+
+    if field == "drug":
+        return comp.drug
+    if field == "dose":
+        return _dose_text(comp)
+    if field == "route":
+        return route_name(comp.route) if comp.route else "not stated"
+    if field == "days":
+        return format_days(comp.days) if comp.days else "not stated"
+    if field == "frequency":
+        return format_frequency(comp.per_day)
+    if field == "infusion":
+        return format_infusion(comp.infusion, route=comp.route)
+    if field == "sequence":
+        after = names.get(comp.sequence.after) if comp.sequence else None
+        return format_sequence(comp.sequence, after_name=after)
+    if field == "conditions":
+        return "; ".join(c.text for c in comp.conditions) or "none"
+    if field == "interaction_rule":
+        rule = comp.interaction_rule
+        if rule is None:
+            return "none"
+        doses = ", ".join(f"{k} {format_dose_per_unit(v)}"
+                          for k, v in (("strong", rule.strong), ("moderate", rule.moderate)) if v)
+        return f"{rule.text} ({doses})"
+    raise AssertionError(field)  # pragma: no cover
+
+
+@main.command("show")
+@click.argument("name")
+@click.option("--overlay", "overlays", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A site overlay file (repeatable).")
+@_library_errors
+def show_command(name: str, overlays: tuple[str, ...]) -> None:
+    """Show regimen NAME as written, with the status of each value.
+
+    Status: stated (source) / assumed (source) / not stated / site (site protocol).
+    """
+    from .formatting import format_number
+    from .loader import load_regimen
+
+    reg = load_regimen(name, overlays=overlays)
+    names = {c.id: c.drug for c in reg.components}
+    click.echo(f"{reg.name}")
+    extends = f"; extends {reg.extends}" if reg.extends else ""
+    click.echo(f"id: {reg.id}; version {reg.version}{extends}")
+    if reg.overlays:
+        click.echo(f"site overlays: {', '.join(reg.overlays)}")
+    if reg.description:
+        click.echo(f"\n{reg.description}")
+    click.echo("\nReferences:")
+    for ref in reg.references:
+        where = f" <{ref.url}>" if ref.url else ""
+        click.echo(f"  - {ref.id} ({ref.kind}): {ref.title}{where}")
+    click.echo("\nCycle:")
+    for field, label, unit in (("length_days", "length", "days"), ("max_cycles", "cycles", "")):
+        value = getattr(reg.cycle, field)
+        text = (
+            "not stated" if value is None else f"{format_number(value, decimals=0)} {unit}".strip()
+        )
+        prov = reg.cycle.provenance.get(field)
+        status = _status(prov) if prov else "stated"
+        click.echo(f"  {label}: {text} [{status}]")
+    fields = ("drug", "dose", "route", "days", "frequency", "infusion", "sequence", "conditions",
+              "interaction_rule")
+    for comp in reg.components:
+        click.echo(f"\n{comp.drug} (component {comp.id}) [{_status(comp.provenance_of(''))}]")
+        for field in fields:
+            if field == "interaction_rule" and comp.interaction_rule is None:
+                continue
+            prov_field = comp.dose_field if field == "dose" else field
+            prov = comp.provenance.get(prov_field) or comp.provenance.get(field)
+            status = _status(prov) if prov else _status(comp.provenance_of(""))
+            click.echo(f"  {field.replace('_', ' ')}: {_field_text(comp, field, names)} [{status}]")
+        for note in comp.notes:
+            click.echo(f"  note: {note}")
+    for note in reg.notes:
+        click.echo(f"\nnote: {note}")
+
+
+# --------------------------------------------------------------------------------------------
+# schedule
+
+
+def _parse_concomitant(value: str) -> dict[str, Any]:
+    match = _CONCOMITANT.match(value.strip())
+    if not match:
+        raise click.BadParameter(
+            f"{value!r}: expected NAME, NAME:START-STOP or NAME:START- "
+            "(days, e.g. posaconazole:0-)",
+            param_hint="--concomitant",
+        )
+    item: dict[str, Any] = {"name": match["name"].strip()}
+    if match["start"] is not None:
+        item["start_day"] = int(match["start"])
+        if match["stop"] is not None:
+            item["stop_day"] = int(match["stop"])
+    return item
+
+
+def _parse_date(value: str | None, option: str) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected a date as YYYY-MM-DD",
+                                 param_hint=option) from None
+
+
+@main.command("schedule")
+@click.argument("name")
+@click.option("--height", required=True, help='Height with its unit, e.g. "170 cm" or "67 in".')
+@click.option("--weight", required=True, help='Weight with its unit, e.g. "70 kg" or "154 lb".')
+@click.option("--sex", type=click.Choice(["female", "male"], case_sensitive=False),
+              help="Needed by some BSA formulas (Schlich).")
+@click.option("--age", type=click.IntRange(0, 120), help="Age in whole years.")
+@click.option("--bsa-formula", help="BSA formula (default: the policy's, Mosteller).")
+@click.option("--start", help="Date of day 1, YYYY-MM-DD (needed for dates and for ics).")
+@click.option("--cycle", type=int, default=1, show_default=True, help="Cycle number.")
+@click.option("--concomitant", "concomitants", multiple=True, metavar="NAME[:START-[STOP]]",
+              help="A concomitant drug, optionally with the days taken (repeatable), "
+                   "e.g. posaconazole or posaconazole:0- or fluconazole:3-10.")
+@click.option("--rule-set", type=click.Choice(["label", "protocol"]), default="label",
+              show_default=True, help="Venetoclax interaction rule set.")
+@click.option("--overlay", "overlays", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A site overlay file (repeatable).")
+@click.option("--patient-name", help="The patient's full name (printed).")
+@click.option("--patient-id", help="A second identifier such as a hospital number (printed).")
+@click.option("--measured-on", help="Date height and weight were measured, YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text",
+              show_default=True, help="Output format.")
+@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4",
+              show_default=True, help="Paper size for html and pdf (landscape).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file instead of standard output.")
+@_library_errors
+def schedule_command(
+    name: str, height: str, weight: str, sex: str | None, age: int | None,
+    bsa_formula: str | None, start: str | None, cycle: int, concomitants: tuple[str, ...],
+    rule_set: str, overlays: tuple[str, ...], patient_name: str | None, patient_id: str | None,
+    measured_on: str | None, fmt: str, paper: str, output: str | None,
+) -> None:
+    """Compute and print the day-by-day schedule of regimen NAME for one patient."""
+    items = [_parse_concomitant(c) for c in concomitants]
+    start_date = _parse_date(start, "--start")
+    measured = _parse_date(measured_on, "--measured-on")
+    if fmt == "pdf" and output is None and sys.stdout.isatty():
+        raise click.UsageError(
+            "pdf is binary: write it to a file with -o FILE (or redirect stdout)"
+        )
+
+    from .loader import load_regimen
+    from .patient import Patient
+    from .render import BINARY_FORMATS, render
+
+    patient = Patient(height=height, weight=weight, sex=sex, age=age, name=patient_name,
+                      identifier=patient_id, measured_on=measured)
+    regimen = load_regimen(name, overlays=overlays)
+    schedule = regimen.schedule(patient, cycle=cycle, start=start_date, concomitant=items,
+                                rule_set=rule_set, bsa_formula=bsa_formula)
+    options = {"paper": paper.lower()} if fmt in ("html", "pdf") else {}
+    result = render(schedule, fmt, **options)
+    data = result if fmt in BINARY_FORMATS else str(result).encode("utf-8")
+    assert isinstance(data, bytes)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        with open(output, "wb") as fh:
+            fh.write(data)
+        click.echo(f"wrote {output}", err=True)
+
+
+# --------------------------------------------------------------------------------------------
+# validate
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate_command(files: tuple[str, ...]) -> None:
+    """Check regimen FILES; print every problem as FILE: path: message.
+
+    Exit status 0 when every file is valid, 1 when any is not.
+    """
+    from .errors import LoadError, RegimenCalcError
+    from .loader import validate_file
+
+    bad = False
+    for path in files:
+        try:
+            validate_file(path)
+        except LoadError as exc:
+            bad = True
+            for problem in exc.problems:
+                where = f"{problem.path}: " if problem.path else ""
+                # A problem in another file (the regimen this one extends) names that file too.
+                own = problem.file in (path, os.path.basename(path))
+                in_file = "" if own else f"(in {problem.file}) "
+                click.echo(f"{path}: {in_file}{where}{problem.message}")
+        except (RegimenCalcError, OSError) as exc:
+            bad = True
+            click.echo(f"{path}: {exc}")
+        else:
+            click.echo(f"{path}: ok", err=True)
+    sys.exit(1 if bad else 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Commands from other modules are registered here, e.g. (kept lazy where they can be):
+#
+#     from .forecast_cli import forecast
+#     main.add_command(forecast)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,67 @@
+"""Renderers: a finished :class:`~regimen_calc.schedule.Schedule` in, text or bytes out.
+
+Renderers never calculate. Every cell is decided once, in :mod:`regimen_calc.render._view`, from
+the schedule's own values and the ISMP-safe :mod:`regimen_calc.formatting`; each renderer only lays
+the text out. Each one is imported when it is first used, so ``import regimen_calc`` does not load
+Jinja2, fpdf2 or icalendar.
+
+>>> import regimen_calc as rc
+>>> from regimen_calc.render import render
+>>> s = rc.load_regimen("CLAG").schedule(rc.Patient(height="170 cm", weight="65 kg"))
+>>> "1,750 mg" in render(s, "text")
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..schedule import Schedule
+
+__all__ = ["BINARY_FORMATS", "FORMATS", "render"]
+
+#: Format name → (module in this package, function). The function takes the schedule and
+#: keyword options and returns ``str`` (text formats) or ``bytes`` (binary formats).
+FORMATS: dict[str, tuple[str, str]] = {
+    "text": ("text", "render_text"),
+    "markdown": ("text", "render_markdown"),
+    "html": ("html", "render_html"),
+    "pdf": ("pdf", "render_pdf"),
+    "csv": ("csv", "render_csv"),
+    "json": ("json", "render_json"),
+    "ics": ("ics", "render_ics"),
+}
+
+#: Formats whose output is ``bytes`` rather than ``str``.
+BINARY_FORMATS: frozenset[str] = frozenset({"pdf"})
+
+
+def render(schedule: Schedule, fmt: str, **options: Any) -> str | bytes:
+    """Render a schedule in one format.
+
+    Args:
+        schedule: a finished schedule (``Regimen.schedule(...)``).
+        fmt: one of :data:`FORMATS`: ``text``, ``markdown``, ``html``, ``pdf``, ``csv``,
+            ``json``, ``ics``.
+        options: passed to the renderer, such as ``paper="letter"`` for ``html`` and ``pdf``.
+
+    Returns:
+        ``bytes`` for ``pdf``; ``str`` for every other format.
+
+    Raises:
+        InputError: for an unknown format or a schedule that is not a Schedule.
+        RegimenCalcError: for a schedule a format cannot show (``ics`` without a start date).
+    """
+    from ..schedule import Schedule
+
+    if not isinstance(schedule, Schedule):
+        raise InputError("schedule", "a Schedule from Regimen.schedule()", type(schedule).__name__)
+    if fmt not in FORMATS:
+        raise InputError("format", f"one of {', '.join(FORMATS)}", fmt)
+    module_name, function = FORMATS[fmt]
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    return getattr(module, function)(schedule, **options)

@@ -1,0 +1,113 @@
+"""CSV: one row per administration, every value as printed (ISMP text) plus machine columns.
+
+Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+tab or carriage return) are prefixed with ``'``, so a regimen note can never run as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import TYPE_CHECKING
+
+from ..formatting import format_number, format_unit
+from ._view import build_view
+
+if TYPE_CHECKING:
+    from ..schedule import Schedule
+
+__all__ = ["COLUMNS", "render_csv"]
+
+#: The CSV columns, in order (documented in docs/output-formats.md).
+COLUMNS: tuple[str, ...] = (
+    "regimen_id",
+    "regimen_version",
+    "cycle",
+    "day",
+    "date",
+    "drug",
+    "component",
+    "dose_per_unit",
+    "basis",
+    "calculation",
+    "calculated_dose",
+    "dose_to_give",
+    "dose_value",
+    "dose_unit",
+    "administrations_per_day",
+    "route",
+    "frequency",
+    "timing",
+    "infusion",
+    "conditions",
+    "status",
+    "held",
+    "tablets",
+    "interaction_unadjusted",
+    "interaction_adjusted",
+    "interaction_rule",
+    "interaction_source",
+    "notes",
+    "flags",
+)
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def render_csv(schedule: Schedule) -> str:
+    """The schedule as CSV text with a header row (RFC 4180, CRLF line ends)."""
+    view = build_view(schedule)
+    decimals = schedule.policy.dose_decimals
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for day_view, day in zip(view.days, schedule.days, strict=True):
+        for row, a in zip(day_view.rows, day.administrations, strict=True):
+            adj = a.adjustment
+            values = {
+                "regimen_id": schedule.regimen.id,
+                "regimen_version": schedule.regimen.version,
+                "cycle": str(schedule.cycle),
+                "day": str(day.day),
+                "date": day.date.isoformat() if day.date else "",
+                "drug": a.drug,
+                "component": a.component,
+                "dose_per_unit": row.per_unit,
+                "basis": a.basis,
+                "calculation": row.calculation,
+                "calculated_dose": row.calculated,
+                "dose_to_give": row.dose,
+                # The number without thousands separators, for machines; same rounding as printed.
+                "dose_value": format_number(a.dose.magnitude, decimals=decimals).replace(",", ""),
+                "dose_unit": format_unit(a.dose.units),
+                "administrations_per_day": str(a.per_day),
+                "route": row.route,
+                "frequency": row.frequency,
+                "timing": row.timing,
+                "infusion": row.infusion,
+                "conditions": row.holds,
+                "status": row.status,
+                "held": "yes" if a.held else "no",
+                "tablets": row.tablets,
+                "interaction_unadjusted": "",
+                "interaction_adjusted": "",
+                "interaction_rule": "",
+                "interaction_source": "",
+                "notes": " | ".join(row.notes),
+                "flags": " | ".join(row.flags),
+            }
+            if adj is not None:
+                adjustment = next(x for x in view.adjustments
+                                  if x.day == day_view.label and x.drug == a.drug)
+                values.update(
+                    interaction_unadjusted=adjustment.unadjusted,
+                    interaction_adjusted=adjustment.adjusted,
+                    interaction_rule=adjustment.rule,
+                    interaction_source=adjustment.source,
+                )
+            writer.writerow([_safe(values[c]) for c in COLUMNS])
+    return out.getvalue()

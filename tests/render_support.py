@@ -1,0 +1,121 @@
+"""Shared helpers for the rendering and CLI tests: the worked example and the outside tools.
+
+The worked example is CLAG+VEN for a 170 cm, 70 kg patient on posaconazole from day 0, day 1 on
+Monday 5 January 2026. Its numbers are computed by hand here, not copied from the output:
+
+* BSA (Mosteller) = √(170 × 70 / 3600) = √3.30556 = 1.8181… → 1.82 m² (2 decimals, half-up);
+* cladribine 5 mg/m² × 1.82 m² = 9.1 mg; cytarabine 1 g/m² = 1,000 mg/m² × 1.82 m² = 1,820 mg;
+* filgrastim 5 mcg/kg × 70 kg = 350 mcg;
+* venetoclax 400 mg under posaconazole, label rule (strong-inhibitor ramp by venetoclax dosing
+  day): day 2 10 mg, day 3 20 mg, day 4 50 mg, days 5–8 70 mg = 1 × 50 mg + 2 × 10 mg tablets.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import regimen_calc as rc
+
+START = datetime.date(2026, 1, 5)
+CLI_ARGS = [
+    "schedule", "CLAG+VEN", "--height", "170 cm", "--weight", "70 kg",
+    "--concomitant", "posaconazole:0-", "--start", "2026-01-05",
+]
+
+#: Strings every full printed schedule of the worked example must contain (hand-computed).
+EXPECTED = (
+    "1.82 m²",
+    "Mosteller",
+    "9.1 mg",
+    "1,820 mg",
+    "350 mcg",
+    "10 mg",
+    "20 mg",
+    "50 mg",
+    "70 mg",
+    "1 × 50 mg + 2 × 10 mg tablets",
+    "posaconazole",
+    "subcutaneous (subcut)",
+    "intravenous (IV)",
+    "oral (PO)",
+    "once daily",
+    "over at least 3 h",
+    "infusion time not stated",
+    "starts 2 h after cladribine starts",
+    "not stated",
+    "not a prescribing source",
+)
+
+#: Notation that must never be printed (ISMP list; clinical-reference.md §6.1), as patterns.
+FORBIDDEN = (
+    r"µg", r"μg", r"\bug\b", r"\bIU\b", r"\bq\.d\.", r"\bQD\b", r"\d\.0 (mg|mcg|g)\b",
+    r"\bSC\b", r"\bSQ\b", r"(?<![\d.])\.\d+ (mg|mcg)",
+)
+
+
+def forbidden_notation(text: str) -> list[str]:
+    """Every forbidden notation found in ``text`` (empty when none)."""
+    return [m.group(0) for pattern in FORBIDDEN for m in re.finditer(pattern, text)]
+
+
+def worked_example(**patient: object) -> rc.Schedule:
+    """The worked example's schedule (patient fields may be added, e.g. name=...)."""
+    person = rc.Patient(height="170 cm", weight="70 kg", **patient)
+    return rc.load_regimen("CLAG+VEN").schedule(
+        person, start=START, concomitant=[{"name": "posaconazole", "start_day": 0}]
+    )
+
+
+def flat(text: str) -> str:
+    """Text with every run of whitespace (also no-break spaces, line breaks) as one space."""
+    return " ".join(text.split())
+
+
+def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess[bytes]:
+    """``python -m regimen_calc ARGS`` in a subprocess, as a user runs it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "regimen_calc", *args], capture_output=True, timeout=120
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(result.stderr.decode())
+    return result
+
+
+def need(tool: str) -> str:
+    """The path of an outside tool, or a clearly reported skip."""
+    path = shutil.which(tool)
+    if path is None:
+        package = {"pdftoppm": "poppler-utils"}.get(tool, tool)
+        pytest.skip(f"{tool} not installed ({package}): run scripts/install-test-tools.sh")
+    return path
+
+
+def chromium(html_file: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium on a local file, no network, a throw-away profile."""
+    exe = need("chromium")
+    with tempfile.TemporaryDirectory(prefix="regimen-calc-chromium-") as profile:
+        return subprocess.run(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={profile}", *extra, html_file.as_uri()],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "HOME": profile},
+        )
+
+
+def pdf_pages_text(data: bytes) -> list[str]:
+    """The text of each page of a PDF (pypdf)."""
+    import io
+
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]

@@ -1,0 +1,137 @@
+"""The regimen-calc command line, run as a user runs it (python -m regimen_calc)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from regimen_calc.loader import bundled_regimen_dir
+from render_support import CLI_ARGS, flat, pdf_pages_text, run_cli
+
+
+def test_help_lists_the_commands() -> None:
+    result = run_cli("--help", check=True)
+    out = result.stdout.decode()
+    for command in ("list", "show", "schedule", "validate"):
+        assert command in out
+
+
+def test_import_does_not_load_cli_or_renderer_dependencies() -> None:
+    code = (
+        "import sys, regimen_calc, regimen_calc.render\n"
+        "heavy = [m for m in ('click', 'jinja2', 'fpdf', 'icalendar') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert result.stdout.strip() == ""
+
+
+def test_list_shows_ids_names_and_references() -> None:
+    out = run_cli("list", check=True).stdout.decode()
+    assert "CLAG+VEN:" in out and "NCT06763666" in out
+    assert "https://clinicaltrials.gov/study/NCT06763666" in out
+
+
+def test_show_gives_each_values_status() -> None:
+    out = run_cli("show", "CLAG+VEN", check=True).stdout.decode()
+    assert "dose: 5 mg/m² [stated (NCT06763666)]" in out
+    assert "infusion: infusion time not stated [not stated (NCT06763666)" in out
+    assert "drug: filgrastim [assumed (Neupogen-label)" in out
+    assert "length: not stated [not stated (NCT06763666)]" in out
+    assert "route: subcutaneous (subcut)" in out
+
+
+def test_show_site_values() -> None:
+    overlay = bundled_regimen_dir() / "overlays" / "VA-CAG.example-site.yaml"
+    out = run_cli("show", "VA-CAG", "--overlay", str(overlay), check=True).stdout.decode()
+    assert "[site (EXAMPLE-SITE-PROTOCOL)" in out
+
+
+def test_schedule_text_worked_example() -> None:
+    result = run_cli(*CLI_ARGS, "--patient-name", "Anna Müller", "--patient-id", "MRN 1",
+                     "--measured-on", "2026-01-02", check=True)
+    out = flat(result.stdout.decode("utf-8"))
+    for expected in ("1.82 m²", "9.1 mg", "1,820 mg", "350 mcg", "Anna Müller", "MRN 1",
+                     "Fri 2 Jan 2026", "venetoclax 400 mg → 10 mg",
+                     "venetoclax 70 mg = 1 × 50 mg + 2 × 10 mg tablets"):
+        assert expected in out, expected
+
+
+def test_schedule_formats_to_files(tmp_path: Path) -> None:
+    pdf = tmp_path / "s.pdf"
+    run_cli(*CLI_ARGS, "--format", "pdf", "--paper", "letter", "-o", str(pdf), check=True)
+    assert "1,820 mg" in flat(" ".join(pdf_pages_text(pdf.read_bytes())))
+    rows = list(csv.DictReader(io.StringIO(
+        run_cli(*CLI_ARGS, "--format", "csv", check=True).stdout.decode(), newline="")))
+    assert {r["dose_to_give"] for r in rows if r["drug"] == "cladribine"} == {"9.1 mg"}
+    data = json.loads(run_cli(*CLI_ARGS, "--format", "json", check=True).stdout)
+    assert data["concomitants"][0]["start_day"] == 0
+
+
+def test_concomitant_window() -> None:
+    # Posaconazole from day 4: venetoclax days 2-3 full dose; from day 4 (ordinal 3 of dosing),
+    # the label table continues at 50 mg, then 70 mg.
+    args = [a if a != "posaconazole:0-" else "posaconazole:4-" for a in CLI_ARGS]
+    data = json.loads(run_cli(*args, "--format", "json", check=True).stdout)
+    vene = {d["day"]: a["dose"]["text"] for d in data["days"] for a in d["administrations"]
+            if a["drug"] == "venetoclax"}
+    assert vene[2] == vene[3] == "400 mg"
+    assert vene[4] == "50 mg" and vene[5] == "70 mg"
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["schedule", "CLAG", "--height", "17 m", "--weight", "70 kg"], 1,
+         "error: height: expected a length between 50 cm and 250 cm"),
+        (["schedule", "CLAGX", "--height", "170 cm", "--weight", "70 kg"], 1,
+         "error: CLAGX: no regimen"),
+        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--format", "ics"], 1,
+         "error: start: expected a start date"),
+        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--concomitant",
+          "notadrug"], 1, "error: concomitant: unknown drug 'notadrug'"),
+        (["schedule", "CLAG", "--height", "170 cm"], 2, "Missing option '--weight'"),
+        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--start", "5/1/26"], 2,
+         "expected a date as YYYY-MM-DD"),
+        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--format", "docx"], 2,
+         "Invalid value for '--format'"),
+        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--concomitant",
+          "posaconazole:x"], 2, "expected NAME, NAME:START-STOP or NAME:START-"),
+    ],
+)
+def test_errors_are_one_clear_line(args: list[str], status: int, message: str) -> None:
+    result = run_cli(*args)
+    err = result.stderr.decode()
+    assert result.returncode == status, err
+    assert message in err
+    assert "Traceback" not in err
+    if status == 1:
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_validate(tmp_path: Path) -> None:
+    good = bundled_regimen_dir() / "CLAG.yaml"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: BAD\nname: Bad\nversion: '1'\nreferences: [{id: R, kind: paper, title: T}]\n"
+        "components:\n"
+        "  - {id: a, drug: cladribine, source: R, dose: 5 mg/m^2, route: XX, days: 1-5}\n"
+        "  - {id: b, drug: cytarabine, source: NOPE, dose: 1 g/m^2, route: IV, days: 1-5}\n",
+        encoding="utf-8",
+    )
+    ok = run_cli("validate", str(good))
+    assert ok.returncode == 0, ok.stdout.decode() + ok.stderr.decode()
+    result = run_cli("validate", str(good), str(bad))
+    assert result.returncode == 1
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) >= 2, lines
+    assert all(line.startswith(f"{bad}: components[") for line in lines), lines
+    assert any("components[0].route" in line for line in lines)
+    assert any("components[1].source" in line for line in lines)

@@ -1,0 +1,50 @@
+"""CSV: one row per administration, printed text plus machine columns, formula-safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from regimen_calc.render import render
+from regimen_calc.render.csv import COLUMNS, _safe
+from render_support import worked_example
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(render(worked_example(), "csv"), newline="")))
+
+
+def test_one_row_per_administration(rows) -> None:
+    # filgrastim days 0-5, cladribine and cytarabine days 1-5, venetoclax days 2-8.
+    assert len(rows) == 6 + 5 + 5 + 7
+    assert list(rows[0]) == list(COLUMNS)
+
+
+def test_values(rows) -> None:
+    by = {(r["day"], r["drug"]): r for r in rows}
+    assert by[("1", "cladribine")]["dose_to_give"] == "9.1 mg"
+    assert by[("1", "cytarabine")]["dose_to_give"] == "1,820 mg"
+    assert by[("1", "cytarabine")]["dose_value"] == "1820"
+    assert by[("1", "cytarabine")]["date"] == "2026-01-05"
+    assert by[("0", "filgrastim")]["dose_to_give"] == "350 mcg"
+    assert by[("0", "filgrastim")]["date"] == "2026-01-04"
+    assert by[("0", "filgrastim")]["route"] == "subcutaneous (subcut)"
+    expected = {"2": "10 mg", "3": "20 mg", "4": "50 mg", "5": "70 mg", "8": "70 mg"}
+    for day, dose in expected.items():
+        row = by[(day, "venetoclax")]
+        assert row["dose_value"] + " " + row["dose_unit"] == dose
+        assert row["interaction_unadjusted"] == "400 mg"
+        assert row["interaction_adjusted"] == dose
+    assert by[("5", "venetoclax")]["tablets"] == "1 × 50 mg + 2 × 10 mg tablets (3 tablets)"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("9.1 mg", "9.1 mg")],
+)
+def test_formula_cells_are_neutralised(value: str, expected: str) -> None:
+    assert _safe(value) == expected

@@ -1,0 +1,37 @@
+"""iCalendar: one all-day event per treatment day, parsed back with icalendar."""
+
+from __future__ import annotations
+
+import datetime
+
+import icalendar
+import pytest
+
+import regimen_calc as rc
+from regimen_calc.errors import InputError
+from regimen_calc.render import render
+from render_support import worked_example
+
+
+def test_one_event_per_treatment_day() -> None:
+    cal = icalendar.Calendar.from_ical(render(worked_example(identifier="MRN 1"), "ics"))
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == 9  # days 0-8
+    starts = [e.decoded("dtstart") for e in events]
+    assert starts == [datetime.date(2026, 1, 4) + datetime.timedelta(days=i) for i in range(9)]
+    assert all(e.decoded("dtend") - e.decoded("dtstart") == datetime.timedelta(days=1)
+               for e in events)
+    assert len({str(e["uid"]) for e in events}) == 9
+    day1 = str(events[1]["description"])
+    assert "cladribine: 9.1 mg" in day1 and "cytarabine: 1,820 mg" in day1
+    assert "filgrastim: 350 mcg" in day1
+    assert "Day 1" in str(events[1]["summary"])
+    day5 = str(events[5]["description"])
+    assert "venetoclax: 70 mg" in day5 and "1 × 50 mg + 2 × 10 mg tablets" in day5
+    assert "MRN 1" in day5 and "not a prescribing source" in day5
+
+
+def test_needs_a_start_date() -> None:
+    sched = rc.load_regimen("CLAG").schedule(rc.Patient(height="170 cm", weight="70 kg"))
+    with pytest.raises(InputError, match="start"):
+        render(sched, "ics")

@@ -1,0 +1,81 @@
+"""Terminal text and Markdown: the worked example's numbers, readable tables, safe notation."""
+
+from __future__ import annotations
+
+import pytest
+
+from regimen_calc.errors import InputError
+from regimen_calc.render import FORMATS, render
+from render_support import EXPECTED, flat, forbidden_notation, worked_example
+
+
+@pytest.fixture(scope="module")
+def schedule():
+    return worked_example()
+
+
+def _unwrap_grid(text: str) -> str:
+    """The text with each grid-table cell's wrapped lines joined back into one string."""
+    out: list[str] = []
+    block: list[list[str]] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            block.append([c.strip() for c in line.strip("|").split("|")])
+            continue
+        if block:  # a rule line or the end of a table closes a row of cells
+            out += [" ".join(col).strip() for col in zip(*block, strict=True)]
+            block = []
+        out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_worked_example_values_are_printed(schedule, fmt: str) -> None:
+    text = flat(_unwrap_grid(render(schedule, fmt)))
+    for expected in EXPECTED:
+        assert expected in text, expected
+    assert "5 mg/m² × 1.82 m² = 9.1 mg" in text
+    assert "5 mcg/kg × 70 kg = 350 mcg" in text
+    assert "1 g/m² × 1.82 m² = 1,820 mg" in text
+    assert "not given (write it in before use)" in text  # no patient name: said, not blank
+
+
+def test_text_day_rows_in_order_with_dates(schedule) -> None:
+    text = render(schedule, "text")
+    positions = [text.index(f"| Day {n} ") for n in range(0, 9)]
+    assert positions == sorted(positions)
+    assert "Sun 4 Jan" in text and "Mon 12 Jan" in text  # day 0 is the day before day 1
+
+
+def test_text_never_splits_number_from_unit(schedule) -> None:
+    for line in render(schedule, "text").splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        for cell in cells:
+            assert not cell.endswith((" 350", " 1,820", " 9.1", "× 70")), line
+
+
+def test_text_interaction_section(schedule) -> None:
+    text = flat(render(schedule, "text"))
+    assert "Day 2 (Tue 6 Jan 2026): venetoclax 400 mg → 10 mg" in text
+    assert "Day 5 (Fri 9 Jan 2026): venetoclax 70 mg = 1 × 50 mg + 2 × 10 mg tablets" in text
+
+
+def test_markdown_escapes_untrusted_text() -> None:
+    md = render(worked_example(name="A | B <b>x</b>", identifier="MRN-1"), "markdown")
+    assert "A \\| B &lt;b&gt;x&lt;/b&gt;" in md
+    assert "<b>" not in md
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "csv", "json", "ics", "html"])
+def test_no_forbidden_notation(schedule, fmt: str) -> None:
+    out = render(schedule, fmt)
+    assert isinstance(out, str)
+    assert forbidden_notation(out) == [], fmt
+
+
+def test_render_refuses_unknown_format_and_non_schedule(schedule) -> None:
+    with pytest.raises(InputError, match="format"):
+        render(schedule, "docx")
+    with pytest.raises(InputError, match="schedule"):
+        render("CLAG", "text")  # type: ignore[arg-type]
+    assert set(FORMATS) == {"text", "markdown", "html", "pdf", "csv", "json", "ics"}
