@@ -327,10 +327,12 @@ def validate_command(files: tuple[str, ...]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Commands from other modules are registered here, e.g. (kept lazy where they can be):
-#
-#     from .forecast_cli import forecast
-#     main.add_command(forecast)
+# Commands defined in their own modules. forecast_cli imports only click and imports the forecast
+# engine inside the command, so registering it here keeps `regimen-calc --help` fast.
+
+from .forecast_cli import forecast as _forecast_command  # noqa: E402
+
+main.add_command(_forecast_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

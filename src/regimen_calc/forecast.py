@@ -1,0 +1,1375 @@
+"""Cohort dose forecasts: every patient's drug totals and the packs a pharmacy must stock.
+
+A forecast runs one regimen for a cohort (a trial's enrolled patients, a simulated population)
+over a number of cycles and reports, per patient and per drug, the total dose and the packs
+needed, and the same summed over the cohort.
+
+**Packs.** Only the presentations in the drug catalog (``data/drugs.yaml``) are used:
+
+* tablets (venetoclax 10/50/100 mg): each administration is made up exactly with
+  :func:`regimen_calc.tablets.compose_tablets`, as the schedule does (fewest tablets);
+* prefilled syringes (filgrastim 300/480 mcg): a syringe is single-use, so each administration
+  takes the fewest syringes whose total is at least the dose; among those, the smallest total
+  (least waste); among equal totals, the most of the largest strength. A 350 mcg dose takes one
+  480 mcg syringe, a 500 mcg dose two 300 mcg syringes;
+* every other drug (the IV cytotoxics): the total dose only. Vial sizes are not in the catalog,
+  so no vial count is given; none is guessed.
+
+**Two paths, the same numbers.** The per-patient path builds every patient's schedule with
+:func:`regimen_calc.schedule.build_schedule` and reads the doses off it. The vectorised path
+evaluates a compiled dose plan with numpy arrays: BSA by the policy's formula, rounded half-up
+exactly as :func:`regimen_calc.policy.half_up` does (:func:`half_up_array`), then each per-BSA or
+per-weight dose, rounded the same way. Flat doses, and every dose of a drug with an interaction
+rule (venetoclax), come from the schedule engine itself, once per distinct set of concomitant
+drugs, since they do not depend on height or weight. The first patient of each set is also
+scheduled in full and compared with the vectorised numbers.
+
+The vectorised path is used only where it is known to give the same numbers; otherwise the
+forecast falls back to the per-patient path and says why in :attr:`Forecast.fallback_reason`.
+It falls back for a policy with anything beyond BSA formula, BSA decimals, BSA cap and dose
+decimals (per-drug rounding, pack-size rounding), a policy subclass, a per-BSA or per-weight dose
+of a drug with an interaction rule, doses that change from cycle to cycle, and any difference
+found in the check above.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import pint
+
+from .bsa import BSA_FORMULAS, normalize_sex
+from .catalog import Presentation, drug_info
+from .errors import InputError, Problem, RegimenCalcError
+from .formatting import format_quantity, format_unit
+from .interactions import Concomitant, resolve_concomitants
+from .model import Flat, PerBsa, PerWeight, Regimen
+from .patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
+from .policy import DosingPolicy, half_up
+from .schedule import Schedule, build_schedule
+from .units import ureg
+
+__all__ = [
+    "CSV_COLUMNS",
+    "Cohort",
+    "DrugForecast",
+    "Forecast",
+    "PatientDataError",
+    "forecast",
+    "half_up_array",
+    "read_patients_csv",
+    "single_use_units",
+]
+
+#: The columns of a patients CSV file (header names, any case). ``id`` is optional.
+CSV_COLUMNS: Mapping[str, str] = {
+    "id": "optional; the patient's identifier, unique in the file (default: 'row N')",
+    "height": "a length with its unit, such as '170 cm' or '67 in'",
+    "weight": "a mass with its unit, such as '70 kg' or '154 lb'",
+    "sex": "'female', 'male' (any case) or empty",
+    "concomitant": (
+        "concomitant drug names separated by ';', such as 'posaconazole; fluconazole', or empty"
+    ),
+}
+_REQUIRED_COLUMNS = ("height", "weight", "sex", "concomitant")
+
+# DosingPolicy fields the vectorised path implements or that cannot change a per-BSA or
+# per-weight dose: name and source are descriptive; max_deviation_percent bounds a drug's rounding
+# rule (checked under `drugs`); the anthracycline equivalence scale counts cumulative doses.
+# `drugs` is checked per drug. Any other field sends the forecast to the per-patient path until
+# the vectorised path implements it and tests/test_forecast.py covers it.
+_VECTORISED_POLICY_FIELDS = frozenset(
+    {
+        "bsa_formula",
+        "bsa_decimals",
+        "bsa_cap",
+        "dose_decimals",
+        "name",
+        "source",
+        "max_deviation_percent",
+        "doxorubicin_equivalence",
+        "drugs",
+    }
+)
+
+# build_schedule rounds height and weight half-up to 1e-6 cm and kg before using them.
+_MEASURE_DECIMALS = 6
+
+# half_up_array: values this close to a half step, or this large, are rounded with Decimal.
+_TIE_TOLERANCE = 1e-6
+_FAST_LIMIT = 2.0**29
+
+# single_use_units: the most combinations of one count it will compare.
+_MAX_COMBINATIONS = 100_000
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+
+
+class PatientDataError(RegimenCalcError):
+    """Patient data (a CSV file or arrays) with bad rows; lists every problem, not only the first.
+
+    Each problem's ``path`` names the row and the field: ``row 3.weight`` (row numbers are the
+    file's line numbers, the header being line 1) or ``weight_kg[2]`` for arrays.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(tuple(problems))
+        self.problems: tuple[Problem, ...] = tuple(problems)
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        return "\n".join([f"{len(self.problems)} problems:", *(f"  {p}" for p in self.problems)])
+
+
+# --------------------------------------------------------------------------------------------
+# Exact half-up rounding on arrays
+# --------------------------------------------------------------------------------------------
+
+
+def half_up_array(values: object, decimals: int) -> np.ndarray:
+    """Round every value half-up to ``decimals`` places, exactly as ``policy.half_up`` does.
+
+    ``policy.half_up`` rounds the decimal a float's ``repr`` shows (``2.675`` → ``2.68``), not
+    the binary float (``np.round`` rounds half to even on the binary value: 2.67). Here
+    ``floor(x·10^d + 0.5)`` decides every value whose scaled form is more than 1e-6 from a half
+    step: for ``|x·10^d| < 2^29`` the float error of ``repr``, of the product and of the
+    addition is below 2e-7, so it cannot cross a half step that far away. Values within 1e-6 of
+    a half step (the ties, where the float error decides) and larger values are rounded with
+    ``policy.half_up`` itself. The result is ``units / 10^d``, which is correctly rounded and so
+    the same float as ``float(Decimal)``. ``tests/test_forecast.py`` checks the equality as a
+    property, ties included.
+
+    Args:
+        values: an array (or anything ``np.asarray`` takes) of finite numbers.
+        decimals: decimal places, from 0 to 6.
+
+    Raises:
+        InputError: for a NaN or infinite value or a bad ``decimals``.
+
+    >>> half_up_array([2.675, 2.665, 1.005, 0.125], 2).tolist()
+    [2.68, 2.67, 1.01, 0.13]
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
+        raise InputError("decimals", "a whole number from 0 to 6", decimals)
+    x = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(x).all():
+        raise InputError("values", "finite numbers (no NaN or infinity)", "a NaN or infinite value")
+    scale = float(10**decimals)
+    scaled = x * scale
+    out = np.floor(scaled + 0.5) / scale
+    frac = scaled - np.floor(scaled)
+    exact = (np.abs(frac - 0.5) < _TIE_TOLERANCE) | (np.abs(scaled) >= _FAST_LIMIT)
+    if exact.any():
+        step = Decimal(1).scaleb(-decimals)
+        where = np.flatnonzero(exact)
+        distinct, inverse = np.unique(x[where], return_inverse=True)
+        rounded = np.array([float(half_up(float(v), step)) for v in distinct], dtype=np.float64)
+        out[where] = rounded[inverse]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Packs
+# --------------------------------------------------------------------------------------------
+
+
+def single_use_units(doses: object, strengths: Sequence[float]) -> np.ndarray:
+    """For each dose, the single-use units (syringes) of each strength it takes.
+
+    The fewest units whose total is at least the dose; among those the smallest total; among
+    equal totals the most of the largest strength. A dose of 0 takes none.
+
+    Args:
+        doses: doses, all in the unit of ``strengths``, 0 or more.
+        strengths: the strengths available, above 0, in one unit.
+
+    Returns:
+        An int array of shape ``(len(strengths), len(doses))``: row ``j`` counts strength ``j``.
+
+    >>> single_use_units([350.0, 500.0, 300.0, 0.0], [300.0, 480.0]).tolist()
+    [[0, 2, 1, 0], [1, 0, 0, 0]]
+    """
+    d = np.asarray(doses, dtype=np.float64).reshape(-1)
+    sizes = [float(s) for s in strengths]
+    if not sizes or any(not math.isfinite(s) or s <= 0 for s in sizes):
+        raise InputError("strengths", "at least one strength above 0", strengths)
+    if not np.isfinite(d).all() or (d < 0).any():
+        raise InputError("doses", "finite doses of 0 or more", "a negative or non-finite dose")
+    order = sorted(range(len(sizes)), key=lambda j: -sizes[j])
+    largest = sizes[order[0]]
+    # The fewest units: ceil(dose / largest), corrected where the float quotient is off by one.
+    n = np.ceil(d / largest)
+    n = np.where((n > 0) & ((n - 1) * largest >= d), n - 1, n)
+    n = np.where(n * largest < d, n + 1, n).astype(np.int64)
+    counts = np.zeros((len(sizes), d.size), dtype=np.int64)
+    for count in np.unique(n):
+        if count == 0:
+            continue
+        idx = np.flatnonzero(n == count)
+        combos = list(itertools.combinations_with_replacement(order, int(count)))
+        if len(combos) > _MAX_COMBINATIONS:
+            raise InputError("doses", f"a dose of at most {_MAX_COMBINATIONS} combinations", count)
+        # Largest strengths first, so among equal totals the first (argmin) has most of them.
+        table = np.zeros((len(combos), len(sizes)), dtype=np.int64)
+        for row, combo in enumerate(combos):
+            for j in combo:
+                table[row, j] += 1
+        totals = table @ np.array(sizes)
+        cost = np.where(totals[None, :] >= d[idx, None], totals[None, :], np.inf)
+        counts[:, idx] = table[np.argmin(cost, axis=1)].T
+    return counts
+
+
+def _tablet_counts(
+    doses: np.ndarray,
+    unit: pint.Unit,
+    presentation: Presentation,
+    made: dict[float, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Tablets of each strength per dose, from ``compose_tablets`` once per distinct dose.
+
+    ``made`` caches compositions by dose (in ``unit``) across calls for one drug.
+    """
+    from .tablets import compose_tablets
+
+    made = {} if made is None else made
+    distinct, inverse = np.unique(doses, return_inverse=True)
+    table = np.zeros((len(presentation.strengths), distinct.size), dtype=np.int64)
+    for k, value in enumerate(distinct.tolist()):
+        if value == 0:
+            continue
+        if value not in made:
+            counts = np.zeros(len(presentation.strengths), dtype=np.int64)
+            for strength, number in compose_tablets(
+                ureg.Quantity(value, unit), presentation.strengths
+            ):
+                j = next(i for i, s in enumerate(presentation.strengths) if s is strength)
+                counts[j] = number
+            made[value] = counts
+        table[:, k] = made[value]
+    return table[:, inverse.reshape(-1)]
+
+
+def _pack_kind(presentation: Presentation | None) -> Literal["tablet", "single-use", "none"]:
+    if presentation is None:
+        return "none"
+    if presentation.kind == "tablet":
+        return "tablet"
+    if "syringe" in presentation.kind:
+        return "single-use"
+    return "none"
+
+
+def _pack_rule(drug: str, presentation: Presentation | None) -> str:
+    kind = _pack_kind(presentation)
+    if kind == "tablet":
+        return "tablets: each administration made up exactly with the fewest tablets"
+    if kind == "single-use":
+        assert presentation is not None
+        return (
+            f"{presentation.kind}s, single-use: per administration the fewest whose total is at "
+            "least the dose"
+        )
+    if presentation is not None:
+        return f"{presentation.kind}: packs not computed (no rule for this kind); total dose only"
+    return "total dose only: vial sizes are not in the drug catalog, so no vial count is given"
+
+
+# --------------------------------------------------------------------------------------------
+# The cohort
+# --------------------------------------------------------------------------------------------
+
+
+def _concomitant_key(items: object) -> object:
+    """A hashable key for one patient's concomitant items, or ``None`` if they are not hashable."""
+    if items is None:
+        return ()
+    if isinstance(items, str | Concomitant):
+        return (items,)
+    try:
+        key = tuple(items)  # type: ignore[arg-type]
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _group_concomitants(
+    items: Sequence[object] | None, n: int, field: str
+) -> tuple[tuple[tuple[Concomitant, ...], ...], np.ndarray, list[Problem]]:
+    """Resolve each patient's concomitant drugs once per distinct set; the set index per patient.
+
+    Two patients whose drugs differ only in order or repetition share a set: the rule engine takes
+    the lowest outcome of the rules that apply, which does not depend on the order.
+    """
+    sets: list[tuple[Concomitant, ...]] = []
+    index_of: dict[tuple[Concomitant, ...], int] = {}
+    by_input: dict[object, int] = {}
+    group = np.zeros(n, dtype=np.int64)
+    problems: list[Problem] = []
+    if items is None:
+        return ((),), group, problems
+    if len(items) != n:
+        raise InputError(field, f"one entry per patient ({n})", f"{len(items)} entries")
+    for i, item in enumerate(items):
+        key = _concomitant_key(item)
+        if key is not None and key in by_input:
+            group[i] = by_input[key]
+            continue
+        try:
+            resolved = resolve_concomitants(() if item is None else item)  # type: ignore[arg-type]
+        except RegimenCalcError as exc:
+            problems.append(Problem(file="<cohort>", path=f"{field}[{i}]", message=str(exc)))
+            continue
+        canonical = tuple(sorted(set(resolved), key=repr))
+        g = index_of.setdefault(canonical, len(sets))
+        if g == len(sets):
+            sets.append(canonical)
+        group[i] = g
+        if key is not None:
+            by_input[key] = g
+    return tuple(sets) or ((),), group, problems
+
+
+class _NumberedIds(Sequence[str]):
+    """``"patient 1"``, ``"patient 2"``, ...: made when read, not 100,000 strings up front."""
+
+    def __init__(self, n: int) -> None:
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]  # type: ignore[return-value]
+        if not -self._n <= i < self._n:
+            raise IndexError(i)
+        return f"patient {i % self._n + 1}"
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Cohort:
+    """Patients held as columns: heights, weights, sexes and concomitant-drug sets.
+
+    Build one with :meth:`from_patients`, :meth:`from_arrays` or :func:`read_patients_csv`.
+
+    Attributes:
+        ids: one identifier per patient.
+        height_cm: heights in cm (float array).
+        weight_kg: weights in kg (float array).
+        sex: ``"female"``, ``"male"`` or ``None`` per patient.
+        concomitant_sets: the distinct sets of resolved concomitant drugs.
+        concomitant_group: per patient, the index of its set in ``concomitant_sets``.
+        patients: the original :class:`Patient` objects when the cohort was built from them.
+    """
+
+    ids: Sequence[str]
+    height_cm: np.ndarray
+    weight_kg: np.ndarray
+    sex: tuple[str | None, ...]
+    concomitant_sets: tuple[tuple[Concomitant, ...], ...]
+    concomitant_group: np.ndarray
+    patients: tuple[Patient, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def patient(self, i: int) -> Patient:
+        """Patient ``i`` as a :class:`Patient` (the original object when there is one)."""
+        if self.patients is not None:
+            return self.patients[i]
+        return Patient(
+            height=ureg.Quantity(float(self.height_cm[i]), "cm"),
+            weight=ureg.Quantity(float(self.weight_kg[i]), "kg"),
+            sex=self.sex[i],
+            identifier=self.ids[i],
+        )
+
+    def concomitant(self, i: int) -> tuple[Concomitant, ...]:
+        """Patient ``i``'s concomitant drugs, resolved."""
+        return self.concomitant_sets[int(self.concomitant_group[i])]
+
+    @classmethod
+    def from_patients(
+        cls,
+        patients: Sequence[Patient],
+        *,
+        concomitant: Sequence[object] | Mapping[str, object] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> Cohort:
+        """A cohort of :class:`Patient` objects.
+
+        Args:
+            patients: the patients.
+            concomitant: per patient, its concomitant drugs (names, mappings or
+                :class:`Concomitant` objects, as ``build_schedule`` takes them), either as a
+                sequence in patient order or as a mapping from ``Patient.identifier``.
+            ids: identifiers; by default each patient's ``identifier``, else ``"patient N"``.
+
+        Raises:
+            InputError: a patient that is not a :class:`Patient`, mismatched lengths.
+            PatientDataError: unknown concomitant drugs (every one listed).
+        """
+        if isinstance(patients, Patient) or not isinstance(patients, Sequence):
+            raise InputError("patients", "a sequence of Patient objects", type(patients).__name__)
+        pts = tuple(patients)
+        for i, p in enumerate(pts):
+            if not isinstance(p, Patient):
+                raise InputError(f"patients[{i}]", "a Patient", type(p).__name__)
+        if ids is None:
+            ids = tuple(p.identifier or f"patient {i + 1}" for i, p in enumerate(pts))
+        elif len(ids) != len(pts):
+            raise InputError("ids", f"one identifier per patient ({len(pts)})", len(ids))
+        if isinstance(concomitant, Mapping):
+            unknown = sorted(
+                set(map(str, concomitant)) - {p.identifier for p in pts if p.identifier}
+            )
+            if unknown:
+                raise InputError(
+                    "concomitant_by_patient", "keys that are patient identifiers", unknown
+                )
+            concomitant = [concomitant.get(p.identifier or "", ()) for p in pts]
+        sets, group, problems = _group_concomitants(concomitant, len(pts), "concomitant_by_patient")
+        if problems:
+            raise PatientDataError(problems)
+        return cls(
+            ids=tuple(ids),
+            # The same float conversion build_schedule makes (Quantity.to), patient by patient.
+            height_cm=np.array([float(p.height.to("cm").magnitude) for p in pts], dtype=np.float64),
+            weight_kg=np.array([float(p.weight.to("kg").magnitude) for p in pts], dtype=np.float64),
+            sex=tuple(p.sex for p in pts),
+            concomitant_sets=sets,
+            concomitant_group=group,
+            patients=pts,
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        height_cm: object,
+        weight_kg: object,
+        sex: Sequence[str | None] | None = None,
+        concomitant: Sequence[object] | None = None,
+        concomitant_sets: Sequence[object] | None = None,
+        concomitant_group: object = None,
+        ids: Sequence[str] | None = None,
+    ) -> Cohort:
+        """A cohort from columns: heights in cm and weights in kg as plain numbers.
+
+        The same plausibility ranges as :class:`Patient` apply. Every bad value is reported.
+        Concomitant drugs come either per patient (``concomitant``) or as columns:
+        ``concomitant_sets``, the distinct sets, and ``concomitant_group``, per patient the
+        index of its set (faster for large cohorts).
+
+        Raises:
+            PatientDataError: listing every value out of range, not finite, or an unknown sex or
+                concomitant drug.
+            InputError: columns of different lengths.
+        """
+        h = np.array(height_cm, dtype=np.float64).reshape(-1)
+        w = np.array(weight_kg, dtype=np.float64).reshape(-1)
+        n = h.size
+        if w.size != n:
+            raise InputError("weight_kg", f"one weight per height ({n})", w.size)
+        problems: list[Problem] = []
+        for name, values, (low, high), unit in (
+            ("height_cm", h, HEIGHT_RANGE_CM, "cm"),
+            ("weight_kg", w, WEIGHT_RANGE_KG, "kg"),
+        ):
+            bad = ~(np.isfinite(values) & (values >= low) & (values <= high))
+            for i in np.flatnonzero(bad):
+                problems.append(
+                    Problem(
+                        file="<cohort>",
+                        path=f"{name}[{i}]",
+                        message=(
+                            f"expected a number from {low:g} to {high:g} ({unit}), "
+                            f"found {values[i]!r}"
+                        ),
+                    )
+                )
+        sexes: list[str | None] = [None] * n
+        if sex is not None:
+            if len(sex) != n:
+                raise InputError("sex", f"one entry per patient ({n})", len(sex))
+            memo: dict[object, str | None] = {}
+            for i, s in enumerate(sex):
+                try:
+                    sexes[i] = memo[s] if s in memo else memo.setdefault(s, normalize_sex(s))
+                except InputError as exc:
+                    problems.append(Problem(file="<cohort>", path=f"sex[{i}]", message=str(exc)))
+        if concomitant_sets is not None or concomitant_group is not None:
+            if concomitant is not None or concomitant_sets is None or concomitant_group is None:
+                raise InputError(
+                    "concomitant_sets",
+                    "both concomitant_sets and concomitant_group, and no concomitant",
+                    "a mix",
+                )
+            index = np.array(concomitant_group).reshape(-1)
+            if index.size != n or not np.issubdtype(index.dtype, np.integer):
+                raise InputError("concomitant_group", f"{n} whole numbers", index.dtype)
+            if index.size and (index.min() < 0 or index.max() >= len(concomitant_sets)):
+                raise InputError(
+                    "concomitant_group", f"indexes from 0 to {len(concomitant_sets) - 1}", "others"
+                )
+            listed, local, more = _group_concomitants(
+                list(concomitant_sets), len(concomitant_sets), "concomitant_sets"
+            )
+            sets, group = listed, local[index]
+        else:
+            sets, group, more = _group_concomitants(concomitant, n, "concomitant")
+        problems += more
+        if problems:
+            raise PatientDataError(problems)
+        if ids is None:
+            ids = _NumberedIds(n)
+        elif len(ids) != n:
+            raise InputError("ids", f"one identifier per patient ({n})", len(ids))
+        return cls(
+            ids=ids if isinstance(ids, _NumberedIds) else tuple(ids),
+            height_cm=h,
+            weight_kg=w,
+            sex=tuple(sexes),
+            concomitant_sets=sets,
+            concomitant_group=group,
+        )
+
+
+_PLACEHOLDERS: Mapping[str, object] = {
+    "height": "170 cm",
+    "weight": "70 kg",
+    "sex": None,
+    "identifier": "placeholder",
+}
+
+
+def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -> Cohort:
+    """Read a patients CSV file into a :class:`Cohort`.
+
+    Columns (:data:`CSV_COLUMNS`; header names in any case and order): ``height`` and ``weight``
+    with their units (``170 cm``, ``70 kg``), ``sex`` (``female``, ``male`` or empty),
+    ``concomitant`` (drug names separated by ``;``, or empty) and, optionally, ``id``.
+    Blank lines are skipped. Every field of every row is checked: a bad row is never skipped.
+
+    Raises:
+        PatientDataError: listing every problem: unknown or missing columns, a row with the wrong
+            number of fields, and each bad field as ``FILE: row N.field: ...``, N being the
+            file's line number (the header is line 1). Nothing is returned when there is one.
+        InputError: the file cannot be read.
+    """
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise InputError(
+            "patients_csv", "a readable CSV file", f"{name} ({exc.strerror})"
+        ) from None
+    reader = csv.reader(io.StringIO(text))
+    problems: list[Problem] = []
+
+    def bad(where: str, message: str) -> None:
+        problems.append(Problem(file=name, path=where, message=message))
+
+    header = next(reader, None)
+    if header is None:
+        raise PatientDataError(
+            [Problem(file=name, path="", message="expected a header row, found an empty file")]
+        )
+    columns = [h.strip().lower() for h in header]
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
+    missing = [c for c in _REQUIRED_COLUMNS if c not in columns]
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if unknown or missing or dupes:
+        for c in unknown:
+            bad("row 1", f"expected only the columns {', '.join(CSV_COLUMNS)}, found {c!r}")
+        for c in missing:
+            bad("row 1", f"expected a column {c!r} ({CSV_COLUMNS[c]}), found none")
+        for c in dupes:
+            bad("row 1", f"expected each column once, found {c!r} more than once")
+        raise PatientDataError(problems)
+
+    patients: list[Patient] = []
+    ids: list[str] = []
+    concomitant: list[tuple[str, ...]] = []
+    seen_ids: dict[str, int] = {}
+    resolved_names: dict[str, str | None] = {}
+    bar = _Progress("reading patients", None, progress)
+    for fields in reader:
+        line = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue
+        bar.update(len(patients))
+        where = f"row {line}"
+        if len(fields) != len(columns):
+            bad(where, f"expected {len(columns)} fields, found {len(fields)}")
+            continue
+        row = {c: f.strip() for c, f in zip(columns, fields, strict=True)}
+        pid = row.get("id") or f"row {line}"
+        if "id" in row:
+            if not row["id"]:
+                bad(f"{where}.id", "expected an identifier, found an empty field")
+            elif pid in seen_ids:
+                bad(
+                    f"{where}.id",
+                    f"expected a unique identifier, found {pid!r} again (row {seen_ids[pid]})",
+                )
+            else:
+                seen_ids[pid] = line
+        kwargs: dict[str, object] = {
+            "height": row["height"],
+            "weight": row["weight"],
+            "sex": row["sex"] or None,
+            "identifier": pid,
+        }
+        patient = None
+        for _ in range(len(_PLACEHOLDERS)):
+            try:
+                patient = Patient(**kwargs)  # type: ignore[arg-type]
+                break
+            except InputError as exc:
+                if (
+                    exc.field not in _PLACEHOLDERS
+                    or kwargs.get(exc.field) == _PLACEHOLDERS[exc.field]
+                ):
+                    bad(where, str(exc))
+                    break
+                bad(
+                    f"{where}.{exc.field}",
+                    f"expected {exc.expected}, found {row.get(exc.field, pid)!r}",
+                )
+                # A valid stand-in, so the next field of the row is checked too.
+                kwargs[exc.field] = _PLACEHOLDERS[exc.field]
+        names = tuple(n.strip() for n in row["concomitant"].split(";") if n.strip())
+        row_ok = True
+        for drug in names:
+            if drug not in resolved_names:
+                try:
+                    resolved_names[drug] = resolve_concomitants([drug])[0].name
+                except RegimenCalcError as exc:
+                    resolved_names[drug] = None
+                    resolved_names[f"\0{drug}"] = str(exc)
+            if resolved_names[drug] is None:
+                bad(f"{where}.concomitant", str(resolved_names[f"\0{drug}"]))
+                row_ok = False
+        if patient is not None and row_ok:
+            patients.append(patient)
+            ids.append(pid)
+            concomitant.append(names)
+    bar.done()
+    if problems:
+        raise PatientDataError(problems)
+    if not patients:
+        raise PatientDataError(
+            [Problem(file=name, path="", message="expected at least one patient row, found none")]
+        )
+    return Cohort.from_patients(patients, concomitant=concomitant, ids=ids)
+
+
+# --------------------------------------------------------------------------------------------
+# Progress
+# --------------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A plain progress line on stderr, only when asked for and stderr is a terminal."""
+
+    def __init__(self, label: str, total: int | None, enabled: bool) -> None:
+        self.label, self.total = label, total
+        self.enabled = bool(enabled) and sys.stderr.isatty()
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1:
+            return
+        self.last, self.shown = now, True
+        of = f"/{self.total:,}" if self.total else ""
+        pct = f" ({100 * done // self.total}%)" if self.total else ""
+        sys.stderr.write(f"\r{self.label}: {done:,}{of}{pct}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# Doses per administration slot
+# --------------------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _Slot:
+    """One administration of the cycle: a component on a day, in schedule order."""
+
+    day: int
+    component: str
+    drug: str
+    per_day: int
+    unit: pint.Unit
+
+
+@attrs.frozen(eq=False)
+class _Column:
+    """One slot's doses for every patient; ``per_group`` when they depend only on the drug set."""
+
+    values: np.ndarray
+    per_group: np.ndarray | None = None
+
+
+def _slots(s: Schedule) -> tuple[_Slot, ...]:
+    return tuple(
+        _Slot(day=d.day, component=a.component, drug=a.drug, per_day=a.per_day, unit=a.dose.units)
+        for d in s.days
+        for a in d.administrations
+    )
+
+
+def _schedule_doses(s: Schedule, slots: Sequence[_Slot]) -> list[float]:
+    """The dose to give of each slot (0 where held), in the slot's unit."""
+    out = []
+    admins = [(d.day, a) for d in s.days for a in d.administrations]
+    if [(day, a.component) for day, a in admins] != [(x.day, x.component) for x in slots]:
+        raise AssertionError(f"{s.regimen.id}: schedules differ in their administrations")
+    for (_, a), slot in zip(admins, slots, strict=True):
+        out.append(0.0 if a.held else float(a.dose.m_as(slot.unit)))
+    return out
+
+
+def _policy_gaps(policy: DosingPolicy, drugs: Sequence[str]) -> list[str]:
+    """Why the vectorised path cannot honour this policy for these drugs (empty: it can).
+
+    ``drugs`` are the drugs whose doses depend on height or weight; the others come from the
+    schedule engine itself, so any rule the policy has for them is applied there.
+    """
+    if type(policy) is not DosingPolicy:
+        return [f"the policy is a {type(policy).__name__}, not a DosingPolicy"]
+    names = [f.name for f in attrs.fields(DosingPolicy)]
+    gaps = [
+        f"the policy's {name}, which the vectorised path does not implement"
+        for name in names
+        if name not in _VECTORISED_POLICY_FIELDS
+    ]
+    per_drug = getattr(policy, "drugs", None) or {}
+    for drug in dict.fromkeys(drugs):
+        rules = per_drug.get(drug)
+        if rules is not None and rules != type(rules)():
+            gaps.append(f"the policy's own rules for {drug} (weight basis, rounding or dose level)")
+    return gaps
+
+
+def _bsa_array(cohort: Cohort, policy: DosingPolicy) -> np.ndarray:
+    """BSA for calculation, as ``policy.bsa_for_calculation(body_surface_area(...))`` gives it."""
+    formula = BSA_FORMULAS[policy.bsa_formula]
+    h, w = _measured(cohort.height_cm), _measured(cohort.weight_kg)
+    if formula.key == "mosteller":
+        # Square root, product and quotient are correctly rounded in IEEE arithmetic, so this is
+        # the same float as bsa._mosteller's math.sqrt(h * w / 3600.0).
+        raw = np.sqrt(h * w / 3600.0)
+    else:
+        # numpy's power may differ from libm's pow by an ulp; the formula's own function is exact.
+        fn = formula.function
+        raw = np.array(
+            [fn(float(a), float(b), s) for a, b, s in zip(h, w, cohort.sex, strict=True)]
+        )
+    bsa = half_up_array(raw, policy.bsa_decimals)
+    if policy.bsa_cap is not None:
+        cap = float(policy.bsa_cap.to("m**2").magnitude)
+        bsa = np.where(bsa > cap, cap, bsa)
+    return bsa
+
+
+def _measured(values: np.ndarray) -> np.ndarray:
+    """Heights (cm) or weights (kg) rounded half-up to 1e-6, as build_schedule measures them."""
+    return half_up_array(values, _MEASURE_DECIMALS)
+
+
+def _conversion_chain(
+    spec: PerBsa | PerWeight, basis_unit: str
+) -> tuple[tuple[float, ...], pint.Unit]:
+    """The factors pint multiplies a calculated dose by, in order, and the dose's final unit.
+
+    ``spec.calculate`` multiplies the magnitudes and converts to ``amount unit × basis unit``;
+    ``build_schedule`` then writes grams as milligrams. pint converts by one multiplication with
+    a cached factor, so applying the same factors in the same order gives the same floats.
+    """
+    product = (spec.amount * ureg.Quantity(1.0, basis_unit)).units
+    target = spec.amount.units * ureg.Unit(basis_unit)
+    factors = [ureg.Quantity(1.0, product).to(target).magnitude]
+    unit = ureg.Quantity(1.0, target).units
+    if unit == ureg.gram:
+        factors.append(ureg.Quantity(1.0, unit).to(ureg.milligram).magnitude)
+        unit = ureg.milligram
+    return tuple(f for f in factors if f != 1.0), unit
+
+
+def _vectorised_doses(
+    regimen: Regimen,
+    cohort: Cohort,
+    policy: DosingPolicy,
+    slots: Sequence[_Slot],
+    reps: Mapping[int, Schedule],
+    reasons: list[str],
+) -> list[_Column] | None:
+    """Per slot, every patient's dose; ``None`` (with a reason) where this path does not apply."""
+    by_id = {c.id: c for c in regimen.components}
+    bsa = weight = None
+    group = cohort.concomitant_group
+    rep_doses = {g: _schedule_doses(s, slots) for g, s in reps.items()}
+    out: list[_Column] = []
+    same: dict[tuple[object, ...], _Column] = {}  # one array for equal specs (filgrastim d0-5)
+    for k, slot in enumerate(slots):
+        comp = by_id[slot.component]
+        spec = comp.dose_on(slot.day)
+        interacts = drug_info(comp.drug).interaction_rule is not None
+        if isinstance(spec, Flat):
+            per_group = np.zeros(len(cohort.concomitant_sets))
+            for g, doses in rep_doses.items():
+                per_group[g] = doses[k]
+            out.append(_Column(values=per_group[group], per_group=per_group))
+            continue
+        if not isinstance(spec, PerBsa | PerWeight):
+            reasons.append(f"{comp.id}: a {type(spec).__name__} dose is not in the vectorised path")
+            return None
+        if interacts:
+            reasons.append(
+                f"{comp.id}: a per-{spec.basis} dose of {comp.drug}, which has an interaction rule"
+            )
+            return None
+        if isinstance(spec, PerBsa):
+            bsa = _bsa_array(cohort, policy) if bsa is None else bsa
+            basis, basis_unit = bsa, "m**2"
+        else:
+            weight = _measured(cohort.weight_kg) if weight is None else weight
+            basis, basis_unit = weight, "kg"
+        key = (type(spec).__name__, spec.amount.magnitude, str(spec.amount.units), slot.unit)
+        if key in same:
+            out.append(same[key])
+            continue
+        factors, unit = _conversion_chain(spec, basis_unit)
+        if unit != slot.unit:
+            reasons.append(f"{comp.id}: dose unit {unit} differs from the schedule's {slot.unit}")
+            return None
+        calc = float(spec.amount.magnitude) * basis
+        for f in factors:
+            calc = calc * f
+        rounded = half_up_array(calc, policy.dose_decimals)
+        if (rounded == 0).any():
+            reasons.append(f"{comp.id}: a dose rounds to 0 at the policy's decimals")
+            return None
+        same[key] = _Column(values=rounded)
+        out.append(same[key])
+    # The check: each set's first patient, scheduled in full, must match to the last bit.
+    for g in reps:
+        i = int(np.flatnonzero(group == g)[0])
+        got = [float(col.values[i]) for col in out]
+        if got != rep_doses[g]:
+            diff = next(
+                (slots[k], got[k], rep_doses[g][k])
+                for k in range(len(slots))
+                if got[k] != rep_doses[g][k]
+            )
+            reasons.append(
+                f"patient {cohort.ids[i]}: day {diff[0].day} {diff[0].component} vectorised "
+                f"{diff[1]!r}, schedule {diff[2]!r}"
+            )
+            return None
+    return out
+
+
+def _dependent_drugs(regimen: Regimen, slots: Sequence[_Slot]) -> list[str]:
+    """The drugs with a dose that depends on height or weight (not flat) on some day."""
+    by_id = {c.id: c for c in regimen.components}
+    return [s.drug for s in slots if not isinstance(by_id[s.component].dose_on(s.day), Flat)]
+
+
+def _per_patient_doses(
+    regimen: Regimen,
+    cohort: Cohort,
+    policy: DosingPolicy,
+    slots: Sequence[_Slot],
+    cycles: int,
+    rule_set: str,
+    progress: bool,
+) -> list[list[_Column]]:
+    """Per cycle, per slot, every patient's dose read off their own schedule."""
+    n = len(cohort)
+    out = [[np.zeros(n) for _ in slots] for _ in range(cycles)]
+    bar = _Progress("scheduling patients", n, progress)
+    for i in range(n):
+        bar.update(i)
+        patient, conc = cohort.patient(i), cohort.concomitant(i)
+        for c in range(cycles):
+            s = build_schedule(
+                regimen, patient, cycle=c + 1, concomitant=conc, rule_set=rule_set, policy=policy
+            )
+            for k, value in enumerate(_schedule_doses(s, slots)):
+                out[c][k][i] = value
+    bar.update(n)
+    bar.done()
+    return [[_Column(values=arr) for arr in cycle] for cycle in out]
+
+
+# --------------------------------------------------------------------------------------------
+# The result
+# --------------------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class DrugForecast:
+    """One drug of a forecast: totals per patient and for the cohort, and the packs needed.
+
+    Attributes:
+        drug: the generic name.
+        unit: the unit of every total, in ISMP notation (``mg``, ``mcg``).
+        pack_rule: how packs are counted, or why they are not.
+        pint_unit: the ``ureg`` unit of the totals.
+        presentation: the catalog presentation, or ``None``.
+        strengths: the pack strengths counted (``"480 mcg"``), empty when packs are not counted.
+        per_patient: per patient, the total dose over all cycles (float array, in ``unit``).
+        packs_per_patient: per strength, per patient, the packs over all cycles (int arrays).
+    """
+
+    drug: str
+    unit: str
+    pack_rule: str
+    presentation: Presentation | None
+    strengths: tuple[str, ...]
+    per_patient: np.ndarray
+    packs_per_patient: Mapping[str, np.ndarray]
+    pint_unit: pint.Unit = attrs.field(repr=False)
+
+    @property
+    def total(self) -> float:
+        """The cohort's total dose over all cycles, in ``unit``."""
+        return float(self.per_patient.sum())
+
+    @property
+    def packs(self) -> dict[str, int]:
+        """The cohort's packs of each strength over all cycles."""
+        return {s: int(a.sum()) for s, a in self.packs_per_patient.items()}
+
+
+def _number(value: float) -> str:
+    """A plain number for CSV/JSON text: half-up to 4 decimals, no trailing zero, no comma."""
+    d = half_up(float(value), Decimal("0.0001")).normalize()
+    return format(d.quantize(Decimal(1)) if d == d.to_integral_value() else d, "f")
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Forecast:
+    """A cohort forecast: per-patient and per-drug totals and packs, and how they were computed.
+
+    Attributes:
+        regimen: the regimen's id.
+        cycles: the number of cycles summed.
+        method: ``"vectorised"`` or ``"per-patient"``.
+        fallback_reason: why the per-patient path was used, or ``None``.
+        policy: the dosing policy used.
+        rule_set: the venetoclax interaction rule set.
+        patient_ids: one identifier per patient.
+        concomitant_sets: the distinct sets of concomitant drug names.
+        concomitant_group: per patient, the index of its set.
+        drugs: one :class:`DrugForecast` per drug, in the regimen's order.
+        notes: what a reader must know (packs not counted, and why).
+    """
+
+    regimen: str
+    cycles: int
+    method: Literal["vectorised", "per-patient"]
+    fallback_reason: str | None
+    policy: DosingPolicy
+    rule_set: str
+    patient_ids: Sequence[str]
+    concomitant_sets: tuple[tuple[str, ...], ...]
+    concomitant_group: np.ndarray
+    drugs: tuple[DrugForecast, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def concomitant(self) -> tuple[tuple[str, ...], ...]:
+        """Per patient, the resolved concomitant drug names."""
+        return tuple(self.concomitant_sets[g] for g in self.concomitant_group.tolist())
+
+    def drug(self, name: str) -> DrugForecast:
+        """The forecast of one drug."""
+        for d in self.drugs:
+            if d.drug == name:
+                return d
+        raise InputError("drug", f"one of {', '.join(d.drug for d in self.drugs)}", name)
+
+    def csv_columns(self) -> list[str]:
+        """The CSV header: fixed columns, then per drug its total and one column per strength."""
+        cols = ["row", "patient_id", "concomitant", "cycles"]
+        for d in self.drugs:
+            cols.append(f"{d.drug} total ({d.unit})")
+            kind = d.presentation.kind if d.presentation is not None else ""
+            cols += [f"{d.drug} {s} {kind} (count)" for s in d.strengths]
+        return cols
+
+    def to_csv(self) -> str:
+        """One row per patient (``row`` = ``patient``), then one ``total`` row for the cohort."""
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(self.csv_columns())
+        conc = self.concomitant
+        for i, pid in enumerate(self.patient_ids):
+            row: list[object] = ["patient", pid, "; ".join(conc[i]), self.cycles]
+            for d in self.drugs:
+                row.append(_number(d.per_patient[i]))
+                row += [int(d.packs_per_patient[s][i]) for s in d.strengths]
+            writer.writerow(row)
+        total: list[object] = ["total", "", "", self.cycles]
+        for d in self.drugs:
+            total.append(_number(d.total))
+            total += [d.packs[s] for s in d.strengths]
+        writer.writerow(total)
+        return buf.getvalue()
+
+    def to_dict(self, *, patients: bool = True) -> dict[str, Any]:
+        """The forecast as JSON-able data; ``patients=False`` leaves out the per-patient rows."""
+        drugs = []
+        for d in self.drugs:
+            q = ureg.Quantity(d.total, d.pint_unit)
+            drugs.append(
+                {
+                    "drug": d.drug,
+                    "total": {
+                        "value": d.total,
+                        "unit": d.unit,
+                        "text": format_quantity(q, decimals=3),
+                    },
+                    "pack_rule": d.pack_rule,
+                    "presentation": None
+                    if d.presentation is None
+                    else {
+                        "kind": d.presentation.kind,
+                        "strengths": list(d.strengths),
+                        "source": d.presentation.source,
+                    },
+                    "packs": [{"strength": s, "count": n} for s, n in d.packs.items()],
+                }
+            )
+        out: dict[str, Any] = {
+            "schema_version": "1.0",
+            "regimen": self.regimen,
+            "cycles": self.cycles,
+            "patients_count": len(self.patient_ids),
+            "method": self.method,
+            "fallback_reason": self.fallback_reason,
+            "policy": self.policy.describe(),
+            "rule_set": self.rule_set,
+            "notes": list(self.notes),
+            "drugs": drugs,
+        }
+        if patients:
+            conc = self.concomitant
+            out["patients"] = [
+                {
+                    "id": pid,
+                    "concomitant": list(conc[i]),
+                    "drugs": {
+                        d.drug: {
+                            "total": {"value": float(d.per_patient[i]), "unit": d.unit},
+                            "packs": [
+                                {"strength": s, "count": int(d.packs_per_patient[s][i])}
+                                for s in d.strengths
+                            ],
+                        }
+                        for d in self.drugs
+                    },
+                }
+                for i, pid in enumerate(self.patient_ids)
+            ]
+        return out
+
+    def to_text(self, *, patients: bool = True) -> str:
+        """A plain-text table: per-drug totals, then one line per patient and drug."""
+        n = len(self.patient_ids)
+        cyc = "cycle" if self.cycles == 1 else "cycles"
+        how = (
+            self.method
+            if self.fallback_reason is None
+            else f"{self.method}: {self.fallback_reason}"
+        )
+        lines = [
+            f"Forecast: {self.regimen}, {n:,} patient{'s' if n != 1 else ''} "
+            f"× {self.cycles} {cyc} ({how})",
+            "",
+        ]
+        rows = [("Drug", "Total", "Packs")]
+        for d in self.drugs:
+            rows.append((d.drug, _quantity_text(d.total, d), _packs_text(d.packs, d)))
+        lines += _table(rows)
+        if patients:
+            conc = self.concomitant
+            lines += ["", "Per patient"]
+            prow = [("Patient", "Concomitant", "Drug", "Total", "Packs")]
+            for i, pid in enumerate(self.patient_ids):
+                for d in self.drugs:
+                    packs = {s: int(d.packs_per_patient[s][i]) for s in d.strengths}
+                    prow.append(
+                        (
+                            pid,
+                            ", ".join(conc[i]) or "-",
+                            d.drug,
+                            _quantity_text(float(d.per_patient[i]), d),
+                            _packs_text(packs, d),
+                        )
+                    )
+            lines += _table(prow)
+        if self.notes:
+            lines += ["", "Notes"] + [f"- {note}" for note in self.notes]
+        return "\n".join(lines) + "\n"
+
+
+def _quantity_text(value: float, d: DrugForecast) -> str:
+    return format_quantity(ureg.Quantity(value, d.pint_unit), decimals=3)
+
+
+def _packs_text(packs: Mapping[str, int], d: DrugForecast) -> str:
+    if not d.strengths:
+        return "not counted"
+    kind = d.presentation.kind if d.presentation is not None else ""
+    used = [f"{n:,} × {s}" for s, n in packs.items() if n]
+    return (" + ".join(used) + f" {kind}s") if used else "none"
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(widths[j]) for j, cell in enumerate(r)).rstrip() for r in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# forecast()
+# --------------------------------------------------------------------------------------------
+
+
+def _aggregate(
+    order: Sequence[str],
+    slots: Sequence[_Slot],
+    doses_by_cycle: Sequence[Sequence[_Column]],
+    group: np.ndarray,
+) -> tuple[DrugForecast, ...]:
+    """Totals and packs per drug. Shared by both paths so that only the doses can differ."""
+    n = group.size
+    drugs: dict[str, list[int]] = {drug: [] for drug in order}
+    for k, slot in enumerate(slots):
+        drugs.setdefault(slot.drug, []).append(k)
+    out = []
+    for drug, ks in drugs.items():
+        if not ks:
+            continue
+        info = drug_info(drug)
+        pres = info.presentations
+        kind = _pack_kind(pres)
+        unit = slots[ks[0]].unit
+        strengths = (
+            tuple(format_quantity(s) for s in pres.strengths) if pres and kind != "none" else ()
+        )
+        sizes = [] if pres is None else [s.to(unit).magnitude for s in pres.strengths]
+        tablets_made: dict[float, np.ndarray] = {}
+
+        def count(
+            values: np.ndarray,
+            unit: pint.Unit = unit,
+            pres: Presentation | None = pres,
+            kind: str = kind,
+            sizes: list[float] = sizes,
+            made: dict[float, np.ndarray] = tablets_made,
+        ) -> np.ndarray:
+            assert pres is not None
+            if kind == "tablet":
+                return _tablet_counts(values, unit, pres, made)
+            return single_use_units(values, sizes)
+
+        # Where every dose of the drug depends only on the concomitant set (venetoclax), sum per
+        # set and spread to patients at the end: each patient's float operations are the same.
+        in_groups = all(doses[k].per_group is not None for doses in doses_by_cycle for k in ks)
+        size = len(doses_by_cycle[0][ks[0]].per_group) if in_groups else n  # type: ignore[arg-type]
+        total = np.zeros(size)
+        packs = {s: np.zeros(size, dtype=np.int64) for s in strengths}
+        counted: dict[int, np.ndarray] = {}  # by id of the dose array: equal specs share one
+        for doses in doses_by_cycle:
+            for k in ks:
+                slot, column = slots[k], doses[k]
+                values = column.per_group if in_groups else column.values
+                assert values is not None
+                factor = 1.0 if slot.unit == unit else ureg.Quantity(1.0, slot.unit).to(unit).m
+                dose = values if factor == 1.0 else values * factor  # as pint's .to() does
+                total = total + dose * slot.per_day
+                if kind == "none":
+                    continue
+                counts = counted.get(id(values))
+                if counts is None:
+                    if not in_groups and column.per_group is not None:
+                        per_group = column.per_group
+                        per_group = per_group if factor == 1.0 else per_group * factor
+                        counts = count(per_group)[:, group]
+                    else:
+                        counts = count(dose)
+                    counted[id(values)] = counts
+                for j, s in enumerate(strengths):
+                    packs[s] = packs[s] + counts[j] * slot.per_day
+        if in_groups:
+            total = total[group]
+            packs = {s: a[group] for s, a in packs.items()}
+        forecast_drug = DrugForecast(
+            drug=drug,
+            unit=format_unit(unit),
+            pack_rule=_pack_rule(drug, pres),
+            presentation=pres if kind != "none" else None,
+            strengths=strengths,
+            per_patient=total,
+            packs_per_patient=packs,
+            pint_unit=unit,
+        )
+        out.append(forecast_drug)
+    return tuple(out)
+
+
+def _cohort(patients: Cohort | Sequence[Patient], concomitant_by_patient: object) -> Cohort:
+    if isinstance(patients, Cohort):
+        if concomitant_by_patient is not None:
+            raise InputError(
+                "concomitant_by_patient",
+                "None when patients is a Cohort (it holds them)",
+                "a value",
+            )
+        return patients
+    return Cohort.from_patients(patients, concomitant=concomitant_by_patient)  # type: ignore[arg-type]
+
+
+def forecast(
+    regimen: Regimen,
+    patients: Cohort | Sequence[Patient],
+    *,
+    cycles: int = 1,
+    concomitant_by_patient: Sequence[object] | Mapping[str, object] | None = None,
+    policy: DosingPolicy | None = None,
+    rule_set: str = "label",
+    progress: bool = False,
+    vectorised: bool = True,
+) -> Forecast:
+    """Forecast a regimen for a cohort: totals per patient and drug, and the packs needed.
+
+    Args:
+        regimen: a loaded regimen.
+        patients: a :class:`Cohort` (from :func:`read_patients_csv` or
+            :meth:`Cohort.from_arrays`) or a sequence of :class:`Patient` objects.
+        cycles: the number of cycles (1 up to the regimen's number of cycles); cycle 1 to
+            ``cycles`` are summed.
+        concomitant_by_patient: with a sequence of patients, each patient's concomitant drugs
+            (names or :class:`Concomitant` objects), as a sequence in patient order or a mapping
+            from ``Patient.identifier``; ``None`` for none.
+        policy: the dosing policy; ``DosingPolicy()`` when not given.
+        rule_set: the venetoclax interaction rule set (``"label"`` or ``"protocol"``).
+        progress: show a progress line on stderr (only when stderr is a terminal).
+        vectorised: ``False`` forces the per-patient path (for checking, or timing).
+
+    Returns:
+        A :class:`Forecast`; its ``method`` and ``fallback_reason`` say which path was used.
+
+    Raises:
+        InputError: a bad argument, a cycle count the regimen does not allow.
+        PatientDataError: unknown concomitant drugs.
+        MissingSiteValuesError, TabletCompositionError: as ``build_schedule`` raises them.
+    """
+    if not isinstance(regimen, Regimen):
+        raise InputError("regimen", "a Regimen from load_regimen()", type(regimen).__name__)
+    if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1:
+        raise InputError("cycles", "a whole number from 1", cycles)
+    policy = DosingPolicy() if policy is None else policy
+    if not isinstance(policy, DosingPolicy):
+        raise InputError("policy", "a DosingPolicy", type(policy).__name__)
+    cohort = _cohort(patients, concomitant_by_patient)
+    n = len(cohort)
+    if n == 0:
+        raise InputError("patients", "at least one patient", "none")
+
+    # One full schedule per cycle for the first patient of each concomitant set: the engine's own
+    # answer for everything that does not depend on height and weight, and the check.
+    group = cohort.concomitant_group
+    reps: dict[int, list[Schedule]] = {}
+    for g in range(len(cohort.concomitant_sets)):
+        members = np.flatnonzero(group == g)
+        if members.size == 0:
+            continue
+        first = int(members[0])
+        reps[g] = [
+            build_schedule(
+                regimen,
+                cohort.patient(first),
+                cycle=c,
+                policy=policy,
+                concomitant=cohort.concomitant_sets[g],
+                rule_set=rule_set,
+            )
+            for c in range(1, cycles + 1)
+        ]
+    slots = _slots(next(iter(reps.values()))[0])
+
+    reasons: list[str] = [] if vectorised else ["the per-patient path was asked for"]
+    if vectorised:
+        reasons += _policy_gaps(policy, _dependent_drugs(regimen, slots))
+    if not reasons:
+        for scheds in reps.values():
+            if any(_slots(s) != slots for s in scheds):
+                reasons.append("the administrations differ between concomitant sets or cycles")
+                break
+            first = _schedule_doses(scheds[0], slots)
+            if any(_schedule_doses(s, slots) != first for s in scheds[1:]):
+                reasons.append("the doses differ from cycle to cycle")
+                break
+    doses = None
+    if not reasons:
+        doses = _vectorised_doses(
+            regimen, cohort, policy, slots, {g: s[0] for g, s in reps.items()}, reasons
+        )
+    if doses is not None:
+        doses_by_cycle: Sequence[Sequence[_Column]] = [doses] * cycles
+        method: Literal["vectorised", "per-patient"] = "vectorised"
+    else:
+        doses_by_cycle = _per_patient_doses(
+            regimen, cohort, policy, slots, cycles, rule_set, progress
+        )
+        method = "per-patient"
+
+    drugs = _aggregate([c.drug for c in regimen.components], slots, doses_by_cycle, group)
+    names_by_set = [tuple(c.name for c in cs) for cs in cohort.concomitant_sets]
+    notes = [f"{d.drug}: {d.pack_rule}" for d in drugs]
+    return Forecast(
+        regimen=regimen.id,
+        cycles=cycles,
+        method=method,
+        fallback_reason="; ".join(reasons) or None,
+        policy=policy,
+        rule_set=rule_set,
+        patient_ids=cohort.ids,
+        concomitant_sets=tuple(names_by_set),
+        concomitant_group=group,
+        drugs=drugs,
+        notes=tuple(notes),
+    )

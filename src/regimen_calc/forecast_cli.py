@@ -1,0 +1,129 @@
+"""``regimen-calc forecast``: a cohort's drug totals and packs, from a patients CSV file.
+
+Registered on the main command group in ``cli.py`` with ``main.add_command(forecast)``. click is
+imported here and in ``cli.py`` only, never by the library, so ``import regimen_calc`` stays free
+of it. The command parses arguments and calls load → read → forecast → render; it calculates
+nothing itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["forecast"]
+
+
+def _library_errors(func: F) -> F:
+    """A library error becomes ``error: ...`` on stderr and exit status 1, as in ``cli.py``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .errors import RegimenCalcError
+
+        try:
+            return func(*args, **kwargs)
+        except RegimenCalcError as exc:
+            click.echo(f"error: {str(exc).replace(chr(10), chr(10) + '  ')}", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            sys.exit(1)
+        except Exception as exc:
+            if os.environ.get("REGIMEN_CALC_DEBUG"):
+                raise
+            click.echo(
+                f"error: internal error ({type(exc).__name__}: {exc}); please report it "
+                "(set REGIMEN_CALC_DEBUG=1 to see the traceback)",
+                err=True,
+            )
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.command("forecast")
+@click.argument("name")
+@click.argument("patients_csv", type=click.Path(dir_okay=False))
+@click.option(
+    "--cycles",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Number of cycles to sum (1 up to the regimen's number of cycles).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--rule-set",
+    type=click.Choice(["label", "protocol"]),
+    default="label",
+    show_default=True,
+    help="Venetoclax interaction rule set.",
+)
+@click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Site overlay file (repeatable).",
+)
+@click.option("--totals-only", is_flag=True, help="Leave out the per-patient rows (text, json).")
+@_library_errors
+def forecast(
+    name: str,
+    patients_csv: str,
+    cycles: int,
+    fmt: str,
+    output: str | None,
+    rule_set: str,
+    overlays: tuple[str, ...],
+    totals_only: bool,
+) -> None:
+    """Forecast regimen NAME for every patient in PATIENTS_CSV: doses and packs per drug.
+
+    PATIENTS_CSV has the columns height, weight (with units: "170 cm", "70 kg"), sex
+    (female, male or empty), concomitant (drug names separated by ';') and, optionally, id.
+    Every bad row is reported with its line number and field, and nothing is forecast.
+    """
+    from .forecast import forecast as run_forecast
+    from .forecast import read_patients_csv
+    from .loader import load_regimen
+
+    regimen = load_regimen(name, overlays=overlays)
+    cohort = read_patients_csv(patients_csv, progress=True)
+    result = run_forecast(regimen, cohort, cycles=cycles, rule_set=rule_set, progress=True)
+    if fmt == "csv":
+        text = result.to_csv()
+    elif fmt == "json":
+        import json
+
+        text = json.dumps(result.to_dict(patients=not totals_only), indent=2, ensure_ascii=False)
+        text += "\n"
+    else:
+        text = result.to_text(patients=not totals_only)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,571 @@
+"""Cohort forecasts: the vectorised path gives the per-patient path's numbers, to the last bit.
+
+The per-patient reference here is written independently of ``forecast``: each patient's
+``regimen.schedule(...)`` for cycles 1..N, the doses summed in schedule order, tablets read off the
+schedule, syringes counted by brute force.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import subprocess
+import sys
+from decimal import Decimal
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+import regimen_calc as rc
+from regimen_calc.bsa import BSA_FORMULAS
+from regimen_calc.catalog import drug_info
+from regimen_calc.errors import InputError
+from regimen_calc.forecast import (
+    Cohort,
+    PatientDataError,
+    forecast,
+    half_up_array,
+    read_patients_csv,
+    single_use_units,
+)
+from regimen_calc.policy import DosingPolicy, half_up
+from regimen_calc.units import ureg
+from strategies import HEIGHT_CM, WEIGHT_KG
+
+# Regimens that schedule without site values; cycles allowed by each.
+REGIMENS = ("CLAG+VEN", "CLAG", "CAV", "CMGV", "MEC", "Lipo-MIT+CLAG")
+CONCOMITANT_CHOICES = (
+    (),
+    ("posaconazole",),
+    ("fluconazole",),
+    ("voriconazole", "amiodarone"),
+    ("micafungin",),
+    ("posaconazole", "fluconazole"),
+    ("cyclosporine",),
+)
+
+# --------------------------------------------------------------------------------------------
+# half_up_array == policy.half_up
+# --------------------------------------------------------------------------------------------
+
+
+def _reference(value: float, decimals: int) -> float:
+    return float(half_up(value, Decimal(1).scaleb(-decimals)))
+
+
+@given(
+    values=st.lists(st.floats(min_value=-1e7, max_value=1e7, allow_nan=False), min_size=1),
+    decimals=st.integers(0, 6),
+)
+def test_half_up_array_equals_policy_half_up(values: list[float], decimals: int) -> None:
+    got = half_up_array(values, decimals)
+    assert got.tolist() == [_reference(v, decimals) for v in values]
+
+
+@given(
+    k=st.integers(-(10**8), 10**8),
+    decimals=st.integers(0, 6),
+    nudge=st.sampled_from((0, 1, -1)),
+)
+def test_half_up_array_on_ties(k: int, decimals: int, nudge: int) -> None:
+    """Exact decimal ties (k + 0.5) / 10^d, and the floats either side of them."""
+    tie = float(Decimal(2 * k + 1) / 2 / Decimal(10) ** decimals)
+    value = tie if nudge == 0 else math.nextafter(tie, math.inf * nudge)
+    assert half_up_array([value], decimals).tolist() == [_reference(value, decimals)]
+
+
+def test_half_up_array_known_cases() -> None:
+    assert half_up_array([2.675, 1.005, 0.125, 2.5, -2.5], 2).tolist() == [
+        2.68,
+        1.01,
+        0.13,
+        2.5,
+        -2.5,
+    ]
+    assert half_up_array([0.5, 1.5, 2.5, -0.5], 0).tolist() == [1.0, 2.0, 3.0, -1.0]
+    assert np.round(2.5) == 2.0  # numpy rounds half to even; half_up_array must not
+
+
+@pytest.mark.parametrize(
+    ("values", "decimals"),
+    [([math.nan], 2), ([math.inf], 2), ([1.0], -1), ([1.0], 7), ([1.0], True), ([1.0], 2.0)],
+)
+def test_half_up_array_refuses(values: list[float], decimals: object) -> None:
+    with pytest.raises(InputError):
+        half_up_array(values, decimals)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# Syringes
+# --------------------------------------------------------------------------------------------
+
+
+def _brute_force_syringes(dose: float, sizes: list[float]) -> tuple[int, ...]:
+    if dose == 0:
+        return (0,) * len(sizes)
+    best = None
+    for n in range(1, 20):
+        for combo in itertools.combinations_with_replacement(range(len(sizes)), n):
+            total = sum(sizes[j] for j in combo)
+            if total >= dose:
+                counts = tuple(combo.count(j) for j in range(len(sizes)))
+                # fewest, then least total, then most of the largest strengths
+                key = (
+                    n,
+                    total,
+                    tuple(-counts[j] for j in sorted(range(len(sizes)), key=lambda j: -sizes[j])),
+                )
+                if best is None or key < best[0]:
+                    best = (key, counts)
+        if best is not None:
+            return best[1]
+    raise AssertionError("no combination")
+
+
+@given(
+    doses=st.lists(
+        st.floats(min_value=0, max_value=2500, allow_nan=False), min_size=1, max_size=30
+    ),
+    sizes=st.sampled_from(([300.0, 480.0], [480.0, 300.0], [100.0, 250.0, 400.0], [300.0])),
+)
+def test_single_use_units_is_fewest_then_least_waste(
+    doses: list[float], sizes: list[float]
+) -> None:
+    got = single_use_units(doses, sizes)
+    for i, dose in enumerate(doses):
+        assert tuple(got[:, i]) == _brute_force_syringes(dose, sizes)
+
+
+def test_single_use_units_examples() -> None:
+    got = single_use_units([350.0, 480.0, 480.01, 600.0, 780.0, 960.0], [300.0, 480.0])
+    assert got.T.tolist() == [[0, 1], [0, 1], [2, 0], [2, 0], [1, 1], [0, 2]]
+
+
+# --------------------------------------------------------------------------------------------
+# The vectorised path equals the per-patient path
+# --------------------------------------------------------------------------------------------
+
+
+def _heights() -> st.SearchStrategy[object]:
+    cm = st.floats(*HEIGHT_CM)
+    return st.one_of(
+        cm.map(lambda v: ureg.Quantity(v, "cm")),
+        cm.map(lambda v: ureg.Quantity(round(v / 2.54, 3), "inch")),
+        st.integers(int(HEIGHT_CM[0]), int(HEIGHT_CM[1])).map(lambda v: f"{v} cm"),
+    )
+
+
+def _weights() -> st.SearchStrategy[object]:
+    kg = st.floats(*WEIGHT_KG)
+    return st.one_of(
+        kg.map(lambda v: ureg.Quantity(v, "kg")),
+        kg.map(lambda v: ureg.Quantity(round(v / 0.45359237, 2), "lb")),
+        st.decimals(Decimal(WEIGHT_KG[0]), Decimal(WEIGHT_KG[1]), places=1).map(
+            lambda v: f"{v} kg"
+        ),
+    )
+
+
+@st.composite
+def cohorts(draw: st.DrawFn) -> tuple[list[rc.Patient], list[tuple[str, ...]]]:
+    """Whole cohorts: patients in mixed units, each with a concomitant-drug set."""
+    members = draw(
+        st.lists(
+            st.tuples(
+                st.builds(
+                    rc.Patient,
+                    height=_heights(),
+                    weight=_weights(),
+                    sex=st.sampled_from(("female", "male")),
+                ),
+                st.sampled_from(CONCOMITANT_CHOICES),
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    return [p for p, _ in members], [c for _, c in members]
+
+
+policies = st.builds(
+    DosingPolicy,
+    bsa_formula=st.sampled_from(tuple(BSA_FORMULAS)),
+    bsa_decimals=st.integers(1, 4),
+    dose_decimals=st.integers(0, 3),
+    bsa_cap=st.sampled_from((None, ureg.Quantity(2.0, "m**2"), ureg.Quantity(1.9, "m**2"))),
+)
+
+
+def _reference_totals(regimen, patients, concomitants, policy, cycles, rule_set):
+    """Per patient: {drug: (total in the forecast's unit, {strength text: count})}."""
+    out = []
+    for patient, conc in zip(patients, concomitants, strict=True):
+        totals: dict[str, float] = {}
+        tablets: dict[str, dict[str, int]] = {}
+        syringes: dict[str, dict[str, int]] = {}
+        units: dict[str, object] = {}
+        for c in range(1, cycles + 1):
+            s = regimen.schedule(
+                patient, cycle=c, concomitant=list(conc), policy=policy, rule_set=rule_set
+            )
+            for day in s.days:
+                for a in day.administrations:
+                    unit = units.setdefault(a.drug, a.dose.units)
+                    dose = a.dose.m_as(unit)
+                    totals[a.drug] = totals.get(a.drug, 0.0) + dose * a.per_day
+                    pres = drug_info(a.drug).presentations
+                    if pres is not None and pres.kind == "tablet":
+                        bag = tablets.setdefault(a.drug, {})
+                        for strength, n in a.tablets:
+                            key = rc.format_quantity(strength)
+                            bag[key] = bag.get(key, 0) + n * a.per_day
+                    elif pres is not None:
+                        sizes = [q.m_as(a.dose.units) for q in pres.strengths]
+                        counts = _brute_force_syringes(a.dose.magnitude, sizes)
+                        bag = syringes.setdefault(a.drug, {})
+                        for q, n in zip(pres.strengths, counts, strict=True):
+                            key = rc.format_quantity(q)
+                            bag[key] = bag.get(key, 0) + n * a.per_day
+        out.append((totals, {**tablets, **syringes}))
+    return out
+
+
+def _check_against_reference(result, regimen, patients, concomitants, policy, cycles, rule_set):
+    ref = _reference_totals(regimen, patients, concomitants, policy, cycles, rule_set)
+    for i, (totals, packs) in enumerate(ref):
+        assert {d.drug for d in result.drugs} == set(totals)
+        for d in result.drugs:
+            assert float(d.per_patient[i]) == totals[d.drug], (i, d.drug)
+            got = {s: int(a[i]) for s, a in d.packs_per_patient.items() if a[i]}
+            assert got == {s: n for s, n in packs.get(d.drug, {}).items() if n}, (i, d.drug)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cohort=cohorts(),
+    regimen_id=st.sampled_from(REGIMENS),
+    policy=policies,
+    cycles=st.integers(1, 2),
+    rule_set=st.sampled_from(("label", "protocol")),
+)
+@example(
+    cohort=(
+        [rc.Patient(height="170 cm", weight="70 kg"), rc.Patient(height="67 in", weight="154 lb")],
+        [("posaconazole",), ()],
+    ),
+    regimen_id="CLAG+VEN",
+    policy=DosingPolicy(),
+    cycles=2,
+    rule_set="label",
+)
+def test_vectorised_equals_per_patient_schedules(
+    cohort, regimen_id, policy, cycles, rule_set
+) -> None:
+    patients, concomitants = cohort
+    regimen = rc.load_regimen(regimen_id)
+    limit = regimen.cycle.max_cycles
+    assume(limit is None or cycles <= limit)
+    has_protocol_rule = any(c.interaction_rule is not None for c in regimen.components)
+    assume(rule_set == "label" or has_protocol_rule)
+    result = forecast(
+        regimen,
+        patients,
+        cycles=cycles,
+        concomitant_by_patient=concomitants,
+        policy=policy,
+        rule_set=rule_set,
+    )
+    assert result.method == "vectorised", result.fallback_reason
+    _check_against_reference(result, regimen, patients, concomitants, policy, cycles, rule_set)
+
+
+def test_forced_per_patient_path_gives_the_same_numbers() -> None:
+    regimen = rc.load_regimen("CLAG+VEN")
+    patients = [
+        rc.Patient(height=f"{150 + 3 * i} cm", weight=f"{50 + 4.3 * i:.1f} kg") for i in range(8)
+    ]
+    conc = [CONCOMITANT_CHOICES[i % len(CONCOMITANT_CHOICES)] for i in range(8)]
+    fast = forecast(regimen, patients, concomitant_by_patient=conc, cycles=2)
+    slow = forecast(regimen, patients, concomitant_by_patient=conc, cycles=2, vectorised=False)
+    assert (fast.method, slow.method) == ("vectorised", "per-patient")
+    for a, b in zip(fast.drugs, slow.drugs, strict=True):
+        assert a.drug == b.drug
+        assert a.per_patient.tolist() == b.per_patient.tolist()
+        assert {s: v.tolist() for s, v in a.packs_per_patient.items()} == {
+            s: v.tolist() for s, v in b.packs_per_patient.items()
+        }
+
+
+@attrs.frozen(kw_only=True)
+class _SitePolicy(DosingPolicy):
+    """A policy subclass: it may override anything, so the vectorised path must not be trusted."""
+
+
+def test_unknown_policy_falls_back_and_says_so() -> None:
+    regimen = rc.load_regimen("CLAG")
+    patients = [rc.Patient(height="170 cm", weight="70 kg")]
+    result = forecast(regimen, patients, policy=_SitePolicy())
+    assert result.method == "per-patient"
+    assert "_SitePolicy" in (result.fallback_reason or "")
+    _check_against_reference(result, regimen, patients, [()], _SitePolicy(), 1, "label")
+
+
+def test_per_drug_policy_rules_fall_back() -> None:
+    from regimen_calc import policy as policy_module
+
+    drug_policy = getattr(policy_module, "DrugPolicy", None)
+    if drug_policy is None or "drugs" not in attrs.fields_dict(DosingPolicy):
+        pytest.skip("this DosingPolicy has no per-drug rules")
+    policy = DosingPolicy(
+        drugs={
+            "cytarabine": drug_policy(
+                modification=policy_module.DoseModification(percent=75, reason="dose level -1")
+            )
+        }
+    )
+    regimen = rc.load_regimen("CLAG")
+    patients = [rc.Patient(height="170 cm", weight="70 kg")]
+    result = forecast(regimen, patients, policy=policy)
+    assert result.method == "per-patient"
+    assert "cytarabine" in (result.fallback_reason or "")
+    # Rules for a flat-dosed drug are applied by the engine itself: no fallback.
+    flat_only = DosingPolicy(
+        drugs={
+            "venetoclax": drug_policy(
+                modification=policy_module.DoseModification(percent=50, reason="dose level -2")
+            )
+        }
+    )
+    assert forecast(rc.load_regimen("CLAG+VEN"), patients, policy=flat_only).method == "vectorised"
+
+
+def test_cohort_from_arrays_matches_patients() -> None:
+    regimen = rc.load_regimen("CLAG+VEN")
+    rng = np.random.default_rng(7)
+    h = rng.uniform(150, 200, 50).round(1)
+    w = rng.uniform(45, 130, 50).round(1)
+    conc = [CONCOMITANT_CHOICES[i % 3] for i in range(50)]
+    cohort = Cohort.from_arrays(height_cm=h, weight_kg=w, concomitant=conc)
+    assert len(cohort.concomitant_sets) == 3
+    result = forecast(regimen, cohort)
+    patients = [
+        rc.Patient(height=ureg.Quantity(float(a), "cm"), weight=ureg.Quantity(float(b), "kg"))
+        for a, b in zip(h, w, strict=True)
+    ]
+    _check_against_reference(result, regimen, patients, conc, DosingPolicy(), 1, "label")
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs: every bad value reported
+# --------------------------------------------------------------------------------------------
+
+
+def test_cohort_from_arrays_lists_every_bad_value() -> None:
+    with pytest.raises(PatientDataError) as info:
+        Cohort.from_arrays(
+            height_cm=[170, 17, 170, math.nan],
+            weight_kg=[70, 70, 7000, 70],
+            sex=["female", "m", None, "MALE"],
+            concomitant=[(), ("posaconazol",), (), ()],
+        )
+    paths = [p.path for p in info.value.problems]
+    assert paths == ["height_cm[1]", "height_cm[3]", "weight_kg[2]", "sex[1]", "concomitant[1]"]
+
+
+GOOD_CSV = """id,height,weight,sex,concomitant
+P1,170 cm,70 kg,female,posaconazole
+P2,67 in,154 lb,MALE,
+P3,1.6 m,52 kg,,fluconazole; micafungin
+"""
+
+
+def test_read_patients_csv(tmp_path) -> None:
+    path = tmp_path / "patients.csv"
+    path.write_text(GOOD_CSV + "\n", encoding="utf-8")
+    cohort = read_patients_csv(path)
+    assert cohort.ids == ("P1", "P2", "P3")
+    assert cohort.sex == ("female", "male", None)
+    assert [tuple(c.name for c in cohort.concomitant(i)) for i in range(3)] == [
+        ("posaconazole",),
+        (),
+        ("fluconazole", "micafungin"),
+    ]
+    assert cohort.height_cm.tolist() == [170.0, 67 * 2.54, 160.0]
+
+
+def test_read_patients_csv_without_id_column(tmp_path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("Height,Weight,Sex,Concomitant\n170 cm,70 kg,,\n", encoding="utf-8")
+    assert read_patients_csv(path).ids == ("row 2",)
+
+
+BAD_CSV = """id,height,weight,sex,concomitant
+P1,170 cm,70 kg,female,posaconazole
+P2,170,70 kg,female,
+P3,170 cm,70 kg,f,posaconazol
+P1,17 m,7 g,male,
+P5,170 cm
+P6,170 cm,70 kg,male,fluconazole;ketoconazol
+"""
+
+
+def test_read_patients_csv_reports_every_bad_row(tmp_path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD_CSV, encoding="utf-8")
+    with pytest.raises(PatientDataError) as info:
+        read_patients_csv(path)
+    paths = [p.path for p in info.value.problems]
+    assert paths == [
+        "row 3.height",
+        "row 4.sex",
+        "row 4.concomitant",
+        "row 5.id",
+        "row 5.height",
+        "row 5.weight",
+        "row 6",
+        "row 7.concomitant",
+    ]
+    assert all(p.file == str(path) for p in info.value.problems)
+    text = str(info.value)
+    assert text.startswith("8 problems:")
+    assert "posaconazol" in text and "row 2" in text  # the duplicate id names its first row
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", "expected a header row"),
+        ("height,weight,sex\n", "expected a column 'concomitant'"),
+        ("height,weight,sex,concomitant,mrn\n", "found 'mrn'"),
+        ("height,weight,sex,concomitant\n", "at least one patient"),
+    ],
+)
+def test_read_patients_csv_header_problems(tmp_path, content: str, expected: str) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(PatientDataError, match=expected):
+        read_patients_csv(path)
+
+
+def test_read_patients_csv_missing_file(tmp_path) -> None:
+    with pytest.raises(InputError, match="patients_csv"):
+        read_patients_csv(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"cycles": 0}, "cycles"),
+        ({"cycles": True}, "cycles"),
+        ({"policy": "default"}, "policy"),
+        ({"concomitant_by_patient": [["posaconazole"]] * 2}, "concomitant_by_patient"),
+    ],
+)
+def test_forecast_refuses_bad_arguments(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(InputError) as info:
+        forecast(rc.load_regimen("CLAG"), [rc.Patient(height="170 cm", weight="70 kg")], **kwargs)  # type: ignore[arg-type]
+    assert info.value.field == field
+
+
+def test_forecast_refuses_unknown_concomitant() -> None:
+    with pytest.raises(PatientDataError, match=r"concomitant_by_patient\[0\]"):
+        forecast(
+            rc.load_regimen("CLAG"),
+            [rc.Patient(height="170 cm", weight="70 kg")],
+            concomitant_by_patient=[["posaconazol"]],
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+
+def _small_forecast():
+    patients = [
+        rc.Patient(height="170 cm", weight="70 kg", identifier="A"),
+        rc.Patient(height="160 cm", weight="52 kg", identifier="B"),
+    ]
+    return forecast(
+        rc.load_regimen("CLAG+VEN"),
+        patients,
+        cycles=2,
+        concomitant_by_patient={"A": ["posaconazole"]},
+    )
+
+
+def test_forecast_numbers_by_hand() -> None:
+    f = _small_forecast()
+    assert [d.drug for d in f.drugs] == ["cladribine", "cytarabine", "filgrastim", "venetoclax"]
+    # A: BSA 1.82 m², 70 kg. B: BSA 1.52 m², 52 kg. Two cycles.
+    # Totals are float sums of ten 9.1 mg doses, so compare them approximately here; the
+    # property test above compares them exactly with the same sums made from schedules.
+    assert f.drug("cladribine").per_patient.tolist() == pytest.approx([91.0, 76.0])
+    assert f.drug("cytarabine").per_patient.tolist() == pytest.approx([18200.0, 15200.0])
+    fil = f.drug("filgrastim")
+    assert fil.per_patient.tolist() == pytest.approx([4200.0, 3120.0])
+    assert fil.packs == {"300 mcg": 12, "480 mcg": 12}  # 350 mcg: one 480; 260 mcg: one 300
+    ven = f.drug("venetoclax")
+    # A with posaconazole: 10, 20, 50, then 70 mg; B: 400 mg on days 2-8.
+    assert ven.per_patient.tolist() == pytest.approx([2 * (10 + 20 + 50 + 4 * 70), 2 * 7 * 400])
+    assert ven.packs == {"10 mg": 2 * (1 + 2 + 4 * 2), "50 mg": 2 * (1 + 4), "100 mg": 2 * 7 * 4}
+    assert f.concomitant == (("posaconazole",), ())
+
+
+def test_outputs() -> None:
+    f = _small_forecast()
+    rows = f.to_csv().splitlines()
+    assert rows[0].split(",")[:5] == [
+        "row",
+        "patient_id",
+        "concomitant",
+        "cycles",
+        "cladribine total (mg)",
+    ]
+    assert rows[1].startswith("patient,A,posaconazole,2,91,")
+    assert rows[-1].startswith("total,,,2,167,")
+    data = json.loads(json.dumps(f.to_dict()))
+    assert data["method"] == "vectorised" and data["patients_count"] == 2
+    assert data["patients"][1]["drugs"]["venetoclax"]["packs"][2] == {
+        "strength": "100 mg",
+        "count": 56,
+    }
+    assert "patients" not in f.to_dict(patients=False)
+    text = f.to_text()
+    assert "vial sizes are not in the drug catalog" in text
+    assert "12 × 300 mcg + 12 × 480 mcg prefilled syringes" in text
+
+
+def test_cli(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from regimen_calc.forecast_cli import forecast as command
+
+    path = tmp_path / "patients.csv"
+    path.write_text(GOOD_CSV, encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(command, ["CLAG+VEN", str(path), "--cycles", "2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["patients_count"] == 3
+    out = tmp_path / "f.csv"
+    result = runner.invoke(command, ["CLAG+VEN", str(path), "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8").startswith("row,patient_id")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(BAD_CSV, encoding="utf-8")
+    result = runner.invoke(command, ["CLAG+VEN", str(bad)])
+    assert result.exit_code == 1
+    assert "8 problems" in result.output and "row 7.concomitant" in result.output
+
+
+def test_forecast_module_does_not_import_click() -> None:
+    code = (
+        "import sys, regimen_calc; before = 'click' in sys.modules; "
+        "import regimen_calc.forecast; print(before, 'click' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = out.stdout.split()
+    assert after == before
