@@ -57,6 +57,16 @@ def _administration(a: Administration) -> dict[str, Any]:
             "deviation_percent": round_percent(a.rounding.deviation),
             "rule": a.rounding.rule,
             "flagged": a.rounding.flagged,
+            "proposed": quantity(a.rounding.proposed),
+            "max_deviation_percent": a.rounding.max_deviation_percent,
+            "reason": a.rounding.reason,
+            "packs": [{"size": quantity(s), "count": n} for s, n in a.rounding.packs],
+        },
+        "weight_basis": a.weight_basis,
+        "modification": None if a.modification is None else {
+            "percent": a.modification.percent,
+            "reason": a.modification.reason,
+            "unmodified_dose": quantity(a.unmodified_dose),
         },
         "interaction": None if a.adjustment is None else {
             "unadjusted": quantity(a.adjustment.unadjusted),
@@ -72,6 +82,12 @@ def _administration(a: Administration) -> dict[str, Any]:
         "notes": list(a.notes),
         "warnings": list(a.warnings),
     }
+
+
+def _cumulative(report: Any) -> dict[str, Any]:
+    from .cumulative import report_to_dict
+
+    return report_to_dict(report)
 
 
 def round_percent(fraction: float) -> float:
@@ -115,6 +131,8 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
         "bsa": quantity(s.bsa),
         "bsa_unrounded": {"value": float(s.bsa_unrounded.to("m**2").magnitude), "unit": "m²"},
         "bsa_formula": s.bsa_formula,
+        "bsa_decimals": s.bsa_decimals,
+        "bsa_capped": s.bsa_capped,
         "weight_used": quantity(s.weight),
         "policy": s.policy.describe(),
         "rule_set": s.rule_set,
@@ -125,6 +143,9 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
             {"day": d.day, "date": None if d.date is None else d.date.isoformat(),
              "administrations": [_administration(a) for a in d.administrations]}
             for d in s.days],
+        "labs": {str(day): dict(values) for day, values in sorted(s.labs.items())},
+        "cumulative": None if s.cumulative is None else _cumulative(s.cumulative),
+        "override_cumulative": s.override_cumulative,
         "warnings": [
             {"kind": w.kind, "component": w.component, "field": w.field, "source": w.source,
              "message": w.message} for w in s.warnings],

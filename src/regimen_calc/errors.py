@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import attrs
 
 __all__ = [
+    "CumulativeDoseError",
     "DoseLimitError",
     "InputError",
     "LoadError",
@@ -116,4 +117,28 @@ class DoseLimitError(RegimenCalcError):
         return (
             f"{self.drug}, day {self.day}: {self.kind} dose {self.dose} is above the limit "
             f"{self.limit}; check the regimen, the patient's height and weight and their units"
+        )
+
+
+class CumulativeDoseError(RegimenCalcError):
+    """A cumulative (lifetime) dose would pass its limit, and no override reason was given.
+
+    Args:
+        drug: the drug (``"mitoxantrone"``).
+        lifetime: the lifetime total after this cycle, as printed (``"150 mg/m²"``).
+        limit: the limit, as printed (``"140 mg/m²"``).
+        prior: the prior exposure given, as printed.
+        this_cycle: this cycle's exposure, as printed.
+    """
+
+    def __init__(self, drug: str, lifetime: str, limit: str, prior: str, this_cycle: str) -> None:
+        super().__init__(drug, lifetime, limit, prior, this_cycle)
+        self.drug, self.lifetime, self.limit = drug, lifetime, limit
+        self.prior, self.this_cycle = prior, this_cycle
+
+    def __str__(self) -> str:
+        return (
+            f"prior_exposure: cumulative {self.drug} {self.lifetime} (prior {self.prior} + this "
+            f"cycle {self.this_cycle}) is above the lifetime limit {self.limit}; to schedule it "
+            "anyway, give override_cumulative='the reason' (recorded on the schedule)"
         )

@@ -13,7 +13,15 @@ import yaml
 from .errors import InputError
 from .model import Condition
 
-__all__ = ["LAB_UNITS", "check_labs", "evaluate_conditions", "lab_table"]
+__all__ = [
+    "LAB_UNITS",
+    "check_labs",
+    "eligibility_for",
+    "eligibility_warnings",
+    "evaluate_conditions",
+    "lab_table",
+    "unchecked_days",
+]
 
 _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
@@ -87,3 +95,65 @@ def evaluate_conditions(
                 if value is not None and test(value, cond.threshold):
                     return True, f"stopped from day {d}: {cond.lab} {value:g} {cond.unit} ({cond.text})"
     return False, None
+
+
+def unchecked_days(condition: Condition, days: Sequence[int], labs: Mapping[int, Mapping[str, float]]) -> tuple[int, ...]:
+    """The days a conditional drug would be given without a lab value to decide on.
+
+    ``hold_if``: days with no value for the lab. ``continue_until``: days before the rule stops
+    the drug that have no value of their own (an earlier value does not stand for a later day).
+    """
+    out = []
+    for day in days:
+        held, _ = evaluate_conditions((condition,), day, labs)
+        if not held and labs.get(day, {}).get(condition.lab) is None:
+            out.append(day)
+    return tuple(out)
+
+
+@functools.cache
+def _eligibility() -> Mapping[str, object]:
+    text = (resources.files(__package__) / "data" / "eligibility.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def eligibility_for(regimen_id: str) -> tuple[str, str, tuple[Mapping[str, object], ...]] | None:
+    """``(trial, source, limits)`` for a regimen with trial eligibility limits, else ``None``."""
+    data = _eligibility()
+    trial = data["regimens"].get(regimen_id)  # type: ignore[union-attr]
+    if trial is None:
+        return None
+    entry = data["trials"][trial]  # type: ignore[index]
+    return trial, " ".join(str(entry["source"]).split()), tuple(entry["limits"])
+
+
+def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]]) -> list[str]:
+    """Messages for lab values that do not meet the regimen's trial eligibility limits.
+
+    Without labs, one instruction listing the limits. With labs, one message per value outside a
+    limit, and one per limit whose lab was not given at all.
+    """
+    found = eligibility_for(regimen_id)
+    if found is None:
+        return []
+    trial, source, limits = found
+    if not labs:
+        listed = "; ".join(str(lim["text"]) for lim in limits)
+        return [f"{trial} eligibility (no laboratory values given): check {listed} ({source})."]
+    table = lab_table()
+    out = []
+    for lim in limits:
+        lab, op, threshold = str(lim["lab"]), str(lim["operator"]), float(lim["threshold"])  # type: ignore[arg-type]
+        unit = table[lab]["unit"]
+        seen = False
+        for day in sorted(labs):
+            value = labs[day].get(lab)
+            if value is None:
+                continue
+            seen = True
+            if not _OPS[op](value, threshold):
+                out.append(f"Day {day}: {table[lab]['name']} {value:g} {unit} does not meet the {trial} "
+                           f"eligibility limit ({lim['text']}; {source}).")
+        if not seen:
+            out.append(f"{trial} eligibility: no {table[lab]['name']} value given; check {lim['text']} ({source}).")
+    return out

@@ -268,6 +268,8 @@ class Regimen:
         policy: object | None = None,
         labs: Mapping[int, Mapping[str, object]] | None = None,
         bsa_formula: str | None = None,
+        prior_exposure: Mapping[str, object] | None = None,
+        override_cumulative: str | None = None,
     ) -> Schedule:
         """Compute this regimen's day-by-day schedule for one patient and one cycle.
 
@@ -285,4 +287,6 @@ class Regimen:
             policy=policy,
             labs=labs,
             bsa_formula=bsa_formula,
+            prior_exposure=prior_exposure,
+            override_cumulative=override_cumulative,
         )

@@ -1,24 +1,69 @@
-"""Dosing policy: BSA formula and rounding, weight basis, and how a calculated dose becomes the
-dose to give.
+"""Dosing policy: BSA formula and rounding, weight basis, dose-level modifications, and how a
+calculated dose becomes the dose to give.
 
-The default policy (see ``DosingPolicy()``) is deliberately plain: Mosteller BSA rounded half-up to
-2 decimals and used for every calculation; actual body weight; and the dose to give equal to the
-calculated dose rounded half-up to 2 decimals of its own unit (0.01 mg, 0.01 mcg) — no clinical
-rounding. Never the built-in ``round()``, which rounds half to even on binary floats.
+The default policy (``DosingPolicy()``) is deliberately plain: Mosteller BSA rounded half-up to
+2 decimals and used for every calculation; no BSA cap; actual body weight; and the dose to give
+equal to the calculated dose rounded half-up to 2 decimals of its own unit (0.01 mg, 0.01 mcg) —
+no clinical rounding. Never the built-in ``round()``, which rounds half to even on binary floats.
+
+An institution adds per-drug rules (see docs/safety.md and ``data/policies/``):
+
+* ``weight_basis``: ``"actual"`` (default), ``"ideal"`` (Devine) or ``"adjusted"``
+  (IBW + 0.4 × (actual − IBW)); the last two need the patient's sex and height.
+* ``rounding``: :class:`Increment` (nearest 10 mg), :class:`NearestPack` (nearest total of
+  300 and 480 mcg syringes) or :class:`ExactComposition` (tablets: the dose must be made exactly).
+* ``max_deviation_percent``: how far rounding may move a dose (default 10%, the HOPA position).
+  A rounding beyond it is never given silently: the administration is *flagged* for pharmacist
+  review and the dose to give stays the unrounded dose.
+* ``modification``: a dose level such as 75%, with the reason every output prints.
+
+Pure: no file access. ``load_policy`` (in ``_policy_file``) reads institution YAML files.
 """
 
 from __future__ import annotations
 
 import decimal
+import math
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 import pint
 
-from .errors import InputError
-from .units import ureg
+from .errors import InputError, RegimenCalcError
+from .units import as_quantity, ureg
 
-__all__ = ["DosingPolicy", "RoundingResult", "half_up"]
+if TYPE_CHECKING:
+    import os
+
+    from .patient import Patient
+
+__all__ = [
+    "WEIGHT_BASES",
+    "DoseModification",
+    "DosingPolicy",
+    "DrugPolicy",
+    "ExactComposition",
+    "Increment",
+    "NearestPack",
+    "RoundingResult",
+    "half_up",
+    "load_policy",
+]
+
+#: The weight bases a per-weight dose may use.
+WEIGHT_BASES: tuple[str, ...] = ("actual", "ideal", "adjusted")
+#: The adjusted-body-weight factor: IBW + 0.4 × (actual − IBW).
+ADJUSTED_FACTOR = 0.4
+#: The widest max deviation a policy may set (beyond 50% "rounding" is a different dose).
+MAX_DEVIATION_LIMIT = 50.0
+#: The HOPA position (Fahrenbruch et al., JOP 2018): rounding within 10% is acceptable.
+DEFAULT_MAX_DEVIATION = 10.0
+#: Largest table the nearest-pack search builds (pack totals in steps of the packs' divisor).
+_MAX_PACK_STEPS = 200_000
+
+_MASS = ureg.gram.dimensionality
 
 
 def half_up(value: float | Decimal, step: Decimal) -> Decimal:
@@ -36,35 +81,293 @@ def half_up(value: float | Decimal, step: Decimal) -> Decimal:
         return units * step
 
 
+def _dec(x: float) -> Decimal:
+    """A float as the decimal it prints as (``0.1`` → ``Decimal('0.1')``), 12 significant digits.
+
+    Unit conversions leave binary noise (0.3 mg → 300.00000000000006 mcg); 12 significant digits
+    drop it while keeping far more precision than any dose has.
+    """
+    return Decimal(format(float(x), ".12g"))
+
+
+def _is_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
+def _mass(value: object, field: str, example: str) -> pint.Quantity:
+    q = as_quantity(value, field=field, dimension="mass", example=example)
+    if q.magnitude <= 0:
+        raise InputError(field, f"a mass above 0, such as {example!r}", str(value))
+    return q
+
+
+# ------------------------------------------------------------------------------ rule objects
+
+
+@attrs.frozen
+class Increment:
+    """Round to the nearest multiple of ``step`` (half-up), such as 10 mg or 0.1 mg."""
+
+    step: pint.Quantity = attrs.field(converter=lambda v: _mass(v, "rounding.step", "10 mg"))
+
+    def describe(self) -> str:
+        from .formatting import format_dose_per_unit
+
+        return f"nearest {format_dose_per_unit(self.step)} (half-up)"
+
+
+def _sizes(value: object) -> tuple[pint.Quantity, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple) or not value:
+        raise InputError(
+            "rounding.sizes", "a list of pack sizes such as ['300 mcg', '480 mcg']", value
+        )
+    return tuple(_mass(v, f"rounding.sizes[{i}]", "300 mcg") for i, v in enumerate(value))
+
+
+def _max_packs(_i: object, _a: object, value: object) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise InputError("rounding.max_packs", "None or a whole number from 1", value)
+
+
+@attrs.frozen
+class NearestPack:
+    """Round to the nearest total that whole packs make (300 and 480 mcg syringes).
+
+    A tie goes to the larger total (half-up). ``max_packs`` limits how many packs one dose may
+    use (1: a single syringe); ``None`` allows any number.
+    """
+
+    sizes: tuple[pint.Quantity, ...] = attrs.field(converter=_sizes)
+    max_packs: int | None = attrs.field(default=None, validator=_max_packs)
+
+    def describe(self) -> str:
+        from .formatting import format_dose_per_unit
+
+        listed = ", ".join(format_dose_per_unit(s) for s in self.sizes)
+        limit = "" if self.max_packs is None else f", at most {self.max_packs} per dose"
+        return f"nearest total of whole packs ({listed}{limit})"
+
+
+@attrs.frozen
+class ExactComposition:
+    """Oral forms: no rounding; the dose must be made exactly from the catalog's strengths."""
+
+    def describe(self) -> str:
+        return "exact composition from the catalog's strengths (no rounding)"
+
+
+Rounding = Increment | NearestPack | ExactComposition
+
+
+def _percent(field: str, low: float, high: float, *, low_open: bool = False) -> object:
+    def check(_i: object, _a: object, value: object) -> None:
+        ok = _is_number(value) and (low < value if low_open else low <= value) and value <= high
+        if not ok:
+            words = f"above {low:g}" if low_open else f"from {low:g}"
+            raise InputError(field, f"a percentage {words} to {high:g}", value)
+
+    return check
+
+
+def _reason(_i: object, _a: object, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(
+            "modification.reason",
+            "the reason for the dose level, as text (printed on every output)",
+            value,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class DoseModification:
+    """A dose level for one drug: ``percent`` of the calculated dose (0 < percent ≤ 100)."""
+
+    percent: float = attrs.field(validator=_percent("modification.percent", 0, 100, low_open=True))
+    reason: str = attrs.field(validator=_reason)
+
+    def apply(self, dose: pint.Quantity) -> pint.Quantity:
+        """``percent`` of ``dose``, computed on decimals (75% of 14 mg is exactly 10.5 mg)."""
+        value = _dec(dose.magnitude) * _dec(self.percent) / 100
+        return ureg.Quantity(float(value), dose.units)
+
+    def describe(self) -> str:
+        from .formatting import format_number
+
+        return f"dose level {format_number(self.percent)}%: {self.reason}"
+
+
+def _weight_basis(_i: object, _a: object, value: object) -> None:
+    if value not in WEIGHT_BASES:
+        raise InputError("weight_basis", f"one of {', '.join(WEIGHT_BASES)}", value)
+
+
+def _rounding_rule(_i: object, _a: object, value: object) -> None:
+    if value is not None and not isinstance(value, Increment | NearestPack | ExactComposition):
+        raise InputError(
+            "rounding", "None, Increment(...), NearestPack(...) or ExactComposition()", value
+        )
+
+
+def _optional_deviation(_i: object, _a: object, value: object) -> None:
+    if value is not None:
+        _percent("max_deviation_percent", 0, MAX_DEVIATION_LIMIT)(_i, _a, value)
+
+
+def _modification(_i: object, _a: object, value: object) -> None:
+    if value is not None and not isinstance(value, DoseModification):
+        raise InputError("modification", "None or DoseModification(percent=..., reason=...)", value)
+
+
+@attrs.frozen(kw_only=True)
+class DrugPolicy:
+    """One drug's rules: weight basis, rounding, its max deviation and a dose level."""
+
+    weight_basis: Literal["actual", "ideal", "adjusted"] = attrs.field(
+        default="actual", validator=_weight_basis
+    )
+    rounding: Rounding | None = attrs.field(default=None, validator=_rounding_rule)
+    max_deviation_percent: float | None = attrs.field(default=None, validator=_optional_deviation)
+    modification: DoseModification | None = attrs.field(default=None, validator=_modification)
+
+
+_PLAIN = DrugPolicy()
+
+
 @attrs.frozen(kw_only=True)
 class RoundingResult:
-    """A rounded dose with its deviation from the unrounded one."""
+    """How a dose to give was reached from the unrounded dose.
+
+    ``dose`` is what to give. ``proposed`` is what the rule rounded to; ``deviation`` is the
+    proposal's deviation from ``unrounded`` as a fraction (−0.1429 for 350 → 300 mcg). When
+    ``flagged``, the proposal was *not* used: ``dose == unrounded`` and ``reason`` says why; a
+    pharmacist must review it.
+    """
 
     dose: pint.Quantity
     unrounded: pint.Quantity
     deviation: float
     rule: str
     flagged: bool = False
+    proposed: pint.Quantity | None = None
+    max_deviation_percent: float | None = None
+    packs: tuple[tuple[pint.Quantity, int], ...] = ()
+    reason: str | None = None
+
+
+def _bsa_cap(value: object) -> pint.Quantity | None:
+    if value is None:
+        return None
+    q = as_quantity(value, field="bsa_cap", dimension="area", example="2 m^2")
+    if not 1 <= q.m_as("m**2") <= 3:
+        raise InputError(
+            "bsa_cap", "None or an area from 1 m² to 3 m², such as '2 m^2'", str(value)
+        )
+    return q.to("m**2")
+
+
+def _drugs(value: object) -> object:
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def _whole(field: str, low: int, high: int) -> object:
+    def check(_i: object, _a: object, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InputError(field, f"a whole number from {low} to {high}", value)
+
+    return check
+
+
+def _optional_text(field: str) -> object:
+    def check(_i: object, _a: object, value: object) -> None:
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise InputError(field, "None or a non-empty string", value)
+
+    return check
 
 
 @attrs.frozen(kw_only=True)
 class DosingPolicy:
-    """How doses are calculated and rounded. Every schedule records the policy it used."""
+    """How doses are calculated and rounded. Every schedule records the policy it used.
+
+    Args:
+        bsa_formula: a key of ``BSA_FORMULAS`` (Mosteller by default).
+        bsa_decimals: the decimals the BSA is rounded to (half-up) before any dose uses it.
+        bsa_cap: ``None`` (default; ASCO advises against capping) or an area such as ``2 m^2``.
+        dose_decimals: decimals of the dose's unit when a drug has no rounding rule.
+        max_deviation_percent: the default max deviation of a rounding rule (10%, HOPA).
+        doxorubicin_equivalence: the anthracycline equivalence scale (``"cog"`` or ``"feijen"``).
+        drugs: generic name → :class:`DrugPolicy`.
+        name, source: who wrote the policy and where it is documented (printed).
+    """
 
     bsa_formula: str = "mosteller"
-    bsa_decimals: int = 2
-    bsa_cap: pint.Quantity | None = None
-    dose_decimals: int = 2
+    bsa_decimals: int = attrs.field(default=2, validator=_whole("bsa_decimals", 1, 4))
+    bsa_cap: pint.Quantity | None = attrs.field(default=None, converter=_bsa_cap)
+    dose_decimals: int = attrs.field(default=2, validator=_whole("dose_decimals", 0, 3))
+    max_deviation_percent: float = attrs.field(
+        default=DEFAULT_MAX_DEVIATION,
+        validator=_percent("max_deviation_percent", 0, MAX_DEVIATION_LIMIT),
+    )
+    doxorubicin_equivalence: str = "cog"
+    drugs: Mapping[str, DrugPolicy] = attrs.field(factory=dict, converter=_drugs, hash=False)
+    name: str | None = attrs.field(default=None, validator=_optional_text("name"))
+    source: str | None = attrs.field(default=None, validator=_optional_text("source"))
 
     def __attrs_post_init__(self) -> None:
         from .bsa import BSA_FORMULAS
+        from .catalog import drug_info, known_drugs
+        from .cumulative import equivalence_scales
 
-        if self.bsa_formula not in BSA_FORMULAS:
+        if not isinstance(self.bsa_formula, str) or self.bsa_formula not in BSA_FORMULAS:
             raise InputError("bsa_formula", f"one of {', '.join(BSA_FORMULAS)}", self.bsa_formula)
-        if isinstance(self.bsa_decimals, bool) or not isinstance(self.bsa_decimals, int) or not 1 <= self.bsa_decimals <= 4:
-            raise InputError("bsa_decimals", "a whole number from 1 to 4", self.bsa_decimals)
-        if isinstance(self.dose_decimals, bool) or not isinstance(self.dose_decimals, int) or not 0 <= self.dose_decimals <= 3:
-            raise InputError("dose_decimals", "a whole number from 0 to 3", self.dose_decimals)
+        scales = equivalence_scales()
+        if (
+            not isinstance(self.doxorubicin_equivalence, str)
+            or self.doxorubicin_equivalence not in scales
+        ):
+            raise InputError(
+                "doxorubicin_equivalence",
+                f"one of {', '.join(scales)}",
+                self.doxorubicin_equivalence,
+            )
+        if not isinstance(self.drugs, dict):
+            raise InputError("drugs", "a mapping of generic drug name → DrugPolicy", self.drugs)
+        for drug, rules in self.drugs.items():
+            field = f"drugs[{drug!r}]"
+            if not isinstance(drug, str) or drug not in known_drugs():
+                raise InputError(
+                    field,
+                    f"a generic name from the drug catalog ({', '.join(known_drugs())})",
+                    drug,
+                )
+            if not isinstance(rules, DrugPolicy):
+                raise InputError(field, "a DrugPolicy(...)", rules)
+            if isinstance(rules.rounding, ExactComposition):
+                pres = drug_info(drug).presentations
+                if pres is None or pres.kind != "tablet":
+                    raise InputError(
+                        f"{field}.rounding",
+                        "exact composition only for a drug with tablet strengths in the catalog",
+                        drug,
+                    )
+
+    # -------------------------------------------------------------------------- reading
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str]) -> DosingPolicy:
+        """Load an institution policy file; see :func:`load_policy`."""
+        return load_policy(path)
+
+    def for_drug(self, drug: str) -> DrugPolicy:
+        """The drug's rules (plain rules when the policy names none)."""
+        return self.drugs.get(drug, _PLAIN)
+
+    def max_deviation_for(self, drug: str) -> float:
+        """The max deviation, in percent, that rounding may move this drug's dose."""
+        own = self.for_drug(drug).max_deviation_percent
+        return self.max_deviation_percent if own is None else own
+
+    # -------------------------------------------------------------------------- BSA and weight
 
     def bsa_for_calculation(self, bsa: pint.Quantity) -> pint.Quantity:
         """The BSA the doses are calculated from: rounded half-up, then capped if a cap is set."""
@@ -74,22 +377,235 @@ class DosingPolicy:
             return self.bsa_cap.to("m**2")
         return q
 
-    def round_dose(self, drug: str, dose: pint.Quantity) -> RoundingResult:
-        """The dose to give for a calculated dose (default: 2 decimals of its unit, half-up)."""
-        del drug
+    def dosing_weight(self, drug: str, patient: Patient) -> tuple[pint.Quantity, str]:
+        """The weight a per-weight dose of ``drug`` uses, and its basis.
+
+        Raises:
+            InputError: naming ``sex`` (or ``height``) when the ideal or adjusted weight
+                cannot be computed for this patient.
+        """
+        from .body_weight import adjusted_body_weight, ideal_body_weight
+
+        basis = self.for_drug(drug).weight_basis
+        actual = patient.weight.to("kg")
+        if basis == "actual":
+            return actual, basis
+        if patient.sex is None:
+            raise InputError(
+                "sex",
+                f"'female' or 'male': the policy doses {drug} on {basis} body weight, "
+                "which needs the patient's sex",
+                None,
+            )
+        if basis == "ideal":
+            return ideal_body_weight(patient.height, patient.sex), basis
+        return adjusted_body_weight(patient.height, actual, patient.sex, ADJUSTED_FACTOR), basis
+
+    # -------------------------------------------------------------------------- doses
+
+    def modify(
+        self, drug: str, dose: pint.Quantity
+    ) -> tuple[pint.Quantity, DoseModification | None]:
+        """The dose after the drug's dose level, and the modification applied (or ``None``)."""
+        mod = self.for_drug(drug).modification
+        return (dose, None) if mod is None else (mod.apply(dose), mod)
+
+    def round_dose(
+        self,
+        drug: str,
+        dose: pint.Quantity,
+        *,
+        strengths: tuple[pint.Quantity, ...] = (),
+    ) -> RoundingResult:
+        """The dose to give for an (adjusted, modified) calculated dose.
+
+        Args:
+            drug: the generic name; selects the drug's rounding rule.
+            dose: the dose before rounding, a mass above 0.
+            strengths: the catalog's tablet strengths, for :class:`ExactComposition`.
+
+        Raises:
+            InputError: for a dose that is not a finite mass above 0.
+        """
+        if (
+            not isinstance(dose, pint.Quantity)
+            or dose.dimensionality != _MASS
+            or not _is_number(dose.magnitude)
+            or dose.magnitude <= 0
+        ):
+            raise InputError("dose", "a finite mass above 0", dose)
+        rule = self.for_drug(drug).rounding
+        if rule is None:
+            return self._plain(dose)
+        if isinstance(rule, ExactComposition):
+            return self._exact(dose, strengths)
+        limit = self.max_deviation_for(drug)
+        if isinstance(rule, Increment):
+            step = _dec(rule.step.to(dose.units).magnitude)
+            proposed_value = half_up(_dec(dose.magnitude), step)
+            packs: tuple[tuple[pint.Quantity, int], ...] = ()
+            text = f"{rule.describe()}, max deviation {limit:g}%"
+        else:
+            proposed_value, packs = _nearest_pack(dose, rule)
+            text = f"{rule.describe()}, max deviation {limit:g}%"
+        return _judge(dose, proposed_value, limit, text, packs)
+
+    def _plain(self, dose: pint.Quantity) -> RoundingResult:
         step = Decimal(1).scaleb(-self.dose_decimals)
         rounded = half_up(dose.magnitude, step)
         out = ureg.Quantity(float(rounded), dose.units)
-        deviation = float((out - dose) / dose) if dose.magnitude else 0.0
-        rule = f"half-up to {step.normalize()} {dose.units:~}"
-        return RoundingResult(dose=out, unrounded=dose, deviation=deviation, rule=rule)
+        from .formatting import format_unit
+
+        rule = f"half-up to {step.normalize()} {format_unit(dose.units)}"
+        if rounded == 0:  # never a zero dose: the dose is below the policy's precision
+            return RoundingResult(
+                dose=dose,
+                unrounded=dose,
+                deviation=-1.0,
+                rule=rule,
+                flagged=True,
+                proposed=out,
+                reason="rounds to zero at the policy's decimals",
+            )
+        deviation = float((_dec(float(rounded)) - _dec(dose.magnitude)) / _dec(dose.magnitude))
+        return RoundingResult(
+            dose=out, unrounded=dose, deviation=deviation, rule=rule, proposed=out
+        )
+
+    def _exact(self, dose: pint.Quantity, strengths: tuple[pint.Quantity, ...]) -> RoundingResult:
+        from .tablets import compose_tablets
+
+        plain = self._plain(dose)
+        rule = ExactComposition().describe()
+        if plain.flagged or not strengths:
+            reason = plain.reason or "no tablet strengths in the catalog"
+            return attrs.evolve(plain, rule=rule, flagged=True, dose=dose, reason=reason)
+        try:
+            packs = compose_tablets(plain.dose, strengths)
+        except RegimenCalcError:
+            return attrs.evolve(
+                plain,
+                rule=rule,
+                flagged=True,
+                dose=dose,
+                reason="cannot be made exactly from the tablet strengths",
+            )
+        return attrs.evolve(plain, rule=rule, packs=packs)
+
+    # -------------------------------------------------------------------------- records
 
     def describe(self) -> dict[str, object]:
         """The policy as plain data, recorded on every schedule."""
+        from .formatting import format_quantity
+
+        drugs: dict[str, object] = {}
+        for drug, rules in sorted(self.drugs.items()):
+            drugs[drug] = {
+                "weight_basis": rules.weight_basis,
+                "rounding": None if rules.rounding is None else rules.rounding.describe(),
+                "max_deviation_percent": self.max_deviation_for(drug),
+                "modification": None
+                if rules.modification is None
+                else {"percent": rules.modification.percent, "reason": rules.modification.reason},
+            }
         return {
+            "name": self.name,
+            "source": self.source,
             "bsa_formula": self.bsa_formula,
             "bsa_decimals": self.bsa_decimals,
             "bsa_cap_m2": None if self.bsa_cap is None else self.bsa_cap.to("m**2").magnitude,
+            "bsa_cap": None if self.bsa_cap is None else format_quantity(self.bsa_cap),
             "dose_rounding": f"half-up to {self.dose_decimals} decimals of the dose's unit",
             "weight_basis": "actual body weight",
+            "max_deviation_percent": self.max_deviation_percent,
+            "doxorubicin_equivalence": self.doxorubicin_equivalence,
+            "drugs": drugs,
         }
+
+
+def _judge(
+    dose: pint.Quantity,
+    proposed_value: Decimal,
+    limit: float,
+    rule: str,
+    packs: tuple[tuple[pint.Quantity, int], ...],
+) -> RoundingResult:
+    """Accept a proposal within ``limit`` percent; otherwise flag it and keep the unrounded dose."""
+    unrounded = _dec(dose.magnitude)
+    deviation = (proposed_value - unrounded) / unrounded
+    proposed = ureg.Quantity(float(proposed_value), dose.units)
+    if proposed_value <= 0 or abs(deviation) * 100 > _dec(limit):
+        pct = (deviation * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return RoundingResult(
+            dose=dose,
+            unrounded=dose,
+            deviation=float(deviation),
+            rule=rule,
+            flagged=True,
+            proposed=proposed,
+            max_deviation_percent=limit,
+            reason=f"rounding would change the dose by {pct}%, beyond the {limit:g}% allowed",
+        )
+    return RoundingResult(
+        dose=proposed,
+        unrounded=dose,
+        deviation=float(deviation),
+        rule=rule,
+        proposed=proposed,
+        max_deviation_percent=limit,
+        packs=packs,
+    )
+
+
+def _nearest_pack(
+    dose: pint.Quantity, rule: NearestPack
+) -> tuple[Decimal, tuple[tuple[pint.Quantity, int], ...]]:
+    """The nearest total of whole packs (ties to the larger) in the dose's unit, and its packs."""
+    from .tablets import compose_tablets
+
+    # Work in whole micrograms, divided by the packs' common divisor, as tablets.py does.
+    sizes_mcg = sorted({int(half_up(s.to("mcg").magnitude, Decimal(1))) for s in rule.sizes})
+    if sizes_mcg[0] <= 0:
+        raise InputError("rounding.sizes", "pack sizes of at least 1 mcg", rule.sizes)
+    step = math.gcd(*sizes_mcg)
+    target = _dec(dose.to("mcg").magnitude) / step
+    units = [s // step for s in sizes_mcg]
+    top = int(target) + max(units) + 1
+    if top > _MAX_PACK_STEPS:
+        raise InputError("dose", "a dose within 200,000 times the packs' common divisor", str(dose))
+    fewest: list[int | None] = [0] + [None] * top
+    for amount in range(1, top + 1):
+        best = None
+        for size in units:
+            if size <= amount and fewest[amount - size] is not None:
+                cand = fewest[amount - size] + 1  # type: ignore[operator]
+                best = cand if best is None or cand < best else best
+        fewest[amount] = best
+    limit = rule.max_packs
+    best_total: int | None = None
+    for total in range(1, top + 1):
+        n = fewest[total]
+        if n is None or (limit is not None and n > limit):
+            continue
+        if best_total is None:
+            best_total = total
+            continue
+        d_new, d_best = abs(total - target), abs(best_total - target)
+        if d_new < d_best or d_new == d_best:  # ties go to the larger total: half-up
+            best_total = total
+    assert best_total is not None  # the smallest pack is always reachable
+    total_mcg = ureg.Quantity(best_total * step, "mcg")
+    packs = compose_tablets(total_mcg, rule.sizes)
+    value = _dec(total_mcg.to(dose.units).magnitude)
+    return value, packs
+
+
+def load_policy(path: str | os.PathLike[str]) -> DosingPolicy:
+    """Load an institution dosing-policy YAML file (format: docs/safety.md).
+
+    Raises:
+        LoadError: listing every problem, each with the file and the path inside it.
+    """
+    from ._policy_file import read_policy
+
+    return read_policy(path)

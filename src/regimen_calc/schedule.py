@@ -16,10 +16,12 @@ import attrs
 import pint
 
 from .catalog import drug_info
+from .cumulative import CumulativeReport
 from .errors import InputError, MissingSiteValuesError
-from .model import Component, Condition, Infusion, Provenance, Regimen, SequenceRule
+from .formatting import format_days, format_number, format_quantity
+from .model import Component, Condition, Infusion, PerWeight, Provenance, Regimen, SequenceRule
 from .patient import Patient
-from .policy import DosingPolicy, RoundingResult
+from .policy import DoseModification, DosingPolicy, RoundingResult
 from .units import ureg
 
 __all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "build_schedule"]
@@ -27,7 +29,8 @@ __all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "buil
 SCHEMA_VERSION = "1.0"
 
 WarningKind = Literal[
-    "assumed", "not_stated", "site", "interaction", "rounding", "hold", "lab", "cycle", "limit"
+    "assumed", "not_stated", "site", "interaction", "rounding", "hold", "lab", "cycle", "limit",
+    "policy",
 ]
 
 
@@ -74,6 +77,9 @@ class Administration:
     conditions: tuple[Condition, ...]
     rounding: RoundingResult
     adjustment: InteractionAdjustment | None = None
+    modification: DoseModification | None = None
+    unmodified_dose: pint.Quantity | None = None
+    weight_basis: str | None = None
     tablets: tuple[tuple[pint.Quantity, int], ...] = ()
     held: bool = False
     hold_reason: str | None = None
@@ -113,6 +119,11 @@ class Schedule:
     rule_set: str
     days: tuple[ScheduleDay, ...]
     warnings: tuple[ScheduleWarning, ...]
+    bsa_decimals: int = 2
+    bsa_capped: bool = False
+    labs: Mapping[int, Mapping[str, float]] = attrs.field(factory=dict, hash=False)
+    cumulative: CumulativeReport | None = None
+    override_cumulative: str | None = None
 
     def day(self, number: int) -> ScheduleDay:
         """The schedule day with this day number."""
@@ -226,12 +237,19 @@ def build_schedule(
     policy: DosingPolicy | None = None,
     labs: Mapping[int, Mapping[str, object]] | None = None,
     bsa_formula: str | None = None,
+    prior_exposure: Mapping[str, object] | None = None,
+    override_cumulative: str | None = None,
 ) -> Schedule:
     """Compute one cycle of a regimen for one patient.
 
+    For every administration: calculated dose (per unit × BSA or the policy's dosing weight, or
+    flat) → the policy's dose level (e.g. 75%) → interaction adjustment → the policy's rounding
+    (flagged and left unrounded when beyond its max deviation) → tablets → holds from labs →
+    ceilings. Then cumulative anthracycline exposure against its lifetime limit.
+
     Args:
         regimen: a loaded regimen.
-        patient: the patient (height and weight with units).
+        patient: the patient (height and weight with units; sex for ideal or adjusted weight).
         cycle: the cycle number, from 1 (and at most the regimen's stated number of cycles).
         start: the date of day 1; day 0 falls the day before.
         concomitant: concomitant drugs, by name or as :class:`~regimen_calc.interactions.Concomitant`.
@@ -239,12 +257,19 @@ def build_schedule(
         policy: the dosing policy; ``DosingPolicy()`` when not given.
         labs: laboratory values by day, such as ``{1: {"wbc": 25}}`` (units in docs/safety.md).
         bsa_formula: overrides the policy's BSA formula.
+        prior_exposure: the patient's anthracycline exposure before this cycle, in mg/m² per drug,
+            such as ``{"mitoxantrone": 60}`` (earlier cycles of this regimen included).
+        override_cumulative: the reason to schedule past a lifetime limit (recorded).
 
     Raises:
         MissingSiteValuesError: the regimen needs values only the site can supply.
         InputError: any argument that is not what it should be.
+        DoseLimitError: a computed dose above the drug's single or daily ceiling.
+        CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """
+    from .cumulative import _check_override, assess_cumulative, check_prior_exposure, cycle_exposure
     from .interactions import adjust_venetoclax, resolve_concomitants
+    from .safety import check_ceilings
     from .tablets import compose_tablets
 
     if not isinstance(regimen, Regimen):
@@ -258,10 +283,18 @@ def build_schedule(
     if not isinstance(policy, DosingPolicy):
         raise InputError("policy", "a DosingPolicy", type(policy).__name__)
     if bsa_formula is not None:
+        from .bsa import BSA_FORMULAS
+
+        if not isinstance(bsa_formula, str) or bsa_formula not in BSA_FORMULAS:
+            raise InputError("bsa_formula", f"one of {', '.join(BSA_FORMULAS)}", bsa_formula)
         policy = attrs.evolve(policy, bsa_formula=bsa_formula)
+    if not isinstance(rule_set, str):
+        raise InputError("rule_set", "'label' or 'protocol'", rule_set)
     cycle = _check_cycle(regimen, cycle)
     start = _check_start(start)
     lab_values = _check_labs(labs)
+    prior = check_prior_exposure(prior_exposure)
+    override = _check_override(override_cumulative)
     concomitants = resolve_concomitants(concomitant)
 
     from .bsa import body_surface_area
@@ -269,36 +302,53 @@ def build_schedule(
     height, weight = _measured(patient.height, "cm"), _measured(patient.weight, "kg")
     bsa_raw = body_surface_area(height, weight, formula=policy.bsa_formula, sex=patient.sex)
     bsa = policy.bsa_for_calculation(bsa_raw)
+    bsa_uncapped = attrs.evolve(policy, bsa_cap=None).bsa_for_calculation(bsa_raw)
+    capped = bsa != bsa_uncapped
 
     warnings = _provenance_warnings(regimen)
     if regimen.cycle.max_cycles is None and cycle > 1:
         warnings.append(ScheduleWarning(kind="cycle", message=f"Cycle {cycle}: the number of cycles is not stated; check the protocol."))
+    if capped:
+        warnings.append(ScheduleWarning(kind="policy", field="bsa_cap", message=(
+            f"BSA {format_quantity(bsa_uncapped)} capped at {format_quantity(bsa)} by the policy; "
+            "ASCO advises against empiric BSA capping. Doses are below the full per-m² doses.")))
 
     per_component: dict[str, dict[int, Administration]] = {}
     for comp in _order(regimen.components):
         info = drug_info(comp.drug)
+        rules = policy.for_drug(comp.drug)
         planned: dict[int, pint.Quantity] = {}
-        calc: dict[int, tuple[Any, pint.Quantity]] = {}
+        calc: dict[int, tuple[Any, pint.Quantity, pint.Quantity]] = {}
+        dosing_weight, weight_basis = weight, "actual"
+        if any(isinstance(comp.dose_on(d), PerWeight) for d in comp.days):
+            dosing_weight, weight_basis = policy.dosing_weight(comp.drug, patient)
+            dosing_weight = _measured(dosing_weight, "kg")
+            if weight_basis != "actual" and dosing_weight > weight:
+                warnings.append(ScheduleWarning(kind="policy", component=comp.id, field="weight_basis", message=(
+                    f"{comp.drug}: the {weight_basis} body weight {format_quantity(dosing_weight)} is above the actual "
+                    f"weight {format_quantity(weight)}; the dose is on the {weight_basis} weight as the policy says: check.")))
         for day in comp.days:
             spec = comp.dose_on(day)
             if spec is None:  # guarded by missing_site_values and the loader; never guess
                 raise MissingSiteValuesError(regimen.id, (f"{comp.id}.dose (day {day})",))
-            dose = spec.calculate(bsa=bsa, weight=weight)
+            dose = spec.calculate(bsa=bsa, weight=dosing_weight)
             if dose.units == ureg.gram:  # orders are written in mg: 1,750 mg, never 1.75 g
                 dose = dose.to(ureg.milligram)
-            calc[day] = (spec, dose)
-            planned[day] = dose
+            modified, _ = policy.modify(comp.drug, dose)
+            calc[day] = (spec, dose, modified)
+            planned[day] = modified
         adjustments: Mapping[int, Any] = {}
         if info.interaction_rule == "venetoclax" and planned:
             adjustments = adjust_venetoclax(
                 planned, concomitants, rule_set=rule_set, protocol_rule=_protocol_rule(comp)
             )
+        strengths = info.presentations.strengths if info.presentations is not None else ()
         days_out: dict[int, Administration] = {}
         for day in comp.days:
-            spec, dose = calc[day]
+            spec, dose, modified = calc[day]
             adj = adjustments.get(day)
             adjustment = None
-            to_round = dose
+            to_round = modified
             if adj is not None and adj.adjusted != adj.unadjusted:
                 adjustment = InteractionAdjustment(
                     unadjusted=adj.unadjusted, adjusted=adj.adjusted, rule=adj.rule_id,
@@ -306,18 +356,27 @@ def build_schedule(
                     note=adj.note,
                 )
                 to_round = adj.adjusted
-            rounding = policy.round_dose(comp.drug, to_round)
+            rounding = policy.round_dose(comp.drug, to_round, strengths=strengths)
             tablets: tuple[tuple[pint.Quantity, int], ...] = ()
-            if info.presentations is not None and info.presentations.kind == "tablet":
+            if rounding.packs:
+                tablets = rounding.packs if info.presentations is not None and info.presentations.kind == "tablet" else ()
+            elif info.presentations is not None and info.presentations.kind == "tablet" and not rounding.flagged:
                 tablets = compose_tablets(rounding.dose, info.presentations.strengths)
             held, reason = _hold(comp.conditions, day, lab_values)
+            admin_warnings = list(_field_warnings(comp))
+            if rules.modification is not None:
+                admin_warnings.append(f"{rules.modification.describe()} (protocol dose {format_quantity(dose)})")
+            if rounding.flagged:
+                admin_warnings.append(f"PHARMACIST REVIEW: {rounding.reason}; unrounded dose kept")
+            if weight_basis != "actual" and spec.basis == "weight":
+                admin_warnings.append(f"dosed on {weight_basis} body weight {format_quantity(dosing_weight)}")
             days_out[day] = Administration(
                 component=comp.id,
                 drug=comp.drug,
                 route=comp.route,
                 dose_per_unit=spec.amount,
                 basis=spec.basis,
-                basis_value={"bsa": bsa, "weight": weight, "flat": None}[spec.basis],
+                basis_value={"bsa": bsa, "weight": dosing_weight, "flat": None}[spec.basis],
                 calculated_dose=dose,
                 dose=rounding.dose,
                 per_day=comp.per_day,
@@ -327,12 +386,15 @@ def build_schedule(
                 conditions=comp.conditions,
                 rounding=rounding,
                 adjustment=adjustment,
+                modification=rules.modification,
+                unmodified_dose=dose if rules.modification is not None else None,
+                weight_basis=weight_basis if spec.basis == "weight" else None,
                 tablets=tablets,
                 held=held,
                 hold_reason=reason,
                 provenance=comp.provenance,
                 notes=comp.notes,
-                warnings=_field_warnings(comp),
+                warnings=tuple(admin_warnings),
             )
         per_component[comp.id] = days_out
         for day, adj in adjustments.items():
@@ -340,7 +402,21 @@ def build_schedule(
                 warnings.append(ScheduleWarning(
                     kind="interaction", component=comp.id, source=adj.source,
                     message=f"Day {day}: {comp.drug} {adj.unadjusted:~P} → {adj.adjusted:~P} ({adj.rule_text}; {', '.join(adj.inhibitors)})"))
-    warnings += _hold_warnings(regimen, lab_values)
+        if rules.modification is not None:
+            warnings.append(ScheduleWarning(kind="policy", component=comp.id, field="modification", message=(
+                f"{comp.drug}: {rules.modification.describe()}. Every {comp.drug} dose is "
+                f"{format_number(rules.modification.percent)}% of the protocol dose.")))
+        flagged = [d for d, a in days_out.items() if a.rounding.flagged]
+        if flagged:
+            a = days_out[flagged[0]]
+            proposed = "" if a.rounding.proposed is None else f" (rounding proposed {format_quantity(a.rounding.proposed)})"
+            warnings.append(ScheduleWarning(kind="rounding", component=comp.id, message=(
+                f"PHARMACIST REVIEW: {comp.drug} on day(s) {format_days(tuple(flagged))}: {a.rounding.reason}; "
+                f"the unrounded dose {format_quantity(a.rounding.unrounded)} is kept{proposed}. Rule: {a.rounding.rule}.")))
+    warnings += _hold_warnings(regimen, lab_values, per_component)
+    from .labs import eligibility_warnings
+
+    warnings += [ScheduleWarning(kind="lab", message=m) for m in eligibility_warnings(regimen.id, lab_values)]
 
     all_days = sorted({d for comps in per_component.values() for d in comps})
     ordered_ids = [c.id for c in _order(regimen.components)]
@@ -352,10 +428,17 @@ def build_schedule(
         )
         for day in all_days
     )
+    check_ceilings(days)
+    exposure = cycle_exposure((a for d in days for a in d.administrations), bsa_uncapped)
+    report, cumulative_warnings = assess_cumulative(
+        exposure, prior, scale=policy.doxorubicin_equivalence, override=override, cycle=cycle)
+    warnings += [ScheduleWarning(kind="limit", component=None, field="prior_exposure", message=m)
+                 for _, m in cumulative_warnings]
     return Schedule(
         regimen=regimen, patient=patient, cycle=cycle, start=start, bsa=bsa, bsa_unrounded=bsa_raw,
         bsa_formula=policy.bsa_formula, weight=weight, policy=policy, concomitants=concomitants,
-        rule_set=rule_set, days=days, warnings=tuple(warnings),
+        rule_set=rule_set, days=days, warnings=tuple(warnings), bsa_decimals=policy.bsa_decimals,
+        bsa_capped=capped, labs=lab_values, cumulative=report, override_cumulative=override,
     )
 
 
@@ -389,10 +472,27 @@ def _hold(conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[
     return evaluate_conditions(conditions, day, labs)
 
 
-def _hold_warnings(regimen: Regimen, labs: Mapping[int, Mapping[str, float]]) -> list[ScheduleWarning]:
+def _hold_warnings(
+    regimen: Regimen,
+    labs: Mapping[int, Mapping[str, float]],
+    per_component: Mapping[str, Mapping[int, Administration]],
+) -> list[ScheduleWarning]:
+    """Lab conditions as instructions (no value to decide on) and as holds (a value met them)."""
+    from .labs import unchecked_days
+
     out = []
     for comp in regimen.components:
+        given = per_component.get(comp.id, {})
         for cond in comp.conditions:
             if not labs:
                 out.append(ScheduleWarning(kind="hold", component=comp.id, message=f"{comp.drug}: {cond.text} (no laboratory values given: check before each dose)"))
+                continue
+            unchecked = unchecked_days(cond, tuple(given), labs)
+            if unchecked:
+                out.append(ScheduleWarning(kind="hold", component=comp.id, message=(
+                    f"{comp.drug}: {cond.text} (no {cond.lab} value for day(s) {format_days(unchecked)}: "
+                    "check before each of these doses)")))
+        for day, a in given.items():
+            if a.held:
+                out.append(ScheduleWarning(kind="hold", component=comp.id, message=f"Day {day}: {comp.drug} {a.hold_reason}"))
     return out

@@ -1,0 +1,374 @@
+"""Reads institution dosing-policy YAML files into :class:`~regimen_calc.policy.DosingPolicy`.
+
+The only module that reads policy files: ``yaml.safe_load`` semantics (a SafeLoader that also
+refuses aliases and deep nesting), a size limit, unknown keys refused, strict types (``true`` is
+not a number, ``"10"`` is not a percentage), and every problem reported at once as
+``FILE: path.to.field: what was expected, what was found``. The format is in docs/safety.md.
+
+Hand-written rather than a cattrs converter: the file is small and flat, and each field needs
+its own domain check (a drug in the catalog, a mass with a unit, a percentage in range) whose
+message must name the YAML path, not an attrs attribute.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, LoadError, Problem
+from .policy import (
+    MAX_DEVIATION_LIMIT,
+    WEIGHT_BASES,
+    DoseModification,
+    DosingPolicy,
+    DrugPolicy,
+    ExactComposition,
+    Increment,
+    NearestPack,
+)
+
+#: Largest policy file accepted, in bytes.
+MAX_FILE_BYTES = 64 * 1024
+MAX_DEPTH = 12
+
+_TOP = (
+    "name",
+    "source",
+    "bsa_formula",
+    "bsa_decimals",
+    "bsa_cap",
+    "dose_decimals",
+    "max_deviation_percent",
+    "doxorubicin_equivalence",
+    "drugs",
+)
+_DRUG = ("weight_basis", "rounding", "max_deviation_percent", "modification")
+_ROUNDING = ("increment", "packs", "max_packs", "exact_composition")
+_MODIFICATION = ("percent", "reason")
+
+
+class _Guarded(yaml.SafeLoader):
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                None,
+                None,
+                "aliases (*name) are not allowed in policy files",
+                self.peek_event().start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    None,
+                    None,
+                    f"nesting deeper than {MAX_DEPTH} levels",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _read(path: Path) -> Any:
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(
+                [Problem(name, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+            )
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LoadError(
+            [Problem(str(path), "", f"cannot read the file ({exc.strerror})")]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            [Problem(name, "", f"cannot read the file as UTF-8 text ({exc.reason})")]
+        ) from None
+    loader = _Guarded(text)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}" if mark else ""
+        raise LoadError([Problem(name, where, str(exc.problem or exc.context))]) from None
+    except yaml.YAMLError as exc:
+        raise LoadError([Problem(name, "", f"not valid YAML ({exc})")]) from None
+    except RecursionError:
+        raise LoadError([Problem(name, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
+    finally:
+        loader.dispose()
+
+
+class _Collector:
+    """Collects problems; each builder returns ``None`` after recording what went wrong."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(Problem(self.name, path, message))
+
+    def keys(self, raw: dict, allowed: tuple[str, ...], path: str) -> None:
+        for key in raw:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                self.add(where, f"unknown key; expected one of {', '.join(allowed)}")
+
+    def build(self, path: str, make: Callable[[], Any]) -> Any:
+        """Call ``make``; an InputError becomes a problem at ``path``."""
+        try:
+            return make()
+        except InputError as exc:
+            found = "" if exc.found is None else f", found {exc.found!r}"
+            self.add(path, f"expected {exc.expected}{found}")
+            return None
+
+
+def _number(
+    c: _Collector,
+    raw: dict,
+    key: str,
+    path: str,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    whole: bool = False,
+) -> Any:
+    value = raw[key]
+    kind = int if whole else int | float
+    ok = not isinstance(value, bool) and isinstance(value, kind) and math.isfinite(value)
+    ok = ok and (low < value if low_open else low <= value) and value <= high
+    if not ok:
+        what = "a whole number" if whole else "a number"
+        bound = f"above {low:g}" if low_open else f"from {low:g}"
+        c.add(path, f"expected {what} {bound} to {high:g}, found {value!r}")
+        return None
+    return value
+
+
+def _rounding(c: _Collector, raw: object, path: str) -> Any:
+    if not isinstance(raw, dict):
+        c.add(
+            path,
+            f"expected a mapping with one of increment, packs or exact_composition, found {raw!r}",
+        )
+        return None
+    c.keys(raw, _ROUNDING, path)
+    kinds = [k for k in ("increment", "packs", "exact_composition") if k in raw]
+    if len(kinds) != 1:
+        c.add(
+            path,
+            "expected exactly one of increment, packs or exact_composition, "
+            f"found {kinds or 'none'}",
+        )
+        return None
+    if "max_packs" in raw and kinds != ["packs"]:
+        c.add(f"{path}.max_packs", "max_packs goes only with packs")
+    kind = kinds[0]
+    if kind == "increment":
+        value = raw["increment"]
+        if not isinstance(value, str):
+            c.add(
+                f"{path}.increment",
+                f"expected a mass with its unit such as '10 mg', found {value!r}",
+            )
+            return None
+        return c.build(f"{path}.increment", lambda: Increment(value))
+    if kind == "packs":
+        sizes = raw["packs"]
+        if not isinstance(sizes, list) or not sizes or not all(isinstance(s, str) for s in sizes):
+            c.add(
+                f"{path}.packs",
+                f"expected a list of pack sizes such as ['300 mcg', '480 mcg'], found {sizes!r}",
+            )
+            return None
+        max_packs = None
+        if "max_packs" in raw:
+            max_packs = _number(c, raw, "max_packs", f"{path}.max_packs", 1, 100, whole=True)
+            if max_packs is None:
+                return None
+        return c.build(f"{path}.packs", lambda: NearestPack(sizes, max_packs))
+    if raw["exact_composition"] is not True:
+        c.add(f"{path}.exact_composition", f"expected true, found {raw['exact_composition']!r}")
+        return None
+    return ExactComposition()
+
+
+def _drug(c: _Collector, raw: object, path: str) -> DrugPolicy | None:
+    if not isinstance(raw, dict):
+        c.add(path, f"expected a mapping of {', '.join(_DRUG)}, found {raw!r}")
+        return None
+    c.keys(raw, _DRUG, path)
+    kwargs: dict[str, Any] = {}
+    ok = True
+    if "weight_basis" in raw:
+        if raw["weight_basis"] not in WEIGHT_BASES:
+            c.add(
+                f"{path}.weight_basis",
+                f"expected one of {', '.join(WEIGHT_BASES)}, found {raw['weight_basis']!r}",
+            )
+            ok = False
+        else:
+            kwargs["weight_basis"] = raw["weight_basis"]
+    if "rounding" in raw:
+        rule = _rounding(c, raw["rounding"], f"{path}.rounding")
+        ok = ok and rule is not None
+        kwargs["rounding"] = rule
+    if "max_deviation_percent" in raw:
+        dev = _number(
+            c, raw, "max_deviation_percent", f"{path}.max_deviation_percent", 0, MAX_DEVIATION_LIMIT
+        )
+        ok = ok and dev is not None
+        kwargs["max_deviation_percent"] = dev
+    if "modification" in raw:
+        mod = raw["modification"]
+        mpath = f"{path}.modification"
+        if not isinstance(mod, dict):
+            c.add(mpath, f"expected a mapping with percent and reason, found {mod!r}")
+            ok = False
+        else:
+            c.keys(mod, _MODIFICATION, mpath)
+            missing = [key for key in _MODIFICATION if key not in mod]
+            for key in missing:
+                c.add(f"{mpath}.{key}", "required")
+            pct = (
+                None
+                if "percent" not in mod
+                else _number(c, mod, "percent", f"{mpath}.percent", 0, 100, low_open=True)
+            )
+            reason = mod.get("reason")
+            if "reason" in mod and (not isinstance(reason, str) or not reason.strip()):
+                c.add(
+                    f"{mpath}.reason",
+                    f"expected the reason as text (printed on every output), found {reason!r}",
+                )
+                reason = None
+            if pct is None or reason is None:
+                ok = False
+            else:
+                kwargs["modification"] = c.build(
+                    mpath, lambda: DoseModification(percent=pct, reason=reason)
+                )
+                ok = ok and kwargs["modification"] is not None
+    if not ok:
+        return None
+    return c.build(path, lambda: DrugPolicy(**kwargs))
+
+
+def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
+    """See :func:`regimen_calc.policy.load_policy`."""
+    if not isinstance(path, str | os.PathLike):
+        raise LoadError([Problem(repr(path), "", "expected a path to a policy YAML file")])
+    p = Path(path)
+    raw = _read(p)
+    c = _Collector(p.name)
+    if not isinstance(raw, dict):
+        raise LoadError(
+            [
+                Problem(
+                    p.name,
+                    "",
+                    f"expected a mapping of policy fields ({', '.join(_TOP)}), "
+                    f"found {type(raw).__name__}",
+                )
+            ]
+        )
+    c.keys(raw, _TOP, "")
+    kwargs: dict[str, Any] = {}
+    for key in ("name", "source"):
+        if key in raw:
+            if not isinstance(raw[key], str) or not raw[key].strip():
+                c.add(key, f"expected text, found {raw[key]!r}")
+            else:
+                kwargs[key] = raw[key]
+    if "bsa_formula" in raw:
+        from .bsa import BSA_FORMULAS
+
+        if raw["bsa_formula"] not in BSA_FORMULAS:
+            c.add(
+                "bsa_formula",
+                f"expected one of {', '.join(BSA_FORMULAS)}, found {raw['bsa_formula']!r}",
+            )
+        else:
+            kwargs["bsa_formula"] = raw["bsa_formula"]
+    for key, low, high in (("bsa_decimals", 1, 4), ("dose_decimals", 0, 3)):
+        if key in raw and (v := _number(c, raw, key, key, low, high, whole=True)) is not None:
+            kwargs[key] = v
+    if "max_deviation_percent" in raw:
+        v = _number(
+            c, raw, "max_deviation_percent", "max_deviation_percent", 0, MAX_DEVIATION_LIMIT
+        )
+        if v is not None:
+            kwargs["max_deviation_percent"] = v
+    if "bsa_cap" in raw and raw["bsa_cap"] is not None:
+        if not isinstance(raw["bsa_cap"], str):
+            c.add(
+                "bsa_cap",
+                f"expected null or an area with its unit such as '2 m^2', found {raw['bsa_cap']!r}",
+            )
+        else:
+            from .policy import _bsa_cap
+
+            cap = c.build("bsa_cap", lambda: _bsa_cap(raw["bsa_cap"]))
+            if cap is not None:
+                kwargs["bsa_cap"] = cap
+    if "doxorubicin_equivalence" in raw:
+        from .cumulative import equivalence_scales
+
+        if raw["doxorubicin_equivalence"] not in equivalence_scales():
+            c.add(
+                "doxorubicin_equivalence",
+                f"expected one of {', '.join(equivalence_scales())}, "
+                f"found {raw['doxorubicin_equivalence']!r}",
+            )
+        else:
+            kwargs["doxorubicin_equivalence"] = raw["doxorubicin_equivalence"]
+    drugs: dict[str, DrugPolicy] = {}
+    if "drugs" in raw:
+        from .catalog import drug_info, known_drugs
+
+        entries = raw["drugs"]
+        if not isinstance(entries, dict):
+            c.add("drugs", f"expected a mapping of generic drug name → rules, found {entries!r}")
+            entries = {}
+        for drug, rules in entries.items():
+            dpath = f"drugs.{drug}"
+            if not isinstance(drug, str) or drug not in known_drugs():
+                c.add(
+                    dpath,
+                    "expected a generic name from the drug catalog "
+                    f"({', '.join(known_drugs())}), found {drug!r}",
+                )
+                continue
+            built = _drug(c, rules, dpath)
+            if built is None:
+                continue
+            if isinstance(built.rounding, ExactComposition):
+                pres = drug_info(drug).presentations
+                if pres is None or pres.kind != "tablet":
+                    c.add(
+                        f"{dpath}.rounding.exact_composition",
+                        f"expected a drug with tablet strengths in the catalog; {drug} has none",
+                    )
+                    continue
+            drugs[drug] = built
+    if c.problems:
+        raise LoadError(c.problems)
+    policy = c.build("", lambda: DosingPolicy(drugs=drugs, **kwargs))
+    if c.problems:
+        raise LoadError(c.problems)
+    return policy

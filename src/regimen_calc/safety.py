@@ -1,0 +1,170 @@
+"""Dose guards: per-drug ceilings (single and daily) and plausible per-unit doses.
+
+Both are data in ``data/drugs.yaml``, each number with its rationale (docs/safety.md lists them).
+
+* :func:`check_regimen_doses` looks at a regimen as written, before any patient: a dose per m²,
+  per kg or flat outside the drug's plausible range (cladribine 50 mg/m²), or on a basis the drug
+  is never dosed on (venetoclax per m²), is a problem the loader reports.
+* :func:`check_ceilings` looks at a computed schedule: a single administration or a day's total of
+  one drug above its ceiling raises :class:`~regimen_calc.errors.DoseLimitError` naming the drug,
+  day, dose and limit. A guard against tenfold errors, not a clinical maximum.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from typing import Any
+
+import attrs
+import pint
+import yaml
+
+from .errors import DoseLimitError
+from .units import ureg
+
+__all__ = ["DrugSafety", "check_ceilings", "check_regimen_doses", "drug_safety"]
+
+#: YAML basis keys → the model's dose bases.
+_BASES = {"per_m2": "bsa", "per_kg": "weight", "flat": "flat"}
+_WORDS = {"bsa": "per m²", "weight": "per kg", "flat": "as a flat dose"}
+
+
+@attrs.frozen(kw_only=True)
+class DrugSafety:
+    """One drug's guards: ceilings and plausible per-unit ranges (by basis)."""
+
+    drug: str
+    max_single: pint.Quantity
+    max_daily: pint.Quantity
+    rationale: str
+    per_unit: Mapping[str, tuple[pint.Quantity, pint.Quantity]] = attrs.field(hash=False)
+    per_unit_rationale: str
+
+
+@functools.cache
+def _table() -> dict[str, DrugSafety]:
+    text = (resources.files(__package__) / "data" / "drugs.yaml").read_text(encoding="utf-8")
+    out: dict[str, DrugSafety] = {}
+    for entry in yaml.safe_load(text)["drugs"]:
+        limits, per_unit = entry["limits"], entry["per_unit"]
+        ranges = {
+            _BASES[key]: (ureg.Quantity(bounds[0]), ureg.Quantity(bounds[1]))
+            for key, bounds in per_unit.items()
+            if key != "rationale"
+        }
+        out[entry["name"]] = DrugSafety(
+            drug=entry["name"],
+            max_single=ureg.Quantity(limits["max_single"]),
+            max_daily=ureg.Quantity(limits["max_daily"]),
+            rationale=" ".join(str(limits["rationale"]).split()),
+            per_unit=ranges,
+            per_unit_rationale=" ".join(str(per_unit["rationale"]).split()),
+        )
+    return out
+
+
+def drug_safety(drug: str) -> DrugSafety | None:
+    """The guards for a generic name, or ``None`` for a name outside the catalog."""
+    return _table().get(drug)
+
+
+def _fmt(q: pint.Quantity) -> str:
+    from .formatting import format_dose_per_unit, format_quantity
+
+    try:
+        return format_dose_per_unit(q)
+    except ValueError:
+        return format_quantity(q)
+
+
+def check_regimen_doses(regimen: Any) -> list[tuple[str, str]]:
+    """Per-unit plausibility of every dose a regimen writes, as ``(path, message)`` problems.
+
+    Paths are the regimen file's: ``components[0].dose``, ``components[2].steps[1].dose``,
+    ``components[1].drug``. An empty list means every dose is plausible.
+    """
+    from .catalog import known_drugs
+
+    problems: list[tuple[str, str]] = []
+    for i, comp in enumerate(regimen.components):
+        at = f"components[{i}]"
+        info = drug_safety(comp.drug)
+        if info is None:
+            problems.append(
+                (
+                    f"{at}.drug",
+                    "expected a generic name from the drug catalog "
+                    f"({', '.join(known_drugs())}), found {comp.drug!r}",
+                )
+            )
+            continue
+        specs = [(f"{at}.dose", comp.dose)] if comp.dose is not None else []
+        specs += [(f"{at}.steps[{j}].dose", step.dose) for j, step in enumerate(comp.steps)]
+        for path, spec in specs:
+            message = _implausible(comp.drug, spec, info)
+            if message:
+                problems.append((path, message))
+    return problems
+
+
+def _implausible(drug: str, spec: Any, info: DrugSafety) -> str | None:
+    amount: pint.Quantity = spec.amount
+    bounds = info.per_unit.get(spec.basis)
+    if bounds is None:
+        listed = ", ".join(_WORDS[b] for b in info.per_unit)
+        return (
+            f"{drug} is not dosed {_WORDS[spec.basis]} ({_fmt(amount)}); the catalog doses it "
+            f"{listed}: check the unit"
+        )
+    low, high = bounds
+    try:
+        value = amount.to(low.units).magnitude
+    except pint.errors.DimensionalityError:
+        return f"{drug} {_fmt(amount)}: expected a dose in units like {_fmt(low)}"
+    if not low.magnitude <= value <= high.magnitude:
+        return (
+            f"{drug} {_fmt(amount)} is outside the plausible range {_fmt(low)} to {_fmt(high)} "
+            f"per administration ({info.per_unit_rationale}); check for a tenfold or unit error"
+        )
+    return None
+
+
+def check_ceilings(days: Iterable[Any]) -> None:
+    """Raise for any administration or day's total of one drug above the drug's ceiling.
+
+    Checks both the calculated dose and the dose to give (rounding may raise a dose), held
+    administrations included: the guard is about what the regimen computed.
+
+    Raises:
+        DoseLimitError: naming the drug, the day, the dose and the limit.
+    """
+    from .formatting import format_quantity
+
+    for day in days:
+        totals: dict[str, pint.Quantity] = {}
+        for a in day.administrations:
+            info = drug_safety(a.drug)
+            if info is None:
+                continue
+            single = max(
+                a.calculated_dose.to(info.max_single.units), a.dose.to(info.max_single.units)
+            )
+            if single > info.max_single:
+                raise DoseLimitError(
+                    a.drug,
+                    day.day,
+                    format_quantity(single),
+                    format_quantity(info.max_single),
+                    "single",
+                )
+            daily = single * a.per_day
+            totals[a.drug] = daily if a.drug not in totals else totals[a.drug] + daily
+        for drug, total in totals.items():
+            info = drug_safety(drug)
+            assert info is not None
+            if total > info.max_daily.to(total.units):
+                raise DoseLimitError(
+                    drug, day.day, format_quantity(total), format_quantity(info.max_daily), "daily"
+                )

@@ -1,0 +1,137 @@
+"""Cumulative anthracycline exposure: prior + cycle, the 140 mg/m² mitoxantrone limit, equivalents.
+
+Hand-checked (clinical-reference §6.3): MEC mitoxantrone 8 mg/m² × 5 days = 40 mg/m² a cycle =
+160 mg/m² doxorubicin-equivalent at ×4 (COG) and 420 at ×10.5 (Feijen).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import regimen_calc as rc
+from regimen_calc.errors import CumulativeDoseError
+from regimen_calc.policy import DosingPolicy
+from regimen_calc.units import ureg
+from strategies import patients
+
+A = rc.Patient(height="170 cm", weight="65 kg")
+B = rc.Patient(height="185 cm", weight="90 kg")
+MEC = rc.load_regimen("MEC")
+
+
+def _mg_m2(q) -> float:
+    return q.m_as("mg/m**2")
+
+
+@pytest.mark.parametrize("patient", [A, B], ids=["A", "B"])
+def test_mec_cycle_is_40_mg_m2_and_160_or_420_equivalent(patient: rc.Patient) -> None:
+    cog = MEC.schedule(patient).cumulative
+    mit = cog.drug("mitoxantrone")
+    assert _mg_m2(mit.this_cycle) == pytest.approx(40)
+    assert _mg_m2(mit.lifetime) == pytest.approx(40) and mit.status == "ok"
+    assert _mg_m2(cog.doxorubicin_equivalent_cycle) == pytest.approx(160)
+    feijen = MEC.schedule(patient, policy=DosingPolicy(doxorubicin_equivalence="feijen")).cumulative
+    assert _mg_m2(feijen.doxorubicin_equivalent_cycle) == pytest.approx(420)
+    assert feijen.scale == "feijen" and "Feijen" in feijen.scale_name
+
+
+def test_prior_exposure_adds_and_warns_from_80_percent() -> None:
+    # 72 + 40 = 112 = 80% of 140: warned. 71 + 40 = 111: not warned.
+    near = MEC.schedule(A, prior_exposure={"mitoxantrone": 72})
+    assert near.cumulative.drug("mitoxantrone").status == "near"
+    assert any(w.kind == "limit" and "80%" in w.message for w in near.warnings)
+    ok = MEC.schedule(A, prior_exposure={"mitoxantrone": "71 mg/m^2"})
+    assert ok.cumulative.drug("mitoxantrone").status == "ok"
+    assert not any(w.kind == "limit" for w in ok.warnings)
+
+
+def test_exactly_140_is_allowed_and_past_it_is_an_error() -> None:
+    at = MEC.schedule(A, prior_exposure={"mitoxantrone": 100})
+    assert _mg_m2(at.cumulative.drug("mitoxantrone").lifetime) == pytest.approx(140)
+    with pytest.raises(CumulativeDoseError) as err:
+        MEC.schedule(A, prior_exposure={"mitoxantrone": 100.5})
+    e = err.value
+    assert (e.drug, e.lifetime, e.limit) == ("mitoxantrone", "140.5 mg/m²", "140 mg/m²")
+    assert isinstance(e, rc.RegimenCalcError) and isinstance(e, ValueError)
+    assert "override_cumulative" in str(e)
+
+
+def test_override_is_recorded() -> None:
+    reason = "cardio-oncology review 2026-01-05: LVEF 62%, proceed"
+    sched = MEC.schedule(A, prior_exposure={"mitoxantrone": 120}, override_cumulative=reason)
+    mit = sched.cumulative.drug("mitoxantrone")
+    assert mit.status == "over_overridden" and _mg_m2(mit.lifetime) == pytest.approx(160)
+    assert sched.override_cumulative == reason == sched.cumulative.override
+    assert any(reason in w.message and "ABOVE THE LIMIT" in w.message for w in sched.warnings)
+    d = sched.to_dict()
+    assert d["override_cumulative"] == reason
+    assert d["cumulative"]["drugs"][0]["status"] == "over_overridden"
+
+
+def test_liposomal_mitoxantrone_is_reported_on_its_own() -> None:
+    sched = rc.load_regimen("Lipo-MIT+CLAG").schedule(A, prior_exposure={"mitoxantrone": 130})
+    lipo = sched.cumulative.drug("mitoxantrone liposome")
+    mit = sched.cumulative.drug("mitoxantrone")
+    assert _mg_m2(lipo.this_cycle) == pytest.approx(18)  # 31.5 mg / 1.75 m²
+    assert lipo.limit is None and lipo.factor is None and lipo.status == "no_validated_limit"
+    assert "No validated cumulative limit" in lipo.note
+    assert _mg_m2(mit.lifetime) == pytest.approx(130)  # not 148: never folded in
+    assert _mg_m2(sched.cumulative.doxorubicin_equivalent_lifetime) == pytest.approx(
+        520
+    )  # 130 × 4 only
+    assert any("liposome" in w.message and "No validated" in w.message for w in sched.warnings)
+
+
+def test_later_cycle_without_prior_is_warned() -> None:
+    sched = MEC.schedule(A, cycle=2)
+    assert any("Cycle 2" in w.message and "prior_exposure" in w.message for w in sched.warnings)
+
+
+def test_feijen_has_no_idarubicin_factor() -> None:
+    sched = MEC.schedule(
+        A, prior_exposure={"idarubicin": 36}, policy=DosingPolicy(doxorubicin_equivalence="feijen")
+    )
+    ida = sched.cumulative.drug("idarubicin")
+    assert ida.factor is None and ida.doxorubicin_equivalent is None
+    assert any("idarubicin" in w.message and "not counted" in w.message for w in sched.warnings)
+    cog = MEC.schedule(A, prior_exposure={"idarubicin": 36}).cumulative
+    assert _mg_m2(cog.doxorubicin_equivalent_lifetime) == pytest.approx(36 * 5 + 40 * 4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    patient=patients(),
+    prior=st.integers(0, 20),
+    cycles=st.integers(1, 3),
+    scale=st.sampled_from(["cog", "feijen"]),
+)
+def test_cumulative_totals_add_up_across_cycles(
+    patient: rc.Patient, prior: int, cycles: int, scale: str
+) -> None:
+    policy = DosingPolicy(doxorubicin_equivalence=scale)
+    factor = {"cog": 4, "feijen": 10.5}[scale]
+    running = float(prior)
+    per_cycle = None
+    for cycle in range(1, cycles + 1):
+        sched = MEC.schedule(
+            patient, cycle=cycle, policy=policy, prior_exposure={"mitoxantrone": running}
+        )
+        mit = sched.cumulative.drug("mitoxantrone")
+        this = _mg_m2(mit.this_cycle)
+        per_cycle = this if per_cycle is None else per_cycle
+        assert this == pytest.approx(per_cycle)  # the same each cycle
+        assert _mg_m2(mit.lifetime) == pytest.approx(running + this)
+        assert _mg_m2(sched.cumulative.doxorubicin_equivalent_lifetime) == pytest.approx(
+            (running + this) * factor
+        )
+        running = _mg_m2(mit.lifetime)
+    assert running == pytest.approx(prior + cycles * per_cycle)
+    # per cycle = dose to give × 5 days ÷ BSA = 8 mg/m² × 5 (within the dose rounding of 0.01 mg)
+    assert per_cycle == pytest.approx(40, abs=5 * 0.005 / sched.bsa.m_as("m**2") + 1e-9)
+
+
+def test_prior_given_as_quantity_and_other_units() -> None:
+    a = MEC.schedule(A, prior_exposure={"Mitoxantrone": ureg.Quantity(0.06, "g/m**2")})
+    assert _mg_m2(a.cumulative.drug("mitoxantrone").prior) == pytest.approx(60)

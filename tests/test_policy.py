@@ -1,0 +1,403 @@
+"""Dosing policy: rounding rules, max deviation and flags, dose levels, weight bases, policy files.
+
+Goldens are hand arithmetic from shared/clinical-reference.md §3 (filgrastim 5 mcg/kg: 65 kg =
+325 mcg, 70 kg = 350 mcg, 96 kg = 480 mcg; syringes 300 and 480 mcg) and §5 (Devine IBW,
+adjusted weight IBW + 0.4 × (actual − IBW), HOPA 10%).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import regimen_calc as rc
+from regimen_calc.policy import (
+    DoseModification,
+    DosingPolicy,
+    DrugPolicy,
+    ExactComposition,
+    Increment,
+    NearestPack,
+    half_up,
+    load_policy,
+)
+from regimen_calc.units import ureg
+from strategies import patients
+
+POLICIES = Path(rc.__file__).parent / "data" / "policies"
+EXAMPLE = load_policy(POLICIES / "example-institution.yaml")
+A = rc.Patient(height="170 cm", weight="65 kg")
+
+
+def _filgrastim(kg: float, policy: DosingPolicy = EXAMPLE) -> rc.Administration:
+    sched = rc.load_regimen("CLAG").schedule(
+        rc.Patient(height="170 cm", weight=f"{kg} kg"), policy=policy
+    )
+    return sched.day(0).administrations[0]
+
+
+# ------------------------------------------------------------------------------ goldens (§3)
+
+
+def test_filgrastim_65_kg_rounds_to_300_within_10_percent() -> None:
+    a = _filgrastim(65)  # 5 × 65 = 325 mcg; 300 / 325 − 1 = −7.69%
+    assert a.calculated_dose == ureg.Quantity(325, "mcg")
+    assert a.dose == ureg.Quantity(300, "mcg")
+    assert not a.rounding.flagged
+    assert a.rounding.deviation == pytest.approx(-25 / 325)
+    assert a.rounding.packs == ((ureg.Quantity(300, "mcg"), 1),)
+
+
+def test_filgrastim_70_kg_is_flagged_and_keeps_350() -> None:
+    a = _filgrastim(70)  # 5 × 70 = 350 mcg; 300 / 350 − 1 = −14.29%: beyond 10%
+    assert a.rounding.flagged
+    assert a.dose == ureg.Quantity(350, "mcg") == a.rounding.unrounded
+    assert a.rounding.proposed == ureg.Quantity(300, "mcg")
+    assert a.rounding.deviation == pytest.approx(-50 / 350)
+    assert a.rounding.packs == ()  # the proposal's syringe is not the dose: none listed
+    assert any("PHARMACIST REVIEW" in w for w in a.warnings)
+    sched = rc.load_regimen("CLAG").schedule(
+        rc.Patient(height="170 cm", weight="70 kg"), policy=EXAMPLE
+    )
+    flags = [w for w in sched.warnings if w.kind == "rounding"]
+    assert len(flags) == 1 and "350 mcg" in flags[0].message and "300 mcg" in flags[0].message
+    d = sched.to_dict()["days"][0]["administrations"][0]["rounding"]
+    assert d["flagged"] is True and d["deviation_percent"] == -14.29
+    assert d["proposed"]["text"] == "300 mcg" and d["unrounded"]["text"] == "350 mcg"
+
+
+def test_filgrastim_96_kg_is_exactly_480() -> None:
+    a = _filgrastim(96)
+    assert a.dose == ureg.Quantity(480, "mcg") and a.rounding.deviation == 0
+    assert not a.rounding.flagged
+
+
+def test_midpoint_78_kg_goes_to_the_larger_syringe() -> None:
+    # 390 mcg is halfway between 300 and 480 (§3): half-up picks 480 (+23%): flagged.
+    a = _filgrastim(78)
+    assert a.rounding.proposed == ureg.Quantity(480, "mcg") and a.rounding.flagged
+
+
+def test_example_policy_other_rules() -> None:
+    clag = rc.load_regimen("CLAG").schedule(A, policy=EXAMPLE)
+    day1 = {a.drug: a for a in clag.day(1).administrations}
+    assert day1["cladribine"].dose == ureg.Quantity(8.8, "mg")  # 8.75 → 8.8, half-up to 0.1 mg
+    assert day1["cytarabine"].dose == ureg.Quantity(1750, "mg")
+    cmgv = rc.load_regimen("CMGV").schedule(A, policy=EXAMPLE)
+    cyt = next(a for a in cmgv.day(1).administrations if a.drug == "cytarabine")
+    # 17.5 mg → 20 mg is +14.3%: flagged, 17.5 mg kept.
+    assert cyt.rounding.flagged and cyt.dose == ureg.Quantity(17.5, "mg")
+    ven = next(a for a in cmgv.day(4).administrations if a.drug == "venetoclax")
+    assert ven.dose == ureg.Quantity(400, "mg") and ven.tablets == ((ureg.Quantity(100, "mg"), 4),)
+
+
+def test_default_file_is_the_default_policy() -> None:
+    loaded = load_policy(POLICIES / "default.yaml")
+    assert attrs_fields(loaded) == attrs_fields(DosingPolicy())
+    assert DosingPolicy.from_yaml(POLICIES / "default.yaml") == loaded
+
+
+def attrs_fields(p: DosingPolicy) -> dict:
+    import attrs
+
+    d = attrs.asdict(p, recurse=False)
+    d.pop("name"), d.pop("source")
+    return d
+
+
+def test_default_policy_is_recorded_and_unchanged() -> None:
+    sched = rc.load_regimen("CLAG").schedule(A)
+    assert sched.bsa_decimals == 2 and sched.to_dict()["bsa_decimals"] == 2
+    assert sched.to_dict()["policy"]["bsa_cap"] is None
+    a = sched.day(0).administrations[0]
+    assert a.dose == ureg.Quantity(325, "mcg") and a.weight_basis == "actual"
+
+
+def test_bsa_cap_is_off_by_default_and_warned_when_on() -> None:
+    big = rc.Patient(height="190 cm", weight="120 kg")  # Mosteller √(190 × 120 / 3600) = 2.52
+    sched = rc.load_regimen("MEC").schedule(big, policy=DosingPolicy(bsa_cap="2 m^2"))
+    assert sched.bsa == ureg.Quantity(2, "m**2") and sched.bsa_capped
+    assert any(w.kind == "policy" and "capped" in w.message for w in sched.warnings)
+    assert rc.load_regimen("MEC").schedule(big).bsa == ureg.Quantity(2.52, "m**2")
+
+
+# ------------------------------------------------------------------------------ weight basis
+
+
+def test_ideal_and_adjusted_weight_are_used_and_recorded() -> None:
+    obese = rc.Patient(height="170 cm", weight="120 kg", sex="male")
+    # Devine male 170 cm: 50 + 2.3 × (170 / 2.54 − 60) = 65.94 kg; adjusted 65.94 + 0.4 × 54.06.
+    ibw = 50 + 2.3 * (170 / 2.54 - 60)
+    for basis, kg in (("ideal", ibw), ("adjusted", ibw + 0.4 * (120 - ibw))):
+        pol = DosingPolicy(drugs={"filgrastim": DrugPolicy(weight_basis=basis)})
+        a = rc.load_regimen("CLAG").schedule(obese, policy=pol).day(0).administrations[0]
+        assert a.weight_basis == basis
+        assert a.basis_value.m_as("kg") == pytest.approx(kg, abs=1e-6)
+        assert a.calculated_dose.m_as("mcg") == pytest.approx(5 * kg, abs=1e-5)
+        assert any(basis in w for w in a.warnings)
+
+
+def test_ideal_weight_needs_sex() -> None:
+    pol = DosingPolicy(drugs={"filgrastim": DrugPolicy(weight_basis="ideal")})
+    with pytest.raises(rc.InputError) as err:
+        rc.load_regimen("CLAG").schedule(A, policy=pol)
+    assert err.value.field == "sex" and "ideal" in str(err.value)
+
+
+def test_ideal_above_actual_is_warned() -> None:
+    thin = rc.Patient(height="185 cm", weight="55 kg", sex="male")  # IBW 79.5 kg > 55 kg
+    pol = DosingPolicy(drugs={"filgrastim": DrugPolicy(weight_basis="ideal")})
+    sched = rc.load_regimen("CLAG").schedule(thin, policy=pol)
+    assert any(w.kind == "policy" and "above the actual" in w.message for w in sched.warnings)
+
+
+# ------------------------------------------------------------------------------ modification
+
+
+def test_modification_is_applied_and_shown_everywhere() -> None:
+    mod = DoseModification(percent=75, reason="grade 3 mucositis after cycle 1")
+    pol = DosingPolicy(drugs={"mitoxantrone": DrugPolicy(modification=mod)})
+    sched = rc.load_regimen("MEC").schedule(A, policy=pol)
+    a = next(a for a in sched.day(1).administrations if a.drug == "mitoxantrone")
+    assert a.calculated_dose == ureg.Quantity(14, "mg")  # 8 × 1.75
+    assert a.dose == ureg.Quantity(10.5, "mg")  # 75% of 14
+    assert a.modification == mod and a.unmodified_dose == ureg.Quantity(14, "mg")
+    assert any("75%" in w and "mucositis" in w for w in a.warnings)
+    assert any(w.kind == "policy" and "mucositis" in w.message for w in sched.warnings)
+    d = next(
+        x for x in sched.to_dict()["days"][0]["administrations"] if x["drug"] == "mitoxantrone"
+    )
+    assert d["modification"]["percent"] == 75 and "mucositis" in d["modification"]["reason"]
+    # cumulative exposure counts what is given: 75% of 40 mg/m²
+    assert sched.cumulative.drug("mitoxantrone").this_cycle.magnitude == pytest.approx(30)
+
+
+# ------------------------------------------------------------------------------ properties
+
+doses_mg = st.decimals(min_value="0.05", max_value="20000", places=3).map(float)
+steps = st.sampled_from(["0.1 mg", "0.5 mg", "1 mg", "5 mg", "10 mg", "25 mg", "50 mcg"])
+deviations = st.sampled_from([0, 2.5, 5, 6, 10, 20, 50])
+
+
+@settings(max_examples=300, deadline=None)
+@given(dose=doses_mg, step=steps, limit=deviations)
+def test_increment_within_deviation_or_flagged(dose: float, step: str, limit: float) -> None:
+    pol = DosingPolicy(
+        drugs={"cytarabine": DrugPolicy(rounding=Increment(step), max_deviation_percent=limit)}
+    )
+    q = ureg.Quantity(dose, "mg")
+    r = pol.round_dose("cytarabine", q)
+    assert r.unrounded == q
+    if r.flagged:
+        assert r.dose == q  # never silently given: the unrounded dose stays
+        assert abs(r.deviation) * 100 > limit or r.proposed.magnitude == 0
+    else:
+        assert abs(r.dose.m_as("mg") / dose - 1) * 100 <= limit + 1e-9
+    assert math.isfinite(r.dose.magnitude) and r.dose.magnitude > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(dose=doses_mg, step=steps)
+def test_increment_is_half_up_and_idempotent(dose: float, step: str) -> None:
+    pol = DosingPolicy(
+        drugs={"cytarabine": DrugPolicy(rounding=Increment(step), max_deviation_percent=50)}
+    )
+    r = pol.round_dose("cytarabine", ureg.Quantity(dose, "mg"))
+    inc = ureg.Quantity(step).to("mg").magnitude
+    dec_step = Decimal(format(inc, ".12g"))
+    expected = half_up(Decimal(repr(dose)), dec_step)
+    assert r.proposed.m_as("mg") == pytest.approx(float(expected), abs=1e-9)
+    multiple = Decimal(format(r.proposed.m_as("mg"), ".12g")) / dec_step
+    assert multiple == multiple.to_integral_value()
+    if not r.flagged:
+        again = pol.round_dose("cytarabine", r.dose)
+        assert again.dose == r.dose and again.deviation == 0
+
+
+def test_increment_ties_go_up() -> None:
+    pol = DosingPolicy(drugs={"cytarabine": DrugPolicy(rounding=Increment("10 mg"))})
+    assert pol.round_dose("cytarabine", ureg.Quantity(1755, "mg")).dose == ureg.Quantity(1760, "mg")
+    assert pol.round_dose("cytarabine", ureg.Quantity(1754.99, "mg")).dose == ureg.Quantity(
+        1750, "mg"
+    )
+    pol = DosingPolicy(drugs={"cladribine": DrugPolicy(rounding=Increment("0.1 mg"))})
+    # 8.75 and 2.65 are ties on paper; half-up on the decimal value gives 8.8 and 2.7.
+    assert pol.round_dose("cladribine", ureg.Quantity(8.75, "mg")).dose == ureg.Quantity(8.8, "mg")
+    assert pol.round_dose("cladribine", ureg.Quantity(2.65, "mg")).dose == ureg.Quantity(2.7, "mg")
+
+
+pack_sets = st.sampled_from(
+    [("300 mcg", "480 mcg"), ("75 mcg", "150 mcg", "300 mcg"), ("100 mcg",), ("120 mcg", "200 mcg")]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    dose=st.integers(min_value=50, max_value=2000),
+    sizes=pack_sets,
+    max_packs=st.sampled_from([None, 1, 2, 3]),
+)
+def test_nearest_pack_picks_the_nearest_total(
+    dose: int, sizes: tuple[str, ...], max_packs: int | None
+) -> None:
+    pol = DosingPolicy(
+        drugs={
+            "filgrastim": DrugPolicy(
+                rounding=NearestPack(list(sizes), max_packs), max_deviation_percent=50
+            )
+        }
+    )
+    r = pol.round_dose("filgrastim", ureg.Quantity(dose, "mcg"))
+    amounts = sorted(int(ureg.Quantity(s).m_as("mcg")) for s in sizes)
+    # every total of at most `limit` packs (brute force)
+    limit = max_packs or (dose // amounts[0] + 2)
+    totals = {0}
+    for _ in range(limit):
+        totals |= {t + a for t in totals for a in amounts}
+    totals.discard(0)
+    best = min(abs(t - dose) for t in totals)
+    proposed = r.proposed.m_as("mcg")
+    assert abs(proposed - dose) == pytest.approx(best)
+    assert max(t for t in totals if abs(t - dose) == best) == pytest.approx(
+        proposed
+    )  # ties: larger
+    if not r.flagged:
+        assert sum(s.m_as("mcg") * n for s, n in r.packs) == pytest.approx(proposed)
+        assert sum(n for _, n in r.packs) <= limit
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    percent=st.floats(min_value=1, max_value=100).map(lambda x: float(f"{x:.1f}")),
+    patient=patients(),
+    regimen=st.sampled_from(["CLAG", "MEC", "CMGV", "CAV"]),
+)
+def test_modification_gives_p_percent_before_rounding(
+    percent: float, patient: rc.Patient, regimen: str
+) -> None:
+    reg = rc.load_regimen(regimen)
+    drug = next(c.drug for c in reg.components if c.drug != "venetoclax")
+    mod = DoseModification(percent=percent, reason="toxicity")
+    sched = reg.schedule(patient, policy=DosingPolicy(drugs={drug: DrugPolicy(modification=mod)}))
+    for _, a in sched.administrations(drug):
+        assert a.rounding.unrounded.magnitude == pytest.approx(
+            a.calculated_dose.magnitude * percent / 100, rel=1e-12
+        )
+        assert a.modification == mod
+
+
+ROUNDINGS = st.one_of(
+    st.none(),
+    st.builds(Increment, steps),
+    st.builds(NearestPack, st.sampled_from([["300 mcg", "480 mcg"], ["10 mg"], ["100 mcg"]])),
+)
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> DosingPolicy:
+    drugs = {}
+    for drug in draw(
+        st.sets(
+            st.sampled_from(
+                [
+                    "cladribine",
+                    "cytarabine",
+                    "filgrastim",
+                    "mitoxantrone",
+                    "etoposide",
+                    "mitoxantrone liposome",
+                ]
+            )
+        )
+    ):
+        mod = draw(
+            st.none()
+            | st.builds(
+                DoseModification,
+                percent=st.sampled_from([50, 75, 80, 100]),
+                reason=st.just("dose level -1"),
+            )
+        )
+        drugs[drug] = DrugPolicy(
+            rounding=draw(ROUNDINGS),
+            max_deviation_percent=draw(st.none() | deviations),
+            modification=mod,
+            weight_basis=draw(st.sampled_from(["actual", "ideal", "adjusted"])),
+        )
+    if draw(st.booleans()):
+        drugs["venetoclax"] = DrugPolicy(rounding=ExactComposition())
+    return DosingPolicy(
+        bsa_formula=draw(st.sampled_from(list(rc.BSA_FORMULAS))),
+        bsa_decimals=draw(st.integers(1, 4)),
+        bsa_cap=draw(st.sampled_from([None, "2 m^2", "2.2 m^2"])),
+        drugs=drugs,
+        doxorubicin_equivalence=draw(st.sampled_from(["cog", "feijen"])),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    policy=policies(),
+    patient=patients(sexes=("female", "male")),
+    regimen=st.sampled_from(["CLAG", "CLAG+VEN", "CAV", "MEC", "CMGV", "Lipo-MIT+CLAG"]),
+)
+def test_no_dose_is_negative_nan_or_infinite_under_any_policy(
+    policy: DosingPolicy, patient: rc.Patient, regimen: str
+) -> None:
+    assume(patient.height.m_as("cm") >= 152.4)  # Devine is not defined below 60 in
+    try:
+        sched = rc.load_regimen(regimen).schedule(patient, policy=policy)
+    except rc.TabletCompositionError:
+        return  # venetoclax after a dose level no tablets make: refused, never guessed
+    for _, a in sched.administrations():
+        for q in (a.calculated_dose, a.dose, a.daily_dose, a.rounding.unrounded):
+            assert math.isfinite(q.magnitude) and q.magnitude > 0
+        if a.rounding.flagged:
+            assert a.dose == a.rounding.unrounded
+        elif a.rounding.max_deviation_percent is not None:
+            assert (
+                abs(a.dose / a.rounding.unrounded - 1) * 100
+                <= a.rounding.max_deviation_percent + 1e-9
+            )
+
+
+# ------------------------------------------------------------------------------ policy files
+
+
+def test_policy_file_lists_every_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "site.yaml"
+    bad.write_text(
+        "bsa_formula: mosteler\n"
+        "bsa_decimals: 2.5\n"
+        "colour: blue\n"
+        "max_deviation_percent: 60\n"
+        "drugs:\n"
+        "  filgrastim: {rounding: {packs: [300 mcg, 480]}, max_deviation_percent: '10'}\n"
+        "  cytarabin: {rounding: {increment: 10 mg}}\n"
+        "  cladribine: {modification: {percent: 0, reason: ''}}\n"
+        "  etoposide: {weight_basis: lean, rounding: {increment: 10 mg, packs: [50 mg]}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(rc.LoadError) as err:
+        load_policy(bad)
+    paths = {p.path for p in err.value.problems}
+    assert {
+        "bsa_formula",
+        "bsa_decimals",
+        "colour",
+        "max_deviation_percent",
+        "drugs.filgrastim.rounding.packs",
+        "drugs.filgrastim.max_deviation_percent",
+        "drugs.cytarabin",
+        "drugs.cladribine.modification.percent",
+        "drugs.cladribine.modification.reason",
+        "drugs.etoposide.weight_basis",
+        "drugs.etoposide.rounding",
+    } <= paths
+    assert all(p.file == "site.yaml" for p in err.value.problems)
+    assert "site.yaml: drugs.cytarabin:" in str(err.value)

@@ -1,0 +1,209 @@
+"""Dose guards: per-drug ceilings and plausible per-unit doses (data/drugs.yaml).
+
+The largest patient the library accepts is 250 cm / 350 kg: BSA up to 5.61 m² (Schlich), the
+weight 350 kg. No bundled regimen may reach a ceiling there; a tenfold error must be caught.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import regimen_calc as rc
+from regimen_calc.model import DoseStep, Flat, PerBsa, PerWeight
+from regimen_calc.policy import DosingPolicy
+from regimen_calc.safety import check_ceilings, check_regimen_doses, drug_safety
+from regimen_calc.units import ureg
+
+OVERLAY = Path(rc.__file__).parent / "regimens" / "overlays" / "VA-CAG.example-site.yaml"
+BUNDLED = ("CLAG", "CLAG+VEN", "CAV", "MEC", "CMGV", "Lipo-MIT+CLAG")
+
+
+def _regimens() -> list[rc.Regimen]:
+    return [rc.load_regimen(r) for r in BUNDLED] + [rc.load_regimen("VA-CAG", overlays=[OVERLAY])]
+
+
+def _scaled(spec, factor: float):
+    return type(spec)(spec.amount * factor)
+
+
+def _with_dose(reg: rc.Regimen, index: int, factor: float) -> rc.Regimen:
+    """The regimen with component ``index``'s per-unit dose (every step) times ``factor``."""
+    comp = reg.components[index]
+    if comp.steps:
+        comp = attrs.evolve(
+            comp,
+            steps=tuple(DoseStep(days=s.days, dose=_scaled(s.dose, factor)) for s in comp.steps),
+        )
+    else:
+        comp = attrs.evolve(comp, dose=_scaled(comp.dose, factor))
+    comps = list(reg.components)
+    comps[index] = comp
+    return attrs.evolve(reg, components=tuple(comps))
+
+
+def _low_dose_cytarabine(comp: rc.Component) -> bool:
+    """Cytarabine ≤ 100 mg/m² (or flat): ten times it is an ordinary dose (docs/safety.md)."""
+    spec = comp.dose_on(comp.days[0])
+    return comp.drug == "cytarabine" and (
+        isinstance(spec, Flat) or spec.amount.m_as("mg/m**2") < 100
+    )
+
+
+# ------------------------------------------------------------------------------ data
+
+
+def test_every_catalog_drug_has_guards_with_a_rationale() -> None:
+    from regimen_calc.catalog import known_drugs
+
+    for drug in known_drugs():
+        info = drug_safety(drug)
+        assert info is not None, drug
+        assert info.max_single <= info.max_daily
+        assert len(info.rationale) > 20 and len(info.per_unit_rationale) > 20
+        for low, high in info.per_unit.values():
+            assert 0 < low.magnitude < high.to(low.units).magnitude
+
+
+# ------------------------------------------------------------------------------ per unit
+
+
+@pytest.mark.parametrize("reg", _regimens(), ids=lambda r: r.id)
+def test_bundled_regimens_are_plausible(reg: rc.Regimen) -> None:
+    assert check_regimen_doses(reg) == []
+
+
+def test_cladribine_50_mg_per_m2_is_refused() -> None:
+    clag = rc.load_regimen("CLAG")
+    bad = _with_dose(clag, 0, 10)  # 50 mg/m²
+    problems = check_regimen_doses(bad)
+    assert len(problems) == 1
+    path, message = problems[0]
+    assert path == "components[0].dose"
+    assert "cladribine 50 mg/m²" in message and "15 mg/m²" in message and "tenfold" in message
+
+
+def test_wrong_basis_and_unknown_drug_are_refused() -> None:
+    ven = rc.load_regimen("CLAG+VEN")
+    i = next(i for i, c in enumerate(ven.components) if c.drug == "venetoclax")
+    comps = list(ven.components)
+    comps[i] = attrs.evolve(comps[i], dose=PerBsa(ureg.Quantity(400, "mg/m**2")))
+    comps[0] = attrs.evolve(comps[0], drug="cladribin")
+    problems = dict(check_regimen_doses(attrs.evolve(ven, components=tuple(comps))))
+    assert "not dosed per m²" in problems[f"components[{i}].dose"]
+    assert "cladribin" in problems["components[0].drug"]
+
+
+def test_step_paths_are_named() -> None:
+    cav = rc.load_regimen("CAV")
+    i = next(i for i, c in enumerate(cav.components) if c.drug == "venetoclax")
+    problems = dict(check_regimen_doses(_with_dose(cav, i, 10)))
+    # 100, 200 and 400 mg × 10 = 1,000, 2,000 and 4,000 mg: each step above 600 mg.
+    assert set(problems) == {f"components[{i}].steps[{j}].dose" for j in range(3)}
+
+
+@pytest.mark.parametrize("reg", _regimens(), ids=lambda r: r.id)
+def test_tenfold_per_unit_errors_are_refused(reg: rc.Regimen) -> None:
+    for i, comp in enumerate(reg.components):
+        if _low_dose_cytarabine(comp):
+            continue
+        # Tenfold overdoses only: a tenth is often an ordinary dose (venetoclax 40 mg,
+        # cytarabine 100 mg/m²), so underdoses are not guarded by the ranges (docs/safety.md).
+        assert check_regimen_doses(_with_dose(reg, i, 10)), (reg.id, comp.id)
+
+
+# ------------------------------------------------------------------------------ ceilings
+
+LARGEST = rc.Patient(height="250 cm", weight="350 kg", sex="female")
+
+
+@pytest.mark.parametrize("formula", list(rc.BSA_FORMULAS))
+@pytest.mark.parametrize("reg", _regimens(), ids=lambda r: r.id)
+def test_no_bundled_regimen_reaches_a_ceiling_at_the_largest_patient(
+    reg: rc.Regimen, formula: str
+) -> None:
+    for sex in ("female", "male"):
+        patient = attrs.evolve(LARGEST, sex=sex)
+        for decimals in (1, 4):
+            reg.schedule(patient, policy=DosingPolicy(bsa_formula=formula, bsa_decimals=decimals))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    height=st.integers(50, 250),
+    weight=st.integers(10, 350),
+    formula=st.sampled_from(list(rc.BSA_FORMULAS)),
+    regimen=st.sampled_from(BUNDLED),
+)
+def test_ceilings_never_trip_for_bundled_regimens(
+    height: int, weight: int, formula: str, regimen: str
+) -> None:
+    patient = rc.Patient(height=f"{height} cm", weight=f"{weight} kg", sex="male")
+    rc.load_regimen(regimen).schedule(patient, bsa_formula=formula)
+
+
+@settings(max_examples=200, deadline=None)
+@given(height=st.integers(150, 250), weight=st.integers(40, 350), data=st.data())
+def test_a_tenfold_error_always_trips_a_guard(
+    height: int, weight: int, data: st.DataObject
+) -> None:
+    """For patients with BSA ≥ 1.3 m² and weight ≥ 40 kg, ten times any bundled per-unit dose
+    trips the ceiling; the per-unit check refuses it for every patient. The one exception is
+    low-dose cytarabine (10 mg/m² × 10 is the ordinary 100 mg/m²)."""
+    reg = data.draw(st.sampled_from(_regimens()), label="regimen")
+    i = data.draw(st.integers(0, len(reg.components) - 1), label="component")
+    comp = reg.components[i]
+    patient = rc.Patient(height=f"{height} cm", weight=f"{weight} kg")
+    bad = _with_dose(reg, i, 10)
+    if _low_dose_cytarabine(comp):
+        return
+    assert check_regimen_doses(bad)
+    if patient.bsa().m_as("m**2") >= 1.3:
+        with pytest.raises(rc.DoseLimitError) as err:
+            bad.schedule(patient)
+        assert err.value.drug == comp.drug
+
+
+def test_dose_limit_error_names_drug_day_dose_and_limit() -> None:
+    bad = _with_dose(rc.load_regimen("MEC"), 0, 10)  # mitoxantrone 80 mg/m² × 1.75 = 140 mg
+    with pytest.raises(rc.DoseLimitError) as err:
+        bad.schedule(rc.Patient(height="170 cm", weight="65 kg"))
+    e = err.value
+    assert (e.drug, e.day, e.dose, e.limit, e.kind) == (
+        "mitoxantrone",
+        1,
+        "140 mg",
+        "70 mg",
+        "single",
+    )
+    assert str(e).startswith("mitoxantrone, day 1: single dose 140 mg is above the limit 70 mg")
+    assert isinstance(e, ValueError)
+
+
+def test_daily_ceiling_counts_every_administration_of_the_day() -> None:
+    ven = rc.load_regimen("CLAG+VEN")
+    i = next(i for i, c in enumerate(ven.components) if c.drug == "venetoclax")
+    comps = list(ven.components)
+    comps[i] = attrs.evolve(comps[i], frequency="q12h")  # 400 mg twice a day = 800 mg/day
+    with pytest.raises(rc.DoseLimitError) as err:
+        attrs.evolve(ven, components=tuple(comps)).schedule(
+            rc.Patient(height="170 cm", weight="65 kg")
+        )
+    assert (err.value.kind, err.value.dose, err.value.limit) == ("daily", "800 mg", "600 mg")
+
+
+def test_weight_based_tenfold_error() -> None:
+    clag = rc.load_regimen("CLAG")
+    i = next(i for i, c in enumerate(clag.components) if c.drug == "filgrastim")
+    assert isinstance(clag.components[i].dose, PerWeight)
+    with pytest.raises(rc.DoseLimitError, match="filgrastim, day 0"):
+        _with_dose(clag, i, 10).schedule(rc.Patient(height="170 cm", weight="65 kg"))  # 3,250 mcg
+
+
+def test_check_ceilings_is_quiet_for_a_normal_schedule() -> None:
+    sched = rc.load_regimen("MEC").schedule(rc.Patient(height="170 cm", weight="65 kg"))
+    check_ceilings(sched.days)
