@@ -123,7 +123,9 @@ def parse_dose(value: object) -> DoseSpec:
         return PerBsa(ureg.Quantity(number, amount_unit / basis_unit))
     if basis_unit.dimensionality == ureg.gram.dimensionality:
         if basis_unit != ureg.kilogram:
-            raise ValueError(f"expected a dose per kg such as {_EXAMPLES['weight']}, found {value!r}")
+            raise ValueError(
+                f"expected a dose per kg such as {_EXAMPLES['weight']}, found {value!r}"
+            )
         return PerWeight(ureg.Quantity(number, amount_unit / basis_unit))
     if basis_unit.dimensionality == ureg.meter.dimensionality:
         raise ValueError(
@@ -133,18 +135,29 @@ def parse_dose(value: object) -> DoseSpec:
     raise ValueError(f"expected {expected}, found {value!r}")
 
 
+_QUANTITY = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-zµμ]+)\s*$")
+
+
 def parse_quantity(value: object, dimension: str, example: str) -> pint.Quantity:
-    """Parse a quantity string such as ``'2 h'`` or ``'100 mg'`` of the given dimension."""
+    """Parse a quantity string such as ``'2 h'`` or ``'100 mg'`` of the given dimension.
+
+    Only a plain number and one unit are accepted: pint's own parser would also read ``'2 h; 3'``
+    (as 6 h) or ``'1/0 h'``, which a regimen file must never mean.
+
+    >>> parse_quantity("30 min", "time", "2 h")
+    <Quantity(30, 'minute')>
+    """
     dims = {"time": ureg.hour.dimensionality, "mass": ureg.gram.dimensionality}[dimension]
     expected = f"a {dimension} with a unit such as {example!r}"
     if not isinstance(value, str):
         raise ValueError(f"expected {expected}, found {value!r}")
-    try:
-        q = ureg.Quantity(value)
-    except (pint.errors.PintError, ValueError, AttributeError, TypeError, SyntaxError) as exc:
-        raise ValueError(f"expected {expected}, found {value!r}") from exc
-    if not isinstance(q, pint.Quantity) or q.dimensionality != dims:
+    m = _QUANTITY.match(value)
+    if not m:
         raise ValueError(f"expected {expected}, found {value!r}")
-    if not math.isfinite(q.magnitude) or q.magnitude < 0:
-        raise ValueError(f"expected {expected} that is zero or more, found {value!r}")
-    return q
+    unit = _unit(m.group("unit"), expected, value)
+    if unit.dimensionality != dims:
+        raise ValueError(f"expected {expected}, found {value!r}")
+    number = float(m.group("num")) if "." in m.group("num") else int(m.group("num"))
+    if not math.isfinite(number):
+        raise ValueError(f"expected {expected} that is finite, found {value!r}")
+    return ureg.Quantity(number, unit)

@@ -1,28 +1,39 @@
 """Reads regimen and overlay files: YAML in, frozen :class:`~regimen_calc.model.Regimen` out.
 
 The only module that reads regimen files. ``yaml.safe_load`` semantics only (a SafeLoader that
-also refuses aliases and deep nesting); one strict cattrs converter; every problem of a file is
-reported at once with the file and the path inside it.
+also refuses aliases, duplicate keys, deep nesting and YAML 1.1's surprising numbers such as
+``1:5`` = 65); one strict cattrs converter; every problem of a file is reported at once with the
+file and the path inside it. The format is documented in ``docs/regimen-format.md`` and described
+by the JSON Schema ``schema/regimen.schema.json``.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import functools
+import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import attrs
 import cattrs
 import yaml
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn, override
 
 from . import _parsing
-from .errors import LoadError, Problem
+from .catalog import known_drugs
+from .errors import InputError, LoadError, Problem
 from .model import (
     FREQUENCIES,
     STATUSES,
@@ -54,17 +65,51 @@ MAX_DEPTH = 20
 MAX_EXTENDS = 8
 
 #: Fields whose value may be written as ``{value: ..., status: ..., source: ..., note: ...}``.
-PROVENANCE_FIELDS = ("dose", "steps", "route", "days", "frequency", "infusion", "sequence",
-                     "conditions", "drug", "interaction_rule")
+PROVENANCE_FIELDS = (
+    "dose",
+    "steps",
+    "route",
+    "days",
+    "frequency",
+    "infusion",
+    "sequence",
+    "conditions",
+    "drug",
+    "interaction_rule",
+)
 CYCLE_FIELDS = ("length_days", "max_cycles")
 _WRAPPER_KEYS = frozenset({"value", "status", "source", "note", "required"})
 
 #: Routes a regimen may name (codes; the printed names come from formatting.route_name).
 ROUTES = ("IV", "subcut", "PO", "IM")
 
+#: Keys a site overlay may have, and the keys of its ``source``.
+OVERLAY_KEYS = ("overlay_for", "site", "source", "components", "cycle", "notes")
+SOURCE_KEYS = ("id", "title", "url", "doi", "file", "note")
+
+_UNKNOWN_KEY = "unknown key (check the spelling; see docs/regimen-format.md)"
+
+_Found = list[tuple[str, str]]  # (path inside the file, message)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading YAML.
+
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+
 
 class _GuardedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (no alias bombs) and nesting deeper than MAX_DEPTH."""
+    """SafeLoader that refuses aliases, duplicate keys and deep nesting, with plain numbers only.
+
+    YAML 1.1 reads ``1:5`` as 65 (base 60), ``010`` as 8 and ``0x10`` as 16; in a regimen those are
+    typing mistakes, so only plain decimal numbers are numbers here (the rest stay text and are
+    refused with a clear message by the field that reads them). ``.nan`` and ``.inf`` stay text.
+    """
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class-level table, copied
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -74,8 +119,10 @@ class _GuardedLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(
-                None, None,
-                "aliases (*name) are not allowed in regimen files; use 'extends' to reuse a regimen",
+                None,
+                None,
+                "aliases (*name) are not allowed in regimen files; "
+                "use 'extends' to reuse a regimen",
                 event.start_mark,
             )
         self._depth += 1
@@ -88,19 +135,48 @@ class _GuardedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        # PyYAML keeps the last of two equal keys; two 'dose:' lines must never pass silently.
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.MarkedYAMLError(
+                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_GuardedLoader.add_implicit_resolver(
+    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_GuardedLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+
 
 def _read_yaml(path: Path) -> Any:
     name = path.name
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise LoadError([Problem(str(path), "", f"cannot read the file ({exc.strerror})")]) from None
+        raise LoadError(
+            [Problem(str(path), "", f"cannot read the file ({exc.strerror})")]
+        ) from None
     if size > MAX_FILE_BYTES:
-        raise LoadError([Problem(name, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")])
+        raise LoadError(
+            [Problem(name, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError([Problem(name, "", f"cannot read the file as UTF-8 text ({exc})")]) from None
+        raise LoadError(
+            [Problem(name, "", f"cannot read the file as UTF-8 text ({exc})")]
+        ) from None
     loader = _GuardedLoader(text)
     try:
         return loader.get_single_data()
@@ -119,11 +195,14 @@ def _read_yaml(path: Path) -> Any:
 # --------------------------------------------------------------------------------------------
 # The one converter: strict scalars, unknown keys refused, unit checks in structure hooks.
 
-def _strict(kind: type, words: str):  # noqa: ANN202 - a cattrs hook factory
+
+def _strict(kind: type, words: str) -> Callable[[object, type], object]:
     def hook(value: object, _: type) -> object:
         if isinstance(value, bool) and kind is not bool:
             raise TypeError(f"expected {words}, found {value!r}")
         if kind is float and isinstance(value, int | float):
+            if not math.isfinite(value):
+                raise ValueError(f"expected {words}, found {value!r}")
             return float(value)
         if not isinstance(value, kind):
             raise TypeError(f"expected {words}, found {value!r}")
@@ -132,11 +211,59 @@ def _strict(kind: type, words: str):  # noqa: ANN202 - a cattrs hook factory
     return hook
 
 
+def _one_of(allowed: Sequence[str], value: object) -> str:
+    if isinstance(value, str) and value in allowed:
+        return value
+    raise ValueError(f"expected one of {', '.join(allowed)}, found {value!r}")
+
+
+def _route_hook(value: object, _: type) -> str | None:
+    return None if value is None else _one_of(ROUTES, value)
+
+
+def _frequency_hook(value: object, _: type) -> str:
+    return _one_of(tuple(FREQUENCIES), value)
+
+
+def _drug_hook(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {value!r}")
+    drugs = known_drugs()
+    if value not in drugs:
+        close = _close_drugs(value, drugs)
+        hint = (
+            f"did you mean {' or '.join(map(repr, close))}?"
+            if close
+            else f"known: {', '.join(drugs)}"
+        )
+        raise ValueError(f"expected a generic name from the drug catalog, found {value!r}; {hint}")
+    return value
+
+
+def _close_drugs(name: str, drugs: Sequence[str]) -> list[str]:
+    """Catalog names close to ``name``, best first; word order does not matter.
+
+    'liposomal mitoxantrone' must lead to 'mitoxantrone liposome' (its own drug), not only to
+    'mitoxantrone', whose doses are not interchangeable with it.
+    """
+
+    def words(text: str) -> str:
+        return " ".join(sorted(re.findall(r"[a-z]+", text.lower())))
+
+    def score(drug: str) -> float:
+        plain = difflib.SequenceMatcher(None, name.lower(), drug).ratio()
+        by_words = difflib.SequenceMatcher(None, words(name), words(drug)).ratio()
+        return max(plain, by_words)
+
+    ranked = sorted(((score(d), d) for d in drugs), key=lambda t: -t[0])
+    return [d for s, d in ranked if s >= 0.6][:2]
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     conv.register_structure_hook(str, _strict(str, "text"))
     conv.register_structure_hook(int, _strict(int, "a whole number"))
-    conv.register_structure_hook(float, _strict(float, "a number"))
+    conv.register_structure_hook(float, _strict(float, "a finite number"))
     conv.register_structure_hook(bool, _strict(bool, "true or false"))
 
     def dose_hook(value: object, _: type) -> DoseSpec:
@@ -147,6 +274,14 @@ def _make_converter() -> cattrs.Converter:
         lambda t: t == DoseSpec | None, lambda v, _: None if v is None else dose_hook(v, _)
     )
 
+    def literal_hook(value: object, t: Any) -> object:
+        allowed = get_args(t)
+        if isinstance(value, Hashable) and not isinstance(value, bool) and value in allowed:
+            return value
+        raise ValueError(f"expected one of {', '.join(map(str, allowed))}, found {value!r}")
+
+    conv.register_structure_hook_func(lambda t: get_origin(t) is Literal, literal_hook)
+
     def tuple_of_str(value: object, _: type) -> tuple[str, ...]:
         if isinstance(value, str):
             return (value,)
@@ -156,119 +291,260 @@ def _make_converter() -> cattrs.Converter:
 
     conv.register_structure_hook_func(lambda t: t == tuple[str, ...], tuple_of_str)
 
-    def cls_fn(cls: type, **overrides: Any) -> None:
-        conv.register_structure_hook(
-            cls,
-            make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **overrides),
+    def is_tuple_of_classes(t: Any) -> bool:
+        args = get_args(t)
+        return (
+            get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis and attrs.has(args[0])
         )
 
-    cls_fn(DoseStep, days=override(struct_hook=lambda v, _: _parsing.parse_days(v)))
-    cls_fn(Infusion, duration=override(struct_hook=lambda v, _: _parsing.parse_quantity(v, "time", "2 h")))
-    cls_fn(SequenceRule, offset=override(struct_hook=lambda v, _: _parsing.parse_quantity(v, "time", "2 h")))
-    mass = override(struct_hook=lambda v, _: None if v is None else _parsing.parse_quantity(v, "mass", "100 mg"))
-    cls_fn(ProtocolInteractionRule, strong=mass, moderate=mass)
-    cls_fn(Component, days=override(struct_hook=lambda v, _: _parsing.parse_days(v)))
+    def tuple_of_classes(value: object, t: Any) -> tuple[Any, ...]:
+        item_type = get_args(t)[0]
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, found {value!r}")
+        out, errors = [], []
+        for i, item in enumerate(value):
+            try:
+                out.append(conv.structure(item, item_type))
+            except Exception as exc:  # collected and reported with their index, never lost
+                exc.__notes__ = [
+                    *getattr(exc, "__notes__", []),
+                    IterableValidationNote(f"item {i}", i, item_type),
+                ]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {t!r}", errors, t)
+        return tuple(out)
+
+    conv.register_structure_hook_func(is_tuple_of_classes, tuple_of_classes)
+
+    def cls_fn(cls: type, what: str, **overrides: Any) -> None:
+        fn = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **overrides)
+
+        def hook(value: object, t: type) -> Any:
+            if not isinstance(value, dict):
+                raise TypeError(f"expected {what} (a mapping of key: value), found {value!r}")
+            return fn(value, t)
+
+        conv.register_structure_hook(cls, hook)
+
+    def quantity(dimension: str, example: str, optional: bool = False) -> Any:
+        def hook(v: object, _: type) -> Any:
+            return (
+                None if optional and v is None else _parsing.parse_quantity(v, dimension, example)
+            )
+
+        return override(struct_hook=hook)
+
+    days = override(struct_hook=lambda v, _: _parsing.parse_days(v))
+    cls_fn(Provenance, "a provenance record")
+    cls_fn(Reference, "a reference {id, kind, title}")
+    cls_fn(CycleInfo, "the cycle {length_days, max_cycles}")
+    cls_fn(Condition, "a condition {kind, lab, operator, threshold, unit, text}")
+    cls_fn(DoseStep, "a step {days, dose}", days=days)
+    cls_fn(Infusion, "an infusion {duration, at_least}", duration=quantity("time", "2 h"))
+    cls_fn(SequenceRule, "a sequence {after, anchor, offset}", offset=quantity("time", "2 h"))
+    mass = quantity("mass", "100 mg", optional=True)
+    cls_fn(
+        ProtocolInteractionRule,
+        "an interaction rule {strong, moderate, text, source}",
+        strong=mass,
+        moderate=mass,
+    )
+    cls_fn(
+        Component,
+        "a component {id, drug, dose, days, ...}",
+        days=days,
+        drug=override(struct_hook=_drug_hook),
+        route=override(struct_hook=_route_hook),
+        frequency=override(struct_hook=_frequency_hook),
+    )
+    cls_fn(Regimen, "a mapping of regimen fields")
     return conv
 
 
 _CONVERTER = _make_converter()
 
 
-def _walk(exc: BaseException, path: str, out: list[tuple[str, str]]) -> None:
+def _join(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _walk(exc: BaseException, path: str, out: _Found) -> None:
     """Flatten cattrs' exception groups into (path, message) pairs."""
     if isinstance(exc, IterableValidationError):
         with_notes, without = exc.group_exceptions()
         for inner, note in with_notes:
-            _walk(inner, f"{path}[{note.index!r}]" if isinstance(note.index, str) else f"{path}[{note.index}]", out)
+            _walk(inner, f"{path}[{note.index}]", out)
         for inner in without:
             _walk(inner, path, out)
     elif isinstance(exc, ClassValidationError):
         with_notes, without = exc.group_exceptions()
         for inner, note in with_notes:
-            _walk(inner, f"{path}.{note.name}" if path else note.name, out)
+            _walk(inner, _join(path, note.name), out)
         for inner in without:
             _walk(inner, path, out)
     elif isinstance(exc, ForbiddenExtraKeysError):
-        for key in sorted(exc.extra_fields):
-            out.append((f"{path}.{key}" if path else key, "unknown key (check the spelling; see docs/regimen-format.md)"))
+        for key in sorted(map(str, exc.extra_fields)):
+            out.append((_join(path, key), _UNKNOWN_KEY))
     elif isinstance(exc, KeyError):
         out.append((path, "required, but missing"))
     elif isinstance(exc, ExceptionGroup):
         for inner in exc.exceptions:
             _walk(inner, path, out)
     else:
-        message = str(exc) or type(exc).__name__
-        # cattrs' own messages for Literal values are terse; say what is allowed.
-        out.append((path, message))
+        out.append((path, str(exc) or type(exc).__name__))
 
 
 # --------------------------------------------------------------------------------------------
 # Raw (dict) level: extends, overlays, provenance wrappers.
 
 
-def _is_wrapper(value: object) -> bool:
-    return isinstance(value, dict) and "status" in value and set(value) <= _WRAPPER_KEYS
+def _looks_like_wrapper(value: object) -> bool:
+    """A mapping meant as ``{value, status, ...}``: it has a status, or only wrapper keys."""
+    if not isinstance(value, dict):
+        return False
+    keys = set(value)
+    return "status" in keys or ("value" in keys and keys <= _WRAPPER_KEYS)
 
 
-def _unwrap_provenance(raw: dict, fields: Sequence[str], path: str, problems: list[tuple[str, str]]) -> None:
-    """Move ``{value, status, source, note}`` wrappers into raw['provenance'] (in place)."""
+def _unwrap_provenance(raw: dict, fields: Sequence[str], path: str, problems: _Found) -> None:
+    """Move ``{value, status, source, note, required}`` wrappers into raw['provenance'].
+
+    Works in place; problems are appended to ``problems``.
+    """
     prov: dict[str, dict] = {}
     for field in fields:
-        if field not in raw or not _is_wrapper(raw[field]):
+        if field not in raw or not _looks_like_wrapper(raw[field]):
             continue
         wrapper = raw.pop(field)
+        at = f"{path}.{field}" if path else field
+        ok = True
+        for key in sorted(map(str, set(wrapper) - _WRAPPER_KEYS)):
+            problems.append(
+                (
+                    f"{at}.{key}",
+                    "unknown key in a provenance wrapper "
+                    f"(allowed: {', '.join(sorted(_WRAPPER_KEYS))})",
+                )
+            )
+            ok = False
         status = wrapper.get("status")
-        if status not in STATUSES:
-            problems.append((f"{path}.{field}.status", f"expected one of {', '.join(STATUSES)}, found {status!r}"))
-            continue
-        if status == "not_stated" and "value" in wrapper:
-            problems.append((f"{path}.{field}", "a not_stated value cannot have a value; use status 'assumed' with the related source"))
-        if status in ("assumed", "site") and "value" not in wrapper:
-            problems.append((f"{path}.{field}", f"status {status!r} needs a value"))
-        if status == "assumed" and not wrapper.get("source"):
-            problems.append((f"{path}.{field}.source", "an assumed value must name the related source it was taken from"))
+        if "status" not in wrapper:
+            problems.append(
+                (f"{at}.status", f"required in a provenance wrapper: one of {', '.join(STATUSES)}")
+            )
+            ok = False
+        elif not isinstance(status, str) or status not in STATUSES:
+            problems.append(
+                (f"{at}.status", f"expected one of {', '.join(STATUSES)}, found {status!r}")
+            )
+            ok = False
+        for key in ("source", "note"):
+            if wrapper.get(key) is not None and not isinstance(wrapper[key], str):
+                problems.append((f"{at}.{key}", f"expected text, found {wrapper[key]!r}"))
+                ok = False
+        required = wrapper.get("required", False)
+        if not isinstance(required, bool):
+            problems.append((f"{at}.required", f"expected true or false, found {required!r}"))
+            ok = False
         if "value" in wrapper:
             raw[field] = wrapper["value"]
+        if not ok:
+            continue
+        if status == "not_stated" and "value" in wrapper:
+            problems.append(
+                (
+                    at,
+                    "a not_stated value cannot have a value; "
+                    "use status 'assumed' with the related source",
+                )
+            )
+        if status in ("stated", "assumed", "site") and "value" not in wrapper:
+            problems.append((at, f"status {status!r} needs a value"))
+        if status in ("assumed", "site") and not wrapper.get("source"):
+            kind = (
+                "the related source it was taken from"
+                if status == "assumed"
+                else "the site's source"
+            )
+            problems.append((f"{at}.source", f"an {status} value must name {kind}"))
+        if required and status not in ("not_stated", "site"):
+            problems.append(
+                (f"{at}.required", "only a not_stated value can be required from the site")
+            )
         prov[field] = {k: v for k, v in wrapper.items() if k != "value"}
     if prov:
         raw["provenance"] = prov
 
 
-def _merge_by_id(parent: list, child: list, what: str) -> list:
-    merged = [copy.deepcopy(item) for item in parent]
-    index = {item.get("id"): i for i, item in enumerate(merged) if isinstance(item, dict)}
-    removed: set[int] = set()
-    for item in child:
-        if not isinstance(item, dict) or "id" not in item:
-            merged.append(copy.deepcopy(item))
-            continue
-        i = index.get(item["id"])
-        if item.get("remove") is True:
-            if i is None:
-                raise _RawProblem(f"cannot remove {what} {item['id']!r}: the base regimen has none")
-            removed.add(i)
-        elif i is None:
-            merged.append(copy.deepcopy(item))
-        else:
-            merged[i] = {**merged[i], **copy.deepcopy(item)}
-    return [item for i, item in enumerate(merged) if i not in removed]
+class _Merge:
+    """Merges a child's list (components or references) into its base's list by ``id``."""
+
+    def __init__(self, what: str, key: str, problems: _Found) -> None:
+        self.what, self.key, self.problems = what, key, problems
+
+    def __call__(self, parent: object, child: object) -> list:
+        if not isinstance(child, list):
+            self.problems.append((self.key, f"expected a list of {self.what}s, found {child!r}"))
+            return []
+        merged = [copy.deepcopy(item) for item in parent] if isinstance(parent, list) else []
+        index = {
+            item["id"]: i
+            for i, item in enumerate(merged)
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+        }
+        removed: set[int] = set()
+        for n, item in enumerate(child):
+            at = f"{self.key}[{n}]"
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                merged.append(copy.deepcopy(item))  # the structuring step names what is wrong
+                continue
+            item = copy.deepcopy(item)
+            i = index.get(item["id"])
+            if "remove" in item:
+                remove = item.pop("remove")
+                if remove is not True:
+                    self.problems.append(
+                        (
+                            f"{at}.remove",
+                            f"expected true (to drop the base's {self.what}), found {remove!r}",
+                        )
+                    )
+                    continue
+                if i is None:
+                    self.problems.append(
+                        (
+                            f"{at}.remove",
+                            f"cannot remove {self.what} {item['id']!r}: the base regimen has "
+                            f"none (it has {', '.join(index) or 'none'})",
+                        )
+                    )
+                else:
+                    removed.add(i)
+            elif i is None:
+                merged.append(item)
+            else:
+                merged[i] = {**merged[i], **item}
+        return [item for i, item in enumerate(merged) if i not in removed]
 
 
-class _RawProblem(Exception):
-    """A problem found while merging raw data (extends, overlays)."""
+def _extend(parent: dict, child: dict, problems: _Found | None = None) -> dict:
+    """What a regimen that ``extends`` another means, written out: the base with its changes.
 
-
-def _extend(parent: dict, child: dict) -> dict:
-    """What a regimen that ``extends`` another means, written out: the base with the child's changes."""
+    Top-level keys of the child replace the base's; ``components`` and ``references`` merge by
+    ``id`` (a child entry replaces the base entry's fields one by one, adds a new entry, or drops
+    one with ``remove: true``); ``cycle`` merges key by key; ``aliases`` are never inherited.
+    """
+    problems = [] if problems is None else problems
     out = {k: copy.deepcopy(v) for k, v in parent.items() if k not in ("aliases", "extends")}
     for key, value in child.items():
         if key == "components":
-            out["components"] = _merge_by_id(parent.get("components", []), value, "component")
+            out["components"] = _Merge("component", key, problems)(parent.get("components"), value)
         elif key == "references":
-            out["references"] = _merge_by_id(parent.get("references", []), value, "reference")
+            out["references"] = _Merge("reference", key, problems)(parent.get("references"), value)
         elif key == "cycle" and isinstance(value, dict) and isinstance(parent.get("cycle"), dict):
             out["cycle"] = {**parent["cycle"], **copy.deepcopy(value)}
-        else:
+        elif key != "extends":
             out[key] = copy.deepcopy(value)
     return out
 
@@ -282,60 +558,105 @@ def bundled_regimen_dir() -> Path:
     return Path(str(resources.files(__package__) / "regimens"))
 
 
+def _folders(value: object, field: str) -> list[Path]:
+    if isinstance(value, str | os.PathLike):
+        raise InputError(field, "a list of folders (not a single string)", value)
+    try:
+        dirs = [Path(d) for d in value]  # type: ignore[attr-defined]
+    except TypeError:
+        raise InputError(field, "a list of folders", value) from None
+    for d in dirs:
+        if not d.is_dir():
+            raise InputError(field, "folders that exist", str(d))
+    return dirs
+
+
 def _search_dirs(extra: Iterable[os.PathLike[str] | str] = ()) -> list[Path]:
-    dirs = [Path(d) for d in extra]
+    dirs = _folders(extra, "search_path")
     env = os.environ.get("REGIMEN_CALC_PATH")
     if env:
-        dirs += [Path(p) for p in env.split(os.pathsep) if p]
+        dirs += _folders([p for p in env.split(os.pathsep) if p], "REGIMEN_CALC_PATH")
     return [*dirs, bundled_regimen_dir()]
 
 
-@functools.lru_cache(maxsize=16)
-def _index(dirs: tuple[Path, ...]) -> dict[str, Path]:
+def _regimen_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+
+
+def _index(dirs: Sequence[Path]) -> dict[str, Path]:
+    # Keyed on the files' names, sizes and times: a file added or edited is seen at once.
+    stamp = tuple(
+        (str(d), tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in _regimen_files(d)))
+        for d in dirs
+    )
+    return _index_cached(tuple(dirs), stamp)
+
+
+@functools.lru_cache(maxsize=32)
+def _index_cached(dirs: tuple[Path, ...], stamp: object) -> dict[str, Path]:
     """Map each lower-cased id and alias to its file (earlier folders win)."""
+    del stamp
     found: dict[str, Path] = {}
     for folder in reversed(dirs):
-        for path in sorted(folder.glob("*.yaml")):
-            try:
-                raw = _read_yaml(path)
-            except LoadError:
+        for path in _regimen_files(folder):
+            raw = _peek(path)
+            if raw is None:
                 continue
-            if not isinstance(raw, dict) or "overlay_for" in raw:
-                continue
-            names = [raw.get("id"), *(raw.get("aliases") or [])]
-            for name in names:
+            for name in [raw.get("id"), *_aliases(raw)]:
                 if isinstance(name, str):
                     found[name.lower()] = path
     return found
 
 
+def _aliases(raw: dict) -> list[object]:
+    """The aliases a raw regimen names: one text or a list (anything else: none)."""
+    aliases = raw.get("aliases")
+    return [aliases] if isinstance(aliases, str) else aliases if isinstance(aliases, list) else []
+
+
+def _peek(path: Path) -> dict | None:
+    """A regimen file's raw data, or None for overlays and unreadable files."""
+    try:
+        raw = _read_yaml(path)
+    except LoadError:
+        return None
+    if not isinstance(raw, dict) or "overlay_for" in raw:
+        return None
+    return raw
+
+
 def available_regimens(*, search_path: Sequence[os.PathLike[str] | str] = ()) -> tuple[str, ...]:
-    """The ids of the regimens that can be loaded by name (bundled first, then site folders)."""
+    """The ids of the regimens that can be loaded by name.
+
+    Site folders (``search_path``, then ``REGIMEN_CALC_PATH``) come first, then the bundled
+    regimens; each id is listed once. Files that cannot be read are left out (``validate_file``
+    says why).
+    """
     ids = []
     for folder in _search_dirs(search_path):
-        for path in sorted(folder.glob("*.yaml")):
-            try:
-                raw = _read_yaml(path)
-            except LoadError:
-                continue
-            if isinstance(raw, dict) and isinstance(raw.get("id"), str) and "overlay_for" not in raw:
+        for path in _regimen_files(folder):
+            raw = _peek(path)
+            if raw is not None and isinstance(raw.get("id"), str):
                 ids.append(raw["id"])
     return tuple(dict.fromkeys(ids))
 
 
-def _resolve(name: str | os.PathLike[str], dirs: Sequence[Path]) -> Path:
+def _resolve(
+    name: str | os.PathLike[str], dirs: Sequence[Path], *, file: str | None = None, path: str = ""
+) -> Path:
+    """The file of a regimen named by id, alias or path; problems are reported at file/path."""
     text = os.fspath(name)
-    if text.endswith((".yaml", ".yml")) or os.sep in text:
+    if text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text:
         return Path(text)
-    path = _index(tuple(dirs)).get(text.lower())
-    if path is None:
-        import difflib
-
-        names = sorted(_index(tuple(dirs)))
-        close = difflib.get_close_matches(text.lower(), names, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(available_regimens())}"
-        raise LoadError([Problem(text, "", f"no regimen with this id or alias{hint}")])
-    return path
+    index = _index(dirs)
+    found = index.get(text.lower())
+    if found is None:
+        close = difflib.get_close_matches(text.lower(), sorted(index), n=3, cutoff=0.5)
+        ids = sorted({str(_peek(p).get("id")) for p in set(index.values()) if _peek(p)})
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(ids)}"
+        message = f"no regimen with the id or alias {text!r}{hint}"
+        raise LoadError([Problem(file or text, path, message)])
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,94 +664,218 @@ def _resolve(name: str | os.PathLike[str], dirs: Sequence[Path]) -> Path:
 
 
 def _load_raw(path: Path, dirs: Sequence[Path], chain: tuple[str, ...] = ()) -> dict:
+    """A regimen file's data with ``extends`` written out; the base is checked on its own."""
     raw = _read_yaml(path)
     name = path.name
     if not isinstance(raw, dict):
-        raise LoadError([Problem(name, "", f"expected a mapping of regimen fields, found {type(raw).__name__}")])
+        raise LoadError(
+            [Problem(name, "", f"expected a mapping of regimen fields, found {type(raw).__name__}")]
+        )
     if "overlay_for" in raw:
-        raise LoadError([Problem(name, "", "this is a site overlay; pass it as overlays=[...] to load_regimen")])
-    base = raw.get("extends")
-    if base is None:
+        raise LoadError(
+            [Problem(name, "", "this is a site overlay; pass it as overlays=[...] to load_regimen")]
+        )
+    if "extends" not in raw:
         return raw
+    base = raw["extends"]
     if not isinstance(base, str):
         raise LoadError([Problem(name, "extends", f"expected a regimen id, found {base!r}")])
-    if base.lower() in chain or len(chain) >= MAX_EXTENDS:
-        raise LoadError([Problem(name, "extends", f"circular or too long 'extends' chain: {' -> '.join([*chain, base])}")])
-    parent = _load_raw(_resolve(base, dirs), dirs, (*chain, str(raw.get("id", name)).lower()))
-    try:
-        merged = _extend(parent, raw)
-    except _RawProblem as exc:
-        raise LoadError([Problem(name, "components", str(exc))]) from None
+    me = str(raw.get("id", name)).lower()
+    if base.lower() in (*chain, me) or len(chain) >= MAX_EXTENDS:
+        raise LoadError(
+            [
+                Problem(
+                    name,
+                    "extends",
+                    f"circular or too long 'extends' chain: {' -> '.join([*chain, me, base])}",
+                )
+            ]
+        )
+    base_path = _resolve(base, dirs, file=name, path="extends")
+    parent = _load_raw(base_path, dirs, (*chain, me))
+    _structure(parent, base_path.name)  # a broken base is reported against its own file
+    problems: _Found = []
+    for key in ("id", "name", "version"):
+        if key not in raw:
+            problems.append(
+                (
+                    key,
+                    f"required, but missing (a regimen that extends {base!r} needs its own {key})",
+                )
+            )
+    merged = _extend(parent, raw, problems)
+    if problems:
+        raise LoadError([Problem(name, p, m) for p, m in problems])
     merged["extends"] = base
     return merged
 
 
-def _apply_overlay(raw: dict, overlay_path: Path) -> tuple[dict, dict]:
+#: Where a value set by an overlay came from: regimen path -> (overlay file, path in it).
+_Origins = dict[str, tuple[str, str]]
+
+
+def _apply_overlay(raw: dict, overlay_path: Path, origins: _Origins) -> dict:
     """Apply a site overlay: its values replace the regimen's and are marked status 'site'."""
     data = _read_yaml(overlay_path)
     name = overlay_path.name
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        raise LoadError([Problem(name, "", "expected a mapping with overlay_for, source and components")])
-    allowed = {"overlay_for", "site", "source", "components", "cycle", "notes"}
-    for key in sorted(set(data) - allowed):
-        problems.append(Problem(name, key, "unknown key in a site overlay"))
+        raise LoadError(
+            [Problem(name, "", "expected a mapping with overlay_for, source and components")]
+        )
+    for key in sorted(map(str, set(data) - set(OVERLAY_KEYS))):
+        problems.append(
+            Problem(
+                name, key, f"unknown key in a site overlay (allowed: {', '.join(OVERLAY_KEYS)})"
+            )
+        )
     target = data.get("overlay_for")
-    ids = [raw.get("id"), *(raw.get("aliases") or [])]
+    ids = [raw.get("id"), *_aliases(raw)]
     if not isinstance(target, str) or target.lower() not in [str(i).lower() for i in ids]:
-        problems.append(Problem(name, "overlay_for", f"expected the id of the regimen it changes ({raw.get('id')!r}), found {target!r}"))
+        problems.append(
+            Problem(
+                name,
+                "overlay_for",
+                f"expected the id of the regimen it changes ({raw.get('id')!r}), found {target!r}",
+            )
+        )
     source = data.get("source")
-    if not isinstance(source, dict) or not isinstance(source.get("id"), str) or not isinstance(source.get("title"), str):
-        problems.append(Problem(name, "source", "expected the site's source document: {id: ..., title: ...}"))
+    if (
+        not isinstance(source, dict)
+        or not isinstance(source.get("id"), str)
+        or not isinstance(source.get("title"), str)
+    ):
+        problems.append(
+            Problem(name, "source", "expected the site's source document: {id: ..., title: ...}")
+        )
+    else:
+        for key in sorted(map(str, set(source) - set(SOURCE_KEYS))):
+            problems.append(
+                Problem(name, f"source.{key}", f"unknown key (allowed: {', '.join(SOURCE_KEYS)})")
+            )
+    if data.get("site") is not None and not isinstance(data.get("site"), str):
+        problems.append(
+            Problem(name, "site", f"expected the site's name as text, found {data['site']!r}")
+        )
+    components = data.get("components", [])
+    if not isinstance(components, list):
+        problems.append(
+            Problem(name, "components", f"expected a list of components, found {components!r}")
+        )
+        components = []
+    cycle = data.get("cycle", {})
+    if not isinstance(cycle, dict):
+        problems.append(
+            Problem(
+                name, "cycle", f"expected a mapping of {', '.join(CYCLE_FIELDS)}, found {cycle!r}"
+            )
+        )
+        cycle = {}
     if problems:
         raise LoadError(problems)
-    site_ref = {"kind": "site", **source}
+    assert isinstance(source, dict)
     out = copy.deepcopy(raw)
-    by_id = {c.get("id"): c for c in out.get("components", []) if isinstance(c, dict)}
-    for i, comp in enumerate(data.get("components") or []):
-        if not isinstance(comp, dict) or comp.get("id") not in by_id:
-            problems.append(Problem(name, f"components[{i}].id", f"expected the id of one of the regimen's components ({', '.join(map(str, by_id))}), found {comp.get('id') if isinstance(comp, dict) else comp!r}"))
+    src = source["id"]
+    comps = out.get("components") if isinstance(out.get("components"), list) else []
+    by_id = {
+        c["id"]: (i, c)
+        for i, c in enumerate(comps)
+        if isinstance(c, dict) and isinstance(c.get("id"), str)
+    }
+    for i, comp in enumerate(components):
+        comp_id = comp.get("id") if isinstance(comp, dict) else comp
+        if not isinstance(comp, dict) or not isinstance(comp_id, str) or comp_id not in by_id:
+            problems.append(
+                Problem(
+                    name,
+                    f"components[{i}].id",
+                    "expected the id of one of the regimen's components "
+                    f"({', '.join(by_id)}), found {comp_id!r}",
+                )
+            )
             continue
-        target_comp = by_id[comp["id"]]
+        n, target_comp = by_id[comp_id]
         for key, value in comp.items():
             if key == "id":
                 continue
             if key not in PROVENANCE_FIELDS:
-                problems.append(Problem(name, f"components[{i}].{key}", f"an overlay may set only {', '.join(PROVENANCE_FIELDS)}"))
+                problems.append(
+                    Problem(
+                        name,
+                        f"components[{i}].{key}",
+                        f"an overlay may set only {', '.join(PROVENANCE_FIELDS)}",
+                    )
+                )
                 continue
             if key == "steps":
                 target_comp.pop("dose", None)
                 if "days" not in comp and isinstance(value, list):
                     step_days = [s.get("days") for s in value if isinstance(s, dict)]
-                    target_comp["days"] = {"value": step_days, "status": "site", "source": source["id"]}
+                    target_comp["days"] = {"value": step_days, "status": "site", "source": src}
+                    origins[f"components[{n}].days"] = (name, f"components[{i}].steps")
             if key == "dose":
                 target_comp.pop("steps", None)
-            target_comp[key] = {"value": value, "status": "site", "source": source["id"]}
-    cycle = data.get("cycle") or {}
+            target_comp[key] = {"value": value, "status": "site", "source": src}
+            origins[f"components[{n}].{key}"] = (name, f"components[{i}].{key}")
     if cycle:
-        out_cycle = out.setdefault("cycle", {})
+        if not isinstance(out.get("cycle"), dict):
+            out["cycle"] = {}
         for key, value in cycle.items():
             if key not in CYCLE_FIELDS:
-                problems.append(Problem(name, f"cycle.{key}", f"expected one of {', '.join(CYCLE_FIELDS)}"))
+                problems.append(
+                    Problem(name, f"cycle.{key}", f"expected one of {', '.join(CYCLE_FIELDS)}")
+                )
                 continue
-            out_cycle[key] = {"value": value, "status": "site", "source": source["id"]}
+            out["cycle"][key] = {"value": value, "status": "site", "source": src}
+            origins[f"cycle.{key}"] = (name, f"cycle.{key}")
     if problems:
         raise LoadError(problems)
-    refs = [r for r in out.get("references", []) if not (isinstance(r, dict) and r.get("id") == source["id"])]
-    out["references"] = [*refs, site_ref]
-    return out, site_ref
+    refs = out.get("references") if isinstance(out.get("references"), list) else []
+    refs = [r for r in refs if not (isinstance(r, dict) and r.get("id") == src)]
+    out["references"] = [*refs, {**source, "kind": "site"}]
+    origins[f"references[{len(refs)}]"] = (name, "source")
+    return out
 
 
-def _structure(raw: dict, name: str) -> Regimen:
-    problems: list[tuple[str, str]] = []
+def _origin(path: str, file: str, origins: _Origins) -> tuple[str, str]:
+    """The file and path a problem belongs to: an overlay's when the overlay set the value."""
+    for prefix, (o_file, o_path) in origins.items():
+        if path == prefix or path.startswith((f"{prefix}.", f"{prefix}[")):
+            return o_file, o_path + path[len(prefix) :]
+    return file, path
+
+
+def _structure(raw: dict, name: str, origins: _Origins | None = None) -> Regimen:
+    problems: _Found = []
     raw = copy.deepcopy(raw)
-    raw.pop("remove", None)
-    for i, comp in enumerate(raw.get("components") or []):
+    for key in ("file", "overlays", "remove"):
+        if key in raw:
+            raw.pop(key)
+            problems.append((key, _UNKNOWN_KEY))
+    comps = raw.get("components")
+    for i, comp in enumerate(comps if isinstance(comps, list) else []):
         if isinstance(comp, dict):
-            comp.pop("remove", None)
+            if "provenance" in comp:
+                comp.pop("provenance")
+                problems.append(
+                    (
+                        f"components[{i}].provenance",
+                        f"{_UNKNOWN_KEY}; write {{value, status, source}} on the field itself",
+                    )
+                )
+            if "remove" in comp:
+                comp.pop("remove")
+                problems.append(
+                    (
+                        f"components[{i}].remove",
+                        "only a regimen that extends another can remove "
+                        "one of its base's components",
+                    )
+                )
             _unwrap_provenance(comp, PROVENANCE_FIELDS, f"components[{i}]", problems)
     if isinstance(raw.get("cycle"), dict):
         _unwrap_provenance(raw["cycle"], CYCLE_FIELDS, "cycle", problems)
+    problems += _check_links(raw)
     try:
         regimen = _CONVERTER.structure(raw, Regimen)
     except (ClassValidationError, IterableValidationError) as exc:
@@ -442,58 +887,143 @@ def _structure(raw: dict, name: str) -> Regimen:
     if regimen is not None:
         problems += _check(regimen)
     if problems:
-        raise LoadError([Problem(name, path, message) for path, message in problems])
+        located = [_origin(path, name, origins or {}) for path, _ in problems]
+        raise LoadError(
+            [Problem(f, p, m) for (f, p), (_, m) in zip(located, problems, strict=True)]
+        )
     assert regimen is not None
     return regimen
 
 
-def _check(reg: Regimen) -> list[tuple[str, str]]:
+def _check_links(raw: dict) -> _Found:
+    """Ids that must match: unique ids, sources naming a reference, sequences naming a component.
+
+    Run on the raw data (provenance already unwrapped), so these are reported together with the
+    problems of the values themselves.
+    """
+    out: _Found = []
+    refs = raw.get("references") if isinstance(raw.get("references"), list) else []
+    ref_ids = [r.get("id") for r in refs if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    for i, ref in enumerate(refs):
+        if (
+            isinstance(ref, dict)
+            and isinstance(ref.get("id"), str)
+            and ref_ids.count(ref["id"]) > 1
+        ):
+            out.append(
+                (f"references[{i}].id", f"reference id {ref['id']!r} is used more than once")
+            )
+    known = ", ".join(sorted(ref_ids)) or "none"
+
+    def source_problem(where: str, source: object) -> None:
+        if isinstance(source, str) and source not in ref_ids:
+            out.append(
+                (
+                    where,
+                    "expected the id of one of the regimen's references "
+                    f"({known}), found {source!r}",
+                )
+            )
+
+    comps = raw.get("components") if isinstance(raw.get("components"), list) else []
+    ids = [c.get("id") for c in comps if isinstance(c, dict) and isinstance(c.get("id"), str)]
+    for i, comp in enumerate(comps):
+        if not isinstance(comp, dict):
+            continue
+        at = f"components[{i}]"
+        cid = comp.get("id")
+        if isinstance(cid, str) and ids.count(cid) > 1:
+            out.append((f"{at}.id", f"component id {cid!r} is used more than once"))
+        source_problem(f"{at}.source", comp.get("source"))
+        for field, prov in (comp.get("provenance") or {}).items():
+            source_problem(f"{at}.{field}.source", prov.get("source"))
+        seq = comp.get("sequence")
+        after = seq.get("after") if isinstance(seq, dict) else None
+        if isinstance(after, str) and after == cid:
+            out.append((f"{at}.sequence.after", "a component cannot follow itself"))
+        elif isinstance(after, str) and after not in ids:
+            out.append(
+                (
+                    f"{at}.sequence.after",
+                    f"expected the id of another component ({', '.join(ids)}), found {after!r}",
+                )
+            )
+    cycle = raw.get("cycle") if isinstance(raw.get("cycle"), dict) else {}
+    for field, prov in (cycle.get("provenance") or {}).items():
+        source_problem(f"cycle.{field}.source", prov.get("source"))
+    return out
+
+
+def _check(reg: Regimen) -> _Found:
     """Rules that span fields: the converter checks each value; this checks how they fit."""
-    out: list[tuple[str, str]] = []
-    ref_ids = {r.id for r in reg.references}
-    ids = [c.id for c in reg.components]
+    out: _Found = []
+    for key in ("id", "name", "version"):
+        if not getattr(reg, key).strip():
+            out.append((key, "expected text, found an empty value"))
     if not reg.components:
         out.append(("components", "expected at least one component"))
+    for field in CYCLE_FIELDS:
+        value = getattr(reg.cycle, field)
+        if value is not None and value < 1:
+            out.append((f"cycle.{field}", f"expected a whole number from 1, found {value}"))
     for i, comp in enumerate(reg.components):
         at = f"components[{i}]"
-        if ids.count(comp.id) > 1:
-            out.append((f"{at}.id", f"component id {comp.id!r} is used more than once"))
+        if not comp.id.strip():
+            out.append((f"{at}.id", "expected text, found an empty value"))
         dose_prov = comp.provenance.get(comp.dose_field) or comp.provenance.get("dose")
         dose_missing = dose_prov is not None and dose_prov.status == "not_stated"
         if comp.dose is not None and comp.steps:
             out.append((at, "give either 'dose' or 'steps', not both"))
         if comp.dose is None and not comp.steps and not dose_missing:
-            out.append((f"{at}.dose", "required: a dose such as '5 mg/m^2', or 'steps', or {status: not_stated}"))
+            out.append(
+                (
+                    f"{at}.dose",
+                    "required: a dose such as '5 mg/m^2', or 'steps', or {status: not_stated}",
+                )
+            )
         if comp.steps:
             step_days = [d for s in comp.steps for d in s.days]
             if len(set(step_days)) != len(step_days):
                 out.append((f"{at}.steps", "a day appears in more than one step"))
-            if not comp.days:
-                pass  # days follow from the steps (set below by the caller's view)
-            elif set(step_days) != set(comp.days):
-                out.append((f"{at}.steps", f"the steps' days {sorted(step_days)} differ from the component's days {list(comp.days)}"))
+            if comp.days and set(step_days) != set(comp.days):
+                out.append(
+                    (
+                        f"{at}.steps",
+                        f"the steps' days {sorted(set(step_days))} differ from the "
+                        f"component's days {list(comp.days)}",
+                    )
+                )
             if len({type(s.dose) for s in comp.steps}) > 1:
                 out.append((f"{at}.steps", "every step must use the same dose basis"))
         days_prov = comp.provenance.get("days")
-        if not comp.days and not comp.steps and not (days_prov and days_prov.status == "not_stated"):
+        if (
+            not comp.days
+            and not comp.steps
+            and not (days_prov and days_prov.status == "not_stated")
+        ):
             out.append((f"{at}.days", "required: the days this drug is given, such as '1-5'"))
-        if comp.frequency not in FREQUENCIES:
-            out.append((f"{at}.frequency", f"expected one of {', '.join(FREQUENCIES)}, found {comp.frequency!r}"))
-        if comp.route is not None and comp.route not in ROUTES:
-            out.append((f"{at}.route", f"expected one of {', '.join(ROUTES)}, found {comp.route!r}"))
-        if comp.sequence is not None and comp.sequence.after not in ids:
-            out.append((f"{at}.sequence.after", f"expected the id of another component ({', '.join(ids)}), found {comp.sequence.after!r}"))
-        if comp.sequence is not None and comp.sequence.after == comp.id:
-            out.append((f"{at}.sequence.after", "a component cannot follow itself"))
-        for field, prov in [("", Provenance(status=comp.status, source=comp.source)), *comp.provenance.items()]:
-            if prov.source is not None and prov.source not in ref_ids:
-                where = f"{at}.{field}.source" if field else f"{at}.source"
-                out.append((where, f"expected the id of one of the regimen's references ({', '.join(sorted(ref_ids))}), found {prov.source!r}"))
-        if comp.status == "stated" and comp.source is None:
-            out.append((f"{at}.source", "a component needs the id of the reference that states it"))
-    for field, prov in reg.cycle.provenance.items():
-        if prov.source is not None and prov.source not in ref_ids:
-            out.append((f"cycle.{field}.source", f"expected the id of one of the regimen's references, found {prov.source!r}"))
+        all_days = comp.days or tuple(d for s in comp.steps for d in s.days)
+        length = reg.cycle.length_days
+        if length is not None and length >= 1 and all_days and max(all_days) > length:
+            out.append(
+                (f"{at}.days", f"day {max(all_days)} is after the end of the {length}-day cycle")
+            )
+        if comp.frequency == "once" and len(all_days) > 1:
+            out.append(
+                (
+                    f"{at}.frequency",
+                    "'once' is a single administration, but the component has "
+                    f"{len(all_days)} days; write 'daily'",
+                )
+            )
+        if comp.status in ("stated", "assumed", "site") and comp.source is None:
+            out.append(
+                (
+                    f"{at}.source",
+                    f"a component with status {comp.status!r} needs the id of "
+                    "the reference it comes from",
+                )
+            )
     return out
 
 
@@ -522,24 +1052,50 @@ def load_regimen(
 
     Raises:
         LoadError: listing every problem found, each with its file and path.
+        InputError: ``overlays`` or ``search_path`` is not a list of paths.
     """
     if not isinstance(name_or_path, str | os.PathLike):
-        raise LoadError([Problem(repr(name_or_path), "", "expected a regimen id or a path to a YAML file")])
+        raise LoadError(
+            [Problem(repr(name_or_path), "", "expected a regimen id or a path to a YAML file")]
+        )
+    if isinstance(overlays, str | os.PathLike) or not isinstance(overlays, Iterable):
+        raise InputError("overlays", "a list of overlay file paths", overlays)
     dirs = _search_dirs(search_path)
     path = _resolve(name_or_path, dirs)
     raw = _load_raw(path, dirs)
+    origins: _Origins = {}
     names = []
     for overlay in overlays:
-        raw, _ = _apply_overlay(raw, Path(overlay))
+        if not isinstance(overlay, str | os.PathLike):
+            raise InputError("overlays", "a list of overlay file paths", overlay)
+        raw = _apply_overlay(raw, Path(overlay), origins)
         names.append(Path(overlay).name)
-    raw["overlays"] = names
-    regimen = _with_step_days(_structure(raw, path.name))
-    return attrs.evolve(regimen, file=str(path))
+    regimen = _with_step_days(_structure(raw, path.name, origins))
+    return attrs.evolve(regimen, overlays=tuple(names), file=str(path))
 
 
 def validate_file(path: str | os.PathLike[str]) -> Regimen:
-    """Check one regimen file without scheduling it; returns the regimen or raises LoadError."""
-    return load_regimen(Path(path))
+    """Check one regimen or site overlay file without scheduling it.
+
+    An overlay is checked by applying it to the regimen named in its ``overlay_for``.
+
+    Returns:
+        the loaded regimen (with the overlay applied, for an overlay file).
+
+    Raises:
+        LoadError: listing every problem found, each with its file and path.
+    """
+    p = Path(path)
+    data = _read_yaml(p)
+    if isinstance(data, dict) and "overlay_for" in data:
+        target = data["overlay_for"]
+        if not isinstance(target, str):
+            raise LoadError(
+                [Problem(p.name, "overlay_for", f"expected a regimen id, found {target!r}")]
+            )
+        base = _resolve(target, _search_dirs(), file=p.name, path="overlay_for")
+        return load_regimen(base, overlays=[p])
+    return load_regimen(p)
 
 
 def regimen_to_raw(path: str | os.PathLike[str]) -> dict:

@@ -1,0 +1,1140 @@
+"""Tests of regimen_calc.loader: bad files, extends, overlays, site folders, round-trips, fuzz.
+
+The table of bad files below is the loader's contract: each file must be refused with a LoadError
+that names the file, the path inside it and what was wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import regimen_calc as rc
+from regimen_calc import loader
+from regimen_calc.errors import LoadError, Problem, RegimenCalcError
+from regimen_calc.model import FREQUENCIES, Regimen
+
+BUNDLED = loader.bundled_regimen_dir()
+BUNDLED_FILES = sorted(BUNDLED.glob("*.yaml"))
+EXAMPLE_OVERLAY = BUNDLED / "overlays" / "VA-CAG.example-site.yaml"
+DATA = Path(__file__).parent / "data"
+
+
+# --------------------------------------------------------------------------------------------
+# Small regimen files, written as YAML text.
+
+HEAD = """\
+id: T
+name: Test regimen
+version: "1"
+references:
+  - {id: R1, kind: paper, title: A paper}
+"""
+
+#: The one component of ``one()``: field -> the YAML text of its value.
+COMPONENT = {
+    "id": "a",
+    "drug": "cladribine",
+    "source": "R1",
+    "dose": "5 mg/m^2",
+    "route": "IV",
+    "days": "1-5",
+}
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """safe_dump writes a shared object once, then aliases; regimen files refuse aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump(data: Any) -> str:
+    """YAML text of ``data``, as a person would write it (no anchors or aliases)."""
+    return yaml.dump(data, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False)
+
+
+def one(top: str = "", drop: tuple[str, ...] = (), head: str = HEAD, **fields: str) -> str:
+    """A regimen with one cladribine component: ``fields`` replace or add its lines (YAML text)."""
+    for key in drop:
+        head = (
+            "\n".join(line for line in head.splitlines() if not line.startswith(f"{key}:")) + "\n"
+        )
+    comp = {**COMPONENT, **fields}
+    lines = [f"{k}: {v}" for k, v in comp.items() if k not in drop]
+    return head + top + "components:\n  - " + "\n    ".join(lines) + "\n"
+
+
+def two(second: str) -> str:
+    """``one()`` plus a second component written as YAML lines (indented by 4)."""
+    return one() + "  - " + second.strip().replace("\n", "\n    ") + "\n"
+
+
+BOMB = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+"""
+
+#: (case id, file text, path the LoadError must name, fragment of its message).
+BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
+    ("unknown top-level key", one(top="colour: red\n"), "colour", "unknown key"),
+    ("unknown component key", one(dosage="5 mg"), "components[0].dosage", "unknown key"),
+    ("missing id", one(drop=("id",)), "id", "required, but missing"),
+    ("missing name", one(drop=("name",)), "name", "required, but missing"),
+    ("missing version", one(drop=("version",)), "version", "required, but missing"),
+    ("missing drug", one(drop=("drug",)), "components[0].drug", "required, but missing"),
+    (
+        "dose per metre",
+        one(dose="100 mg/m"),
+        "components[0].dose",
+        "expected a dose per body-surface area such as '100 mg/m^2', found '100 mg/m'",
+    ),
+    ("dose per day", one(dose="5 mg/m^2/day"), "components[0].dose", "not '/day'"),
+    ("bare number dose", one(dose="20"), "components[0].dose", "a dose needs its unit"),
+    ("dose in volume", one(dose="5 mL/m^2"), "components[0].dose", "unit of mass"),
+    ("dose per pound", one(dose="5 mg/lb"), "components[0].dose", "per kg"),
+    ("zero dose", one(dose="0 mg"), "components[0].dose", "above zero"),
+    ("float days", one(days="2.9"), "components[0].days", "found 2.9"),
+    ("days not a day", one(days='"abc"'), "components[0].days", "found 'abc'"),
+    ("base-60 days", one(days="1:5"), "components[0].days", "found '1:5'"),
+    ("day out of range", one(days="1-1000"), "components[0].days", "between -30 and 400"),
+    ("backwards range", one(days='"5-1"'), "components[0].days", "later day"),
+    ("day twice", one(days="[1, 1-3]"), "components[0].days", "more than once"),
+    (
+        "bool for an int",
+        one(top="cycle: {max_cycles: true}\n"),
+        "cycle.max_cycles",
+        "expected a whole number, found True",
+    ),
+    (
+        "string for an int",
+        one(top='cycle: {length_days: "28"}\n'),
+        "cycle.length_days",
+        "expected a whole number, found '28'",
+    ),
+    ("zero cycle length", one(top="cycle: {length_days: 0}\n"), "cycle.length_days", "from 1"),
+    (
+        "day after the cycle",
+        one(top="cycle: {length_days: 3}\n"),
+        "components[0].days",
+        "after the end of the 3-day cycle",
+    ),
+    (
+        "int for text",
+        one().replace('version: "1"', "version: 1"),
+        "version",
+        "expected text, found 1",
+    ),
+    ("unknown route", one(route="IT"), "components[0].route", "expected one of IV, subcut, PO, IM"),
+    (
+        "unknown frequency",
+        one(frequency="bid"),
+        "components[0].frequency",
+        "expected one of once, daily, q24h, q12h, q8h, q6h, found 'bid'",
+    ),
+    (
+        "once on several days",
+        one(frequency="once"),
+        "components[0].frequency",
+        "single administration",
+    ),
+    (
+        "sequence after a missing component",
+        one(sequence="{after: b}"),
+        "components[0].sequence.after",
+        "found 'b'",
+    ),
+    ("sequence after itself", one(sequence="{after: a}"), "components[0].sequence.after", "itself"),
+    (
+        "sequence offset not a time",
+        one(sequence="{after: b, offset: 2 kg}"),
+        "components[0].sequence.offset",
+        "expected a time",
+    ),
+    (
+        "infusion with pint arithmetic",
+        one(infusion='{duration: "2 h; 3"}'),
+        "components[0].infusion.duration",
+        "expected a time",
+    ),
+    (
+        "duplicate component ids",
+        two("id: a\ndrug: cytarabine\nsource: R1\ndose: 1 g/m^2\nroute: IV\ndays: 1-5"),
+        "components[1].id",
+        "used more than once",
+    ),
+    (
+        "steps and dose",
+        one(steps="[{days: 1-5, dose: 5 mg}]"),
+        "components[0]",
+        "either 'dose' or 'steps'",
+    ),
+    (
+        "steps overlapping",
+        one(drop=("dose", "days"), steps="[{days: 1-3, dose: 5 mg}, {days: 3-5, dose: 10 mg}]"),
+        "components[0].steps",
+        "more than one step",
+    ),
+    (
+        "steps mixing bases",
+        one(drop=("dose", "days"), steps="[{days: 1, dose: 5 mg}, {days: 2, dose: 5 mg/kg}]"),
+        "components[0].steps",
+        "same dose basis",
+    ),
+    ("no dose at all", one(drop=("dose",)), "components[0].dose", "required"),
+    (
+        "assumed without source",
+        one(route="{value: IV, status: assumed}"),
+        "components[0].route.source",
+        "must name the related source",
+    ),
+    (
+        "not_stated with a value",
+        one(route="{value: IV, status: not_stated, source: R1}"),
+        "components[0].route",
+        "cannot have a value",
+    ),
+    (
+        "stated wrapper without a value",
+        one(route="{status: stated, source: R1}"),
+        "components[0].route",
+        "needs a value",
+    ),
+    (
+        "unknown status",
+        one(route="{value: IV, status: guessed, source: R1}"),
+        "components[0].route.status",
+        "expected one of stated, assumed, not_stated, site, found 'guessed'",
+    ),
+    (
+        "wrapper without status",
+        one(route="{value: IV, source: R1}"),
+        "components[0].route.status",
+        "required in a provenance wrapper",
+    ),
+    (
+        "unknown key in a wrapper",
+        one(route="{value: IV, status: stated, source: R1, sauce: x}"),
+        "components[0].route.sauce",
+        "unknown key in a provenance wrapper",
+    ),
+    (
+        "required on a stated value",
+        one(route="{value: IV, status: stated, source: R1, required: true}"),
+        "components[0].route.required",
+        "only a not_stated value",
+    ),
+    ("source not in references", one(source="R9"), "components[0].source", "found 'R9'"),
+    (
+        "wrapper source not in references",
+        one(days="{value: 1-5, status: assumed, source: R9}"),
+        "components[0].days.source",
+        "found 'R9'",
+    ),
+    (
+        "cycle source not in references",
+        one(top="cycle: {length_days: {status: not_stated, source: R9}}\n"),
+        "cycle.length_days.source",
+        "found 'R9'",
+    ),
+    ("unknown drug", one(drug="cladribin"), "components[0].drug", "did you mean 'cladribine'"),
+    (
+        "mitoxantrone liposome by another name",
+        one(drug="liposomal mitoxantrone"),
+        "components[0].drug",
+        "'mitoxantrone liposome'",
+    ),
+    (
+        "provenance written directly",
+        one(provenance="{dose: {status: stated}}"),
+        "components[0].provenance",
+        "unknown key",
+    ),
+    ("remove without extends", one(remove="true"), "components[0].remove", "extends"),
+    ("components not a list", HEAD + "components: abc\n", "components", "expected a list"),
+    ("no components", HEAD + "components: []\n", "components", "at least one component"),
+    (
+        "duplicate reference ids",
+        one().replace("references:\n", "references:\n  - {id: R1, kind: x, title: y}\n"),
+        "references[1].id",
+        "used more than once",
+    ),
+    (
+        "NaN threshold",
+        one(
+            conditions="[{kind: hold_if, lab: wbc, operator: '>=', threshold: .nan, "
+            "unit: x, text: t}]"
+        ),
+        "components[0].conditions[0].threshold",
+        "expected a finite number",
+    ),
+    (
+        "unknown condition kind",
+        one(conditions="[{kind: hold, lab: wbc, operator: '>=', threshold: 20, unit: x, text: t}]"),
+        "components[0].conditions[0].kind",
+        "expected one of hold_if, continue_until, found 'hold'",
+    ),
+    ("duplicate key", one(top="name: Twice\n"), "line 6", "duplicate key 'name'"),
+    (
+        "unsafe YAML tag",
+        one(top='hack: !!python/object/apply:os.system ["echo hi"]\n'),
+        "line 6",
+        "could not determine a constructor",
+    ),
+    ("alias bomb", BOMB, "line 2", "aliases (*name) are not allowed"),
+    (
+        "file over the size limit",
+        one(top=f"description: {'x' * (loader.MAX_FILE_BYTES + 10)}\n"),
+        "",
+        "the limit is",
+    ),
+    (
+        "nesting deeper than the limit",
+        one(top="notes: " + "[" * 40 + "]" * 40 + "\n"),
+        "line 6",
+        f"nesting deeper than {loader.MAX_DEPTH} levels",
+    ),
+    (
+        "a list at the top level",
+        "- id: T\n- name: x\n",
+        "",
+        "expected a mapping of regimen fields, found list",
+    ),
+    ("an empty file", "", "", "expected a mapping of regimen fields"),
+    ("not UTF-8", b"id: T\nname: \xff\xfe\n", "", "UTF-8"),
+    ("a tab for indentation", "id: T\n\tname: x\n", "line 2", "'\\t'"),
+    ("a site overlay loaded as a regimen", "overlay_for: T\n", "", "site overlay"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "fragment"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES]
+)
+def test_bad_file_is_refused(tmp_path: Path, text: str | bytes, path: str, fragment: str) -> None:
+    file = tmp_path / "t.yaml"
+    if isinstance(text, bytes):
+        file.write_bytes(text)
+    else:
+        file.write_text(text, encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(file)
+    found = [(p.file, p.path, p.message) for p in caught.value.problems]
+    assert any(f == "t.yaml" and p == path and fragment in m for f, p, m in found), found
+
+
+def test_the_table_is_big_enough() -> None:
+    assert len(BAD_FILES) >= 30
+
+
+def test_a_valid_small_file_loads(tmp_path: Path) -> None:
+    """The template the bad files start from is itself valid."""
+    file = tmp_path / "t.yaml"
+    file.write_text(one(), encoding="utf-8")
+    reg = rc.load_regimen(file)
+    assert reg.components[0].days == (1, 2, 3, 4, 5)
+    assert reg.file == str(file)
+
+
+def test_days_as_a_quoted_number_is_a_day(tmp_path: Path) -> None:
+    """'3' is a day written as text, the same as 3: a day list, not a count."""
+    file = tmp_path / "t.yaml"
+    file.write_text(one(days='"3"'), encoding="utf-8")
+    assert rc.load_regimen(file).components[0].days == (3,)
+
+
+def test_day_zero_and_negative_days_are_allowed(tmp_path: Path) -> None:
+    file = tmp_path / "t.yaml"
+    file.write_text(one(days='"-2-0"'), encoding="utf-8")
+    assert rc.load_regimen(file).components[0].days == (-2, -1, 0)
+
+
+def test_load_error_is_the_library_error_and_a_value_error(tmp_path: Path) -> None:
+    file = tmp_path / "t.yaml"
+    file.write_text(one(dose="100 mg/m"), encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(file)
+    assert isinstance(caught.value, RegimenCalcError)
+    assert isinstance(caught.value, ValueError)
+    assert rc.LoadError is LoadError
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
+    file = tmp_path / "t.yaml"
+    text = one(
+        top="colour: red\n", drop=("id",), dose="100 mg/m", route="IT", days="2.9", frequency="bid"
+    )
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(file)
+    problems = caught.value.problems
+    paths = {p.path for p in problems}
+    assert {"colour", "id", "components[0].dose", "components[0].days"} <= paths
+    assert len(problems) >= 3
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{len(problems)} problems:"
+    for problem, line in zip(problems, lines[1:], strict=True):
+        assert line.strip() == f"t.yaml: {problem.path}: {problem.message}"
+    assert (
+        "t.yaml: components[0].dose: expected a dose per body-surface area such as '100 mg/m^2'"
+        in str(caught.value)
+    )
+
+
+def test_one_problem_reads_file_path_message(tmp_path: Path) -> None:
+    file = tmp_path / "MEC.yaml"
+    file.write_text(one(dose="100 mg/m"), encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(file)
+    assert str(caught.value) == (
+        "MEC.yaml: components[0].dose: expected a dose per body-surface area such as "
+        "'100 mg/m^2', found '100 mg/m'"
+    )
+
+
+def test_unsafe_yaml_is_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    file = tmp_path / "t.yaml"
+    file.write_text(
+        one(top=f'hack: !!python/object/apply:os.system ["touch {marker}"]\n'), encoding="utf-8"
+    )
+    with pytest.raises(LoadError):
+        rc.load_regimen(file)
+    assert not marker.exists()
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    file = tmp_path / "t.yaml"
+    file.write_text(BOMB, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(LoadError):
+        rc.load_regimen(file)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="cannot read the file"):
+        rc.load_regimen(tmp_path / "nowhere.yaml")
+
+
+def test_unknown_regimen_name_suggests_close_ids() -> None:
+    with pytest.raises(LoadError, match="did you mean clag"):
+        rc.load_regimen("CLAGG")
+
+
+@pytest.mark.parametrize("bad", [42, None, ["CLAG"]])
+def test_name_must_be_text_or_a_path(bad: object) -> None:
+    with pytest.raises(LoadError):
+        rc.load_regimen(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", ["overlay.yaml", 3])
+def test_overlays_must_be_a_list_of_paths(bad: object) -> None:
+    with pytest.raises(rc.InputError, match="overlays"):
+        rc.load_regimen("VA-CAG", overlays=bad)  # type: ignore[arg-type]
+
+
+def test_search_path_must_be_a_list_of_existing_folders(tmp_path: Path) -> None:
+    with pytest.raises(rc.InputError, match="search_path"):
+        rc.load_regimen("CLAG", search_path=str(tmp_path))  # type: ignore[arg-type]
+    with pytest.raises(rc.InputError, match="folders that exist"):
+        rc.load_regimen("CLAG", search_path=[tmp_path / "missing"])
+
+
+# --------------------------------------------------------------------------------------------
+# extends and overlays: files that only fail together.
+
+OVERLAY_HEAD = """\
+overlay_for: VA-CAG
+source: {id: SITE-1, title: Our protocol}
+"""
+
+#: (case id, files to write, what to load, overlays, file named, path, message fragment).
+BAD_SETS: list[tuple[str, dict[str, str], str, tuple[str, ...], str, str, str]] = [
+    (
+        "extends cycle",
+        {
+            "A.yaml": one().replace("id: T", "id: A") + "extends: B\n",
+            "B.yaml": one().replace("id: T", "id: B") + "extends: A\n",
+        },
+        "A",
+        (),
+        "B.yaml",
+        "extends",
+        "circular",
+    ),
+    (
+        "extends itself",
+        {"A.yaml": one().replace("id: T", "id: A") + "extends: A\n"},
+        "A",
+        (),
+        "A.yaml",
+        "extends",
+        "circular",
+    ),
+    (
+        "extends an unknown regimen",
+        {"t.yaml": HEAD + "extends: NOPE\n"},
+        "t.yaml",
+        (),
+        "t.yaml",
+        "extends",
+        "no regimen with the id or alias 'NOPE'",
+    ),
+    (
+        "extends a number",
+        {"t.yaml": HEAD + "extends: 5\n"},
+        "t.yaml",
+        (),
+        "t.yaml",
+        "extends",
+        "expected a regimen id",
+    ),
+    (
+        "remove of a missing component",
+        {"t.yaml": HEAD + "extends: CLAG\ncomponents:\n  - {id: nothing, remove: true}\n"},
+        "t.yaml",
+        (),
+        "t.yaml",
+        "components[0].remove",
+        "cannot remove component 'nothing'",
+    ),
+    (
+        "remove that is not true",
+        {"t.yaml": HEAD + "extends: CLAG\ncomponents:\n  - {id: filgrastim, remove: yes please}\n"},
+        "t.yaml",
+        (),
+        "t.yaml",
+        "components[0].remove",
+        "expected true",
+    ),
+    (
+        "extending file without its own id",
+        {"t.yaml": "name: x\nversion: '1'\nextends: CLAG\n"},
+        "t.yaml",
+        (),
+        "t.yaml",
+        "id",
+        "needs its own id",
+    ),
+    (
+        "broken base reported against the base",
+        {"B.yaml": one(dose="100 mg/m").replace("id: T", "id: B"), "t.yaml": HEAD + "extends: B\n"},
+        "t.yaml",
+        (),
+        "B.yaml",
+        "components[0].dose",
+        "'100 mg/m^2'",
+    ),
+    (
+        "change that breaks the base's sequence",
+        {"t.yaml": HEAD + "extends: CLAG\ncomponents:\n  - {id: cladribine, remove: true}\n"},
+        "t.yaml",
+        (),
+        "t.yaml",
+        "components[0].sequence.after",
+        "found 'cladribine'",
+    ),
+    (
+        "overlay for the wrong regimen",
+        {"o.yaml": OVERLAY_HEAD.replace("VA-CAG", "CLAG")},
+        "VA-CAG",
+        ("o.yaml",),
+        "o.yaml",
+        "overlay_for",
+        "expected the id of the regimen it changes",
+    ),
+    (
+        "overlay setting a key that cannot be overridden",
+        {"o.yaml": OVERLAY_HEAD + "components:\n  - {id: venetoclax, notes: [x]}\n"},
+        "VA-CAG",
+        ("o.yaml",),
+        "o.yaml",
+        "components[0].notes",
+        "an overlay may set only",
+    ),
+    (
+        "overlay with no source",
+        {"o.yaml": "overlay_for: VA-CAG\ncomponents: []\n"},
+        "VA-CAG",
+        ("o.yaml",),
+        "o.yaml",
+        "source",
+        "site's source document",
+    ),
+    (
+        "overlay with an unknown component",
+        {"o.yaml": OVERLAY_HEAD + "components:\n  - {id: decitabine, dose: 20 mg/m^2}\n"},
+        "VA-CAG",
+        ("o.yaml",),
+        "o.yaml",
+        "components[0].id",
+        "found 'decitabine'",
+    ),
+    (
+        "overlay with an unknown key",
+        {"o.yaml": OVERLAY_HEAD + "doses: []\n"},
+        "VA-CAG",
+        ("o.yaml",),
+        "o.yaml",
+        "doses",
+        "unknown key in a site overlay",
+    ),
+    (
+        "overlay cycle key",
+        {"o.yaml": OVERLAY_HEAD + "cycle: {length: 21}\n"},
+        "VA-CAG",
+        ("o.yaml",),
+        "o.yaml",
+        "cycle.length",
+        "expected one of length_days, max_cycles",
+    ),
+    (
+        "bad dose in an overlay is the overlay's problem",
+        {"o.yaml": OVERLAY_HEAD + "components:\n  - {id: azacitidine, dose: 75 mg/m}\n"},
+        "VA-CAG",
+        ("o.yaml",),
+        "o.yaml",
+        "components[0].dose",
+        "'75 mg/m^2'",
+    ),
+    (
+        "bad step days in an overlay",
+        {
+            "o.yaml": OVERLAY_HEAD
+            + "components:\n  - {id: venetoclax, steps: [{days: 1.5, dose: 100 mg}]}\n"
+        },
+        "VA-CAG",
+        ("o.yaml",),
+        "o.yaml",
+        "components[0].steps[0].days",
+        "found 1.5",
+    ),
+    (
+        "overlay that is a list",
+        {"o.yaml": "- overlay_for: VA-CAG\n"},
+        "VA-CAG",
+        ("o.yaml",),
+        "o.yaml",
+        "",
+        "expected a mapping",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("files", "name", "overlays", "file", "path", "fragment"),
+    [c[1:] for c in BAD_SETS],
+    ids=[c[0] for c in BAD_SETS],
+)
+def test_bad_extends_or_overlay_is_refused(
+    tmp_path: Path,
+    files: dict[str, str],
+    name: str,
+    overlays: tuple[str, ...],
+    file: str,
+    path: str,
+    fragment: str,
+) -> None:
+    for fname, text in files.items():
+        (tmp_path / fname).write_text(text, encoding="utf-8")
+    target = str(tmp_path / name) if name.endswith(".yaml") else name
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(target, overlays=[tmp_path / o for o in overlays], search_path=[tmp_path])
+    found = [(p.file, p.path, p.message) for p in caught.value.problems]
+    assert any(f == file and p == path and fragment in m for f, p, m in found), found
+
+
+def test_bundled_regimens_all_load() -> None:
+    ids = rc.available_regimens()
+    assert set(ids) >= {"CLAG", "CLAG+VEN", "CAV", "MEC", "CMGV", "Lipo-MIT+CLAG", "VA-CAG"}
+    for regimen_id in ids:
+        reg = rc.load_regimen(regimen_id)
+        assert reg.id == regimen_id
+        assert rc.validate_file(reg.file) == reg
+
+
+@pytest.mark.parametrize("name", ["clag+ven", "CLAGV", "clag-v", "VACAG", "cmg+ven"])
+def test_load_by_alias_in_any_case(name: str) -> None:
+    reg = rc.load_regimen(name)
+    assert name.lower() in [reg.id.lower(), *(a.lower() for a in reg.aliases)]
+
+
+def test_aliases_are_not_inherited() -> None:
+    clag, clag_ven = rc.load_regimen("CLAG"), rc.load_regimen("CLAG+VEN")
+    assert not set(clag.aliases) & set(clag_ven.aliases)
+    assert rc.load_regimen("CLAG-1g").id == "CLAG"
+
+
+def test_remove_drops_a_component_of_the_base(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        "id: CLAG-noGCSF\nname: x\nversion: '1'\nextends: CLAG\n"
+        "components:\n  - {id: filgrastim, remove: true}\n",
+        encoding="utf-8",
+    )
+    reg = rc.load_regimen(tmp_path / "t.yaml")
+    assert [c.id for c in reg.components] == ["cladribine", "cytarabine"]
+    assert reg.extends == "CLAG"
+
+
+def test_example_overlay_supplies_every_required_value() -> None:
+    bare = rc.load_regimen("VA-CAG")
+    assert bare.missing_site_values()
+    reg = rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY])
+    assert reg.missing_site_values() == ()
+    assert reg.overlays == ("VA-CAG.example-site.yaml",)
+    aza = reg.component("azacitidine")
+    assert aza.provenance_of("dose").status == "site"
+    assert aza.provenance_of("dose").source == "EXAMPLE-SITE-PROTOCOL"
+    site_ref = reg.reference("EXAMPLE-SITE-PROTOCOL")
+    assert site_ref is not None and site_ref.kind == "site"
+    ven = reg.component("venetoclax")
+    assert ven.dose is None and ven.days == tuple(range(1, 15))
+
+
+def test_validate_file_checks_an_overlay_against_its_regimen(tmp_path: Path) -> None:
+    assert rc.validate_file(EXAMPLE_OVERLAY).missing_site_values() == ()
+    bad = tmp_path / "o.yaml"
+    bad.write_text(
+        OVERLAY_HEAD + "components:\n  - {id: aclarubicin, route: IT}\n", encoding="utf-8"
+    )
+    with pytest.raises(LoadError, match=r"o\.yaml: components\[0\]\.route: expected one of IV"):
+        rc.validate_file(bad)
+
+
+def test_site_folders_by_argument_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "ours.yaml").write_text(
+        one().replace("id: T", "id: OURS\naliases: [our-regimen]"), encoding="utf-8"
+    )
+    monkeypatch.delenv("REGIMEN_CALC_PATH", raising=False)
+    with pytest.raises(LoadError):
+        rc.load_regimen("OURS")
+    assert rc.load_regimen("our-regimen", search_path=[site]).id == "OURS"
+    assert "OURS" in rc.available_regimens(search_path=[site])
+    monkeypatch.setenv("REGIMEN_CALC_PATH", str(site))
+    assert rc.load_regimen("ours").id == "OURS"
+    assert "OURS" in rc.available_regimens()
+
+
+def test_a_file_added_to_a_site_folder_is_found_at_once(tmp_path: Path) -> None:
+    assert "NEW" not in rc.available_regimens(search_path=[tmp_path])
+    with pytest.raises(LoadError):
+        rc.load_regimen("NEW", search_path=[tmp_path])
+    (tmp_path / "new.yaml").write_text(one().replace("id: T", "id: NEW"), encoding="utf-8")
+    assert rc.load_regimen("NEW", search_path=[tmp_path]).id == "NEW"
+
+
+def test_a_site_regimen_can_extend_a_bundled_one(tmp_path: Path) -> None:
+    (tmp_path / "clag21.yaml").write_text(
+        "id: CLAG-21\nname: CLAG, 21-day cycles\nversion: '1'\nextends: CLAG\n"
+        "references:\n  - {id: SITE, kind: site, title: Our protocol}\n"
+        "cycle: {length_days: {value: 21, status: site, source: SITE}}\n",
+        encoding="utf-8",
+    )
+    reg = rc.load_regimen("CLAG-21", search_path=[tmp_path])
+    assert reg.cycle.length_days == 21
+    assert reg.cycle.provenance["length_days"].status == "site"
+    assert reg.cycle.provenance["max_cycles"].status == "not_stated"
+    assert [r.id for r in reg.references][-1] == "SITE"
+
+
+# --------------------------------------------------------------------------------------------
+# extends means its written-out equivalent.
+
+
+def _without_origin(reg: Regimen) -> Regimen:
+    return attrs.evolve(reg, file=None, extends=None)
+
+
+def test_clag_ven_equals_its_written_out_file() -> None:
+    via_extends = rc.load_regimen("CLAG+VEN")
+    written_out = rc.load_regimen(DATA / "CLAG+VEN.written-out.yaml")
+    assert via_extends.extends == "CLAG"
+    assert _without_origin(via_extends) == _without_origin(written_out)
+
+
+CLAG_RAW: dict[str, Any] = yaml.safe_load((BUNDLED / "CLAG.yaml").read_text(encoding="utf-8"))
+CLAG_REFS = [r["id"] for r in CLAG_RAW["references"]]
+
+doses = st.sampled_from(
+    ["5 mg/m^2", "1 g/m^2", "2.5 mg/m^2", "300 mcg", "5 mcg/kg", "20 mg", "10 mg/m^2"]
+)
+day_specs = st.one_of(
+    st.integers(min_value=-3, max_value=21),
+    st.tuples(st.integers(-3, 10), st.integers(0, 11)).map(lambda t: f"{t[0]}-{t[0] + t[1]}"),
+    st.lists(st.integers(-3, 21), min_size=1, max_size=5, unique=True),
+)
+words = st.text(alphabet="abcdefghij XYZ.,", min_size=1, max_size=20)
+field_changes = st.fixed_dictionaries(
+    {},
+    optional={
+        "dose": doses,
+        "days": day_specs,
+        "route": st.sampled_from(loader.ROUTES),
+        "frequency": st.sampled_from([f for f in FREQUENCIES if f != "once"]),
+        "source": st.sampled_from(CLAG_REFS),
+        "notes": st.lists(words, max_size=2),
+        "infusion": st.fixed_dictionaries(
+            {"duration": st.sampled_from(["30 min", "2 h", "4 h"]), "at_least": st.booleans()}
+        ),
+        "conditions": st.just([]),
+        "route_wrapped": st.builds(
+            lambda r, s: {"value": r, "status": "assumed", "source": s, "note": "n"},
+            st.sampled_from(loader.ROUTES),
+            st.sampled_from(CLAG_REFS),
+        ),
+    },
+).map(lambda d: {("route" if k == "route_wrapped" else k): v for k, v in d.items()})
+removals = st.sampled_from(
+    [
+        (),
+        ("filgrastim",),
+        ("cytarabine",),
+        ("cytarabine", "cladribine"),
+        ("filgrastim", "cytarabine"),
+    ]
+)
+added = st.fixed_dictionaries(
+    {
+        "id": st.just("venetoclax"),
+        "drug": st.just("venetoclax"),
+        "source": st.sampled_from(CLAG_REFS),
+        "dose": st.sampled_from(["400 mg", "100 mg", "200 mg"]),
+        "route": st.just("PO"),
+        "days": day_specs,
+        "frequency": st.just("daily"),
+    }
+)
+cycle_changes = st.fixed_dictionaries(
+    {},
+    optional={
+        "length_days": st.integers(min_value=22, max_value=42),
+        "max_cycles": st.one_of(
+            st.integers(1, 6), st.just({"status": "not_stated", "source": "Robak-2000"})
+        ),
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("scratch")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    changes=st.dictionaries(
+        st.sampled_from(["cladribine", "cytarabine", "filgrastim"]), field_changes
+    ),
+    removed=removals,
+    new=st.one_of(st.none(), added),
+    cycle=cycle_changes,
+    notes=st.one_of(st.none(), st.lists(words, max_size=2)),
+)
+def test_extends_equals_its_written_out_equivalent(
+    scratch: Path,
+    changes: dict[str, dict],
+    removed: tuple[str, ...],
+    new: dict | None,
+    cycle: dict,
+    notes: list[str] | None,
+) -> None:
+    head = {"id": "CLAG-X", "name": "A CLAG variant", "version": "2"}
+    child_components = [
+        {"id": cid, **fields} for cid, fields in changes.items() if cid not in removed
+    ]
+    child_components += [{"id": cid, "remove": True} for cid in removed]
+    if new is not None:
+        child_components.append(new)
+    child: dict[str, Any] = {**head, "extends": "CLAG", "components": child_components}
+    if cycle:
+        child["cycle"] = cycle
+    if notes is not None:
+        child["notes"] = notes
+
+    # The written-out file, by plain dictionary edits of CLAG.yaml.
+    full = {k: copy.deepcopy(v) for k, v in CLAG_RAW.items() if k != "aliases"}
+    full.update(head)
+    full["components"] = [
+        {**comp, **changes.get(comp["id"], {})}
+        for comp in CLAG_RAW["components"]
+        if comp["id"] not in removed
+    ] + ([new] if new is not None else [])
+    full["cycle"] = {**CLAG_RAW["cycle"], **cycle}
+    if notes is not None:
+        full["notes"] = notes
+
+    (scratch / "child.yaml").write_text(dump(child), encoding="utf-8")
+    (scratch / "full.yaml").write_text(dump(full), encoding="utf-8")
+    outcomes = []
+    for name in ("child.yaml", "full.yaml"):
+        try:
+            outcomes.append(_without_origin(rc.load_regimen(scratch / name)))
+        except LoadError as exc:  # e.g. the days of a change run past a changed cycle length
+            outcomes.append(sorted((p.path, p.message) for p in exc.problems))
+    assert outcomes[0] == outcomes[1]
+
+
+# --------------------------------------------------------------------------------------------
+# YAML round-trips.
+
+
+@pytest.mark.parametrize("path", BUNDLED_FILES, ids=lambda p: p.stem)
+def test_yaml_round_trip_gives_an_equal_regimen(tmp_path: Path, path: Path) -> None:
+    original = rc.load_regimen(path)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    copy_path = tmp_path / path.name
+    copy_path.write_text(dump(raw), encoding="utf-8")
+    assert rc.load_regimen(copy_path) == original
+
+    written_out = loader.regimen_to_raw(path)
+    written_out.pop("extends", None)
+    flat = tmp_path / f"flat-{path.name}"
+    flat.write_text(dump(written_out), encoding="utf-8")
+    assert _without_origin(rc.load_regimen(flat)) == _without_origin(original)
+
+
+# --------------------------------------------------------------------------------------------
+# Fuzz: a mutated bundled regimen loads or raises LoadError, never anything else.
+
+BUNDLED_RAW = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in BUNDLED_FILES}
+OVERLAY_RAW = yaml.safe_load(EXAMPLE_OVERLAY.read_text(encoding="utf-8"))
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "5 mg/m^2",
+            "1-5",
+            "IV",
+            "q12h",
+            "stated",
+            "assumed",
+            "CLAG",
+            "cladribine",
+            "100 mg/m",
+            "-1",
+            "0",
+            "2 h",
+            "site",
+            "not_stated",
+        ]
+    ),
+)
+junk = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.one_of(
+                st.text(max_size=8),
+                st.sampled_from(["id", "value", "status", "source", "dose", "days", "remove"]),
+            ),
+            inner,
+            max_size=3,
+        ),
+    ),
+    max_leaves=6,
+)
+
+
+def _containers(node: Any, out: list) -> list:
+    """Every dict and list inside ``node`` (node included)."""
+    if isinstance(node, dict | list):
+        out.append(node)
+        for child in node.values() if isinstance(node, dict) else node:
+            _containers(child, out)
+    return out
+
+
+def _mutate(data: st.DataObject, doc: Any) -> Any:
+    target = data.draw(st.sampled_from(_containers(doc, [])))
+    keys = list(target) if isinstance(target, dict) else list(range(len(target)))
+    op = data.draw(
+        st.sampled_from(["delete", "replace", "insert", "retype"] if keys else ["insert"])
+    )
+    if op == "insert":
+        if isinstance(target, dict):
+            target[data.draw(st.one_of(st.text(max_size=8), st.integers(0, 3)))] = data.draw(junk)
+        else:
+            target.insert(data.draw(st.integers(0, len(target))), data.draw(junk))
+        return doc
+    key = data.draw(st.sampled_from(keys))
+    if op == "delete":
+        del target[key]
+    elif op == "replace":
+        target[key] = data.draw(junk)
+    else:  # the same content in another type: 5 -> "5", [x] -> {0: x}, "a" -> ["a"]
+        value = target[key]
+        if isinstance(value, list):
+            target[key] = dict(enumerate(value))
+        elif isinstance(value, dict):
+            target[key] = list(value.values())
+        elif isinstance(value, bool | int | float):
+            target[key] = str(value)
+        else:
+            target[key] = [value]
+    return doc
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(BUNDLED_RAW)), data=st.data())
+def test_fuzzed_regimen_loads_or_raises_load_error(
+    scratch: Path, name: str, data: st.DataObject
+) -> None:
+    doc = copy.deepcopy(BUNDLED_RAW[name])
+    for _ in range(data.draw(st.integers(1, 3))):
+        doc = _mutate(data, doc)
+    file = scratch / "fuzz.yaml"
+    file.write_text(dump(doc), encoding="utf-8")
+    try:
+        reg = rc.load_regimen(file)
+    except LoadError as exc:
+        assert exc.problems and all(
+            isinstance(p, Problem) and isinstance(p.path, str) for p in exc.problems
+        )
+    else:
+        assert isinstance(reg, Regimen)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzzed_overlay_loads_or_raises_load_error(scratch: Path, data: st.DataObject) -> None:
+    doc = copy.deepcopy(OVERLAY_RAW)
+    for _ in range(data.draw(st.integers(1, 3))):
+        doc = _mutate(data, doc)
+    file = scratch / "fuzz-overlay.yaml"
+    file.write_text(dump(doc), encoding="utf-8")
+    try:
+        reg = rc.load_regimen("VA-CAG", overlays=[file])
+    except LoadError as exc:
+        assert exc.problems
+    else:
+        assert isinstance(reg, Regimen)
+
+
+# --------------------------------------------------------------------------------------------
+# Provenance audit: nothing the clinical reference marks NS (not stated) or L (inferred) is
+# presented as stated. The list follows ../shared/clinical-reference.md §0 (G1-G4, G6), §1.1,
+# §1.4-§1.8 and the source texts in ../shared/sources/.
+
+#: regimen id -> (component id, field) or ("cycle", field): what the reference does not state.
+NOT_STATED: dict[str, list[tuple[str, str]]] = {
+    # §1.1: cycle length and number NS; cladribine infusion duration NS; "G-CSF", product unnamed.
+    "CLAG": [
+        ("cycle", "length_days"),
+        ("cycle", "max_cycles"),
+        ("cladribine", "infusion"),
+        ("filgrastim", "drug"),
+    ],
+    # §1.1 and G4: the same, plus any venetoclax ramp-up NS.
+    "CLAG+VEN": [
+        ("cycle", "length_days"),
+        ("cycle", "max_cycles"),
+        ("cladribine", "infusion"),
+        ("filgrastim", "drug"),
+        ("venetoclax", "steps"),
+    ],
+    # §1.4 and G2: cladribine and cytarabine days and routes NS (the related trials' values are L
+    # when applied here); cycle NS; venetoclax PO only implied; cladribine infusion NS.
+    "CAV": [
+        ("cladribine", "days"),
+        ("cladribine", "route"),
+        ("cytarabine", "days"),
+        ("cytarabine", "route"),
+        ("cycle", "length_days"),
+        ("cycle", "max_cycles"),
+        ("venetoclax", "route"),
+        ("cladribine", "infusion"),
+    ],
+    # §1.5: routes and infusion times NS; cycle length NS.
+    "MEC": [
+        ("mitoxantrone", "route"),
+        ("etoposide", "route"),
+        ("cytarabine", "route"),
+        ("mitoxantrone", "infusion"),
+        ("etoposide", "infusion"),
+        ("cytarabine", "infusion"),
+        ("cycle", "length_days"),
+        ("cycle", "max_cycles"),
+    ],
+    # §1.6: cycle NS; liposomal mitoxantrone route NS (IV implied) and infusion NS; G-CSF route NS,
+    # no end day (from day 0 until WBC > 20), product unnamed.
+    "CMGV": [
+        ("cycle", "length_days"),
+        ("cycle", "max_cycles"),
+        ("mitoxantrone-liposome", "route"),
+        ("mitoxantrone-liposome", "infusion"),
+        ("filgrastim", "route"),
+        ("filgrastim", "days"),
+        ("filgrastim", "drug"),
+    ],
+    # §1.7: every route NS; infusion durations and sequence NS; G-CSF hold rule NS.
+    "Lipo-MIT+CLAG": [
+        ("mitoxantrone-liposome", "route"),
+        ("cladribine", "route"),
+        ("cytarabine", "route"),
+        ("filgrastim", "route"),
+        ("mitoxantrone-liposome", "infusion"),
+        ("cladribine", "infusion"),
+        ("cytarabine", "infusion"),
+        ("cytarabine", "sequence"),
+        ("filgrastim", "conditions"),
+        ("filgrastim", "drug"),
+    ],
+    # §1.8 and G1: no doses, days or schedules were found; only the drugs, the 28-day cycle and
+    # the 2-cycle response assessment are known.
+    "VA-CAG": [
+        (c, f)
+        for c in ("venetoclax", "azacitidine", "filgrastim", "cytarabine", "aclarubicin")
+        for f in ("dose", "days", "frequency", "route")
+    ]
+    + [("filgrastim", "drug"), ("cycle", "max_cycles")],
+}
+
+
+@pytest.mark.parametrize(
+    ("regimen_id", "component", "field"),
+    [(r, c, f) for r, pairs in NOT_STATED.items() for c, f in pairs],
+)
+def test_nothing_the_reference_does_not_state_is_stated(
+    regimen_id: str, component: str, field: str
+) -> None:
+    reg = rc.load_regimen(regimen_id)
+    if component == "cycle":
+        prov = reg.cycle.provenance.get(field)
+        assert prov is not None, f"{regimen_id} cycle.{field} has no provenance (read as stated)"
+    else:
+        prov = reg.component(component).provenance_of(field)
+    assert prov.status != "stated", f"{regimen_id} {component}.{field} is marked stated"
+    if prov.status == "assumed":
+        assert prov.source is not None and reg.reference(prov.source) is not None
+
+
+def test_the_audit_covers_every_bundled_regimen() -> None:
+    assert set(NOT_STATED) == set(rc.available_regimens())
+
+
+def test_va_cag_cannot_be_scheduled_without_the_site_values() -> None:
+    reg = rc.load_regimen("VA-CAG")
+    with pytest.raises(rc.MissingSiteValuesError) as caught:
+        reg.schedule(rc.Patient(height="170 cm", weight="70 kg"))
+    assert "components[1] (azacitidine).dose" in caught.value.fields
