@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .bsa import BSA_FORMULAS, body_surface_area
 from .body_weight import adjusted_body_weight, ideal_body_weight
+from .bsa import BSA_FORMULAS, body_surface_area
 from .errors import (
+    CumulativeDoseError,
     DoseLimitError,
     InputError,
     LoadError,
@@ -24,12 +25,21 @@ from .errors import (
     RegimenCalcError,
     UnknownDrugError,
 )
+from .forecast import Cohort, Forecast, PatientDataError, forecast, read_patients_csv
 from .formatting import format_quantity
 from .interactions import Concomitant
 from .loader import available_regimens, load_regimen, validate_file
 from .model import Component, Regimen
 from .patient import Patient
-from .policy import DosingPolicy
+from .policy import (
+    DoseModification,
+    DosingPolicy,
+    DrugPolicy,
+    ExactComposition,
+    Increment,
+    NearestPack,
+    load_policy,
+)
 from .schedule import Administration, Schedule, ScheduleDay, ScheduleWarning
 from .tablets import TabletCompositionError, compose_tablets
 from .units import ureg
@@ -42,14 +52,23 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 __all__ = [
     "BSA_FORMULAS",
     "Administration",
+    "Cohort",
     "Component",
     "Concomitant",
+    "CumulativeDoseError",
     "DoseLimitError",
+    "DoseModification",
     "DosingPolicy",
+    "DrugPolicy",
+    "ExactComposition",
+    "Forecast",
+    "Increment",
     "InputError",
     "LoadError",
     "MissingSiteValuesError",
+    "NearestPack",
     "Patient",
+    "PatientDataError",
     "Problem",
     "Regimen",
     "RegimenCalcError",
@@ -63,9 +82,13 @@ __all__ = [
     "available_regimens",
     "body_surface_area",
     "compose_tablets",
+    "forecast",
     "format_quantity",
     "ideal_body_weight",
+    "load_policy",
     "load_regimen",
+    "read_patients_csv",
     "ureg",
     "validate_file",
 ]
+

@@ -218,6 +218,40 @@ def _parse_concomitant(value: str) -> dict[str, Any]:
     return item
 
 
+def _number(text: str, option: str, item: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise click.BadParameter(f"{item!r}: {text!r} is not a number", param_hint=option) from None
+
+
+def _parse_labs(items: tuple[str, ...]) -> dict[int, dict[str, float]]:
+    """``("1:wbc=25,crcl=80", ...)`` → ``{1: {"wbc": 25.0, "crcl": 80.0}}`` (checked by the engine)."""
+    labs: dict[int, dict[str, float]] = {}
+    for item in items:
+        day_text, sep, rest = item.partition(":")
+        pairs = [p.partition("=") for p in rest.split(",")] if sep else []
+        if not sep or not day_text.strip().lstrip("-").isdigit() or not all(p[1] for p in pairs):
+            raise click.BadParameter(f"{item!r}: expected DAY:LAB=VALUE[,LAB=VALUE], e.g. 1:wbc=25",
+                                     param_hint="--labs")
+        row = labs.setdefault(int(day_text), {})
+        for name, _, value in pairs:
+            row[name.strip()] = _number(value.strip(), "--labs", item)
+    return labs
+
+
+def _parse_prior(items: tuple[str, ...]) -> dict[str, float]:
+    """``("mitoxantrone=60",)`` → ``{"mitoxantrone": 60.0}`` (mg/m², checked by the engine)."""
+    prior: dict[str, float] = {}
+    for item in items:
+        drug, sep, value = item.partition("=")
+        if not sep or not drug.strip():
+            raise click.BadParameter(f"{item!r}: expected DRUG=MG_PER_M2, e.g. mitoxantrone=60",
+                                     param_hint="--prior")
+        prior[drug.strip()] = _number(value.strip(), "--prior", item)
+    return prior
+
+
 def _parse_date(value: str | None, option: str) -> datetime.date | None:
     if value is None:
         return None
@@ -245,6 +279,15 @@ def _parse_date(value: str | None, option: str) -> datetime.date | None:
               show_default=True, help="Venetoclax interaction rule set.")
 @click.option("--overlay", "overlays", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A site overlay file (repeatable).")
+@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False),
+              help="An institution dosing-policy YAML file (rounding, weight basis, dose levels).")
+@click.option("--labs", "lab_items", multiple=True, metavar="DAY:LAB=VALUE[,LAB=VALUE]",
+              help="Laboratory values for a day (repeatable), e.g. 1:wbc=25 or 0:wbc=12,crcl=80; "
+                   "units in docs/safety.md.")
+@click.option("--prior", "prior_items", multiple=True, metavar="DRUG=MG_PER_M2",
+              help="Prior cumulative exposure in mg/m² (repeatable), e.g. mitoxantrone=60.")
+@click.option("--override-cumulative", metavar="REASON",
+              help="Schedule past a cumulative limit; the reason is printed on the schedule.")
 @click.option("--patient-name", help="The patient's full name (printed).")
 @click.option("--patient-id", help="A second identifier such as a hospital number (printed).")
 @click.option("--measured-on", help="Date height and weight were measured, YYYY-MM-DD.")
@@ -258,11 +301,15 @@ def _parse_date(value: str | None, option: str) -> datetime.date | None:
 def schedule_command(
     name: str, height: str, weight: str, sex: str | None, age: int | None,
     bsa_formula: str | None, start: str | None, cycle: int, concomitants: tuple[str, ...],
-    rule_set: str, overlays: tuple[str, ...], patient_name: str | None, patient_id: str | None,
+    rule_set: str, overlays: tuple[str, ...], policy_file: str | None,
+    lab_items: tuple[str, ...], prior_items: tuple[str, ...], override_cumulative: str | None,
+    patient_name: str | None, patient_id: str | None,
     measured_on: str | None, fmt: str, paper: str, output: str | None,
 ) -> None:
     """Compute and print the day-by-day schedule of regimen NAME for one patient."""
     items = [_parse_concomitant(c) for c in concomitants]
+    labs = _parse_labs(lab_items)
+    prior = _parse_prior(prior_items)
     start_date = _parse_date(start, "--start")
     measured = _parse_date(measured_on, "--measured-on")
     if fmt == "pdf" and output is None and sys.stdout.isatty():
@@ -277,8 +324,15 @@ def schedule_command(
     patient = Patient(height=height, weight=weight, sex=sex, age=age, name=patient_name,
                       identifier=patient_id, measured_on=measured)
     regimen = load_regimen(name, overlays=overlays)
+    policy = None
+    if policy_file is not None:
+        from .policy import load_policy
+
+        policy = load_policy(policy_file)
     schedule = regimen.schedule(patient, cycle=cycle, start=start_date, concomitant=items,
-                                rule_set=rule_set, bsa_formula=bsa_formula)
+                                rule_set=rule_set, bsa_formula=bsa_formula, policy=policy,
+                                labs=labs or None, prior_exposure=prior or None,
+                                override_cumulative=override_cumulative)
     options = {"paper": paper.lower()} if fmt in ("html", "pdf") else {}
     result = render(schedule, fmt, **options)
     data = result if fmt in BINARY_FORMATS else str(result).encode("utf-8")

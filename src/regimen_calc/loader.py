@@ -32,6 +32,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, override
 
 from . import _parsing
+from .safety import check_regimen_doses
 from .catalog import known_drugs
 from .errors import InputError, LoadError, Problem
 from .model import (
@@ -886,6 +887,8 @@ def _structure(raw: dict, name: str, origins: _Origins | None = None) -> Regimen
         regimen = None
     if regimen is not None:
         problems += _check(regimen)
+        # A per-unit dose implausible for its drug (cladribine 50 mg/m²) is refused at load time.
+        problems += check_regimen_doses(regimen)
     if problems:
         located = [_origin(path, name, origins or {}) for path, _ in problems]
         raise LoadError(

@@ -192,12 +192,17 @@ def _provenance_warnings(regimen: Regimen) -> list[ScheduleWarning]:
     out = []
     for field, prov in regimen.cycle.provenance.items():
         label = {"length_days": "cycle length", "max_cycles": "number of cycles"}.get(field, field)
+        note = f" {prov.note}" if prov.note else ""
         if prov.status == "not_stated":
-            out.append(ScheduleWarning(kind="not_stated", field=f"cycle.{field}", source=prov.source,
-                                       message=f"The {label} is not stated by {prov.source}." + (f" {prov.note}" if prov.note else "")))
+            message = f"The {label} is not stated by {prov.source}.{note}"
+        elif prov.status == "assumed":
+            message = f"The {label} is assumed from {prov.source}, not stated.{note}"
         elif prov.status == "site":
-            out.append(ScheduleWarning(kind="site", field=f"cycle.{field}", source=prov.source,
-                                       message=f"The {label} is supplied by the site ({prov.source})."))
+            message = f"The {label} is supplied by the site ({prov.source}).{note}"
+        else:
+            continue
+        out.append(ScheduleWarning(kind=prov.status, field=f"cycle.{field}", source=prov.source,
+                                   message=message))
     for comp in regimen.components:
         fields = dict(comp.provenance)
         if comp.status != "stated" and "" not in fields:
