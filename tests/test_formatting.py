@@ -89,7 +89,7 @@ def test_half_up_differs_from_builtin_round() -> None:
         (ureg.Quantity(0.5, "mg"), "0.5 mg"),
         (ureg.Quantity(1750, "mg"), "1,750 mg"),
         (ureg.Quantity(1818, "mg"), "1,818 mg"),
-        (ureg.Quantity(1818.44, "mg"), "1,818.4 mg"),
+        (ureg.Quantity(1818.44, "mg"), "1,818.44 mg"),
         (ureg.Quantity(0.125, "mg"), "0.125 mg"),
         (ureg.Quantity(325, "mcg"), "325 mcg"),
         (ureg.Quantity(325, "µg"), "325 mcg"),
@@ -97,7 +97,8 @@ def test_half_up_differs_from_builtin_round() -> None:
         (ureg.Quantity(325, "microgram"), "325 mcg"),
         (ureg.Quantity(1.752, "m**2"), "1.75 m²"),
         (ureg.Quantity(12.345, "mg"), "12.35 mg"),  # ≥ 10: two places, half-up
-        (ureg.Quantity(100.04, "mg"), "100 mg"),  # ≥ 100: one place
+        (ureg.Quantity(100.04, "mg"), "100.04 mg"),  # ≥ 1: two places, never rounder
+        (ureg.Quantity(131.25, "mg"), "131.25 mg"),  # a dose to give at 0.01 mg prints exactly
         (ureg.Quantity(0.0625, "mg"), "0.063 mg"),  # < 1: three places
         (ureg.Quantity(250, "mL"), "250 mL"),
         (ureg.Quantity(1.5, "L"), "1.5 L"),
@@ -120,7 +121,14 @@ def test_format_quantity_explicit_decimals() -> None:
 
 @pytest.mark.parametrize(
     ("value", "decimals"),
-    [(Decimal(100), 1), (Decimal("99.99"), 2), (Decimal(10), 2), (Decimal(1), 2), (0, 3)],
+    [
+        (Decimal(100), 2),
+        (Decimal("99.99"), 2),
+        (Decimal(10), 2),
+        (Decimal(1), 2),
+        (Decimal("0.99"), 3),
+        (0, 3),
+    ],
 )
 def test_auto_decimals_table(value: Decimal, decimals: int) -> None:
     chosen = next(places for bound, places in AUTO_DECIMALS if value >= bound)

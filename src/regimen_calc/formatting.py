@@ -42,12 +42,10 @@ __all__ = [
 
 #: Decimal places :func:`format_quantity` uses when not told, by the size of the value.
 #: Each row is ``(lower bound, decimal places)``; the first row whose bound the value reaches wins:
-#: ≥ 100 → 1 place (``1,818.4 mg``), ≥ 10 → 2 places (``12.35 mg``), ≥ 1 → 2 places
-#: (``1.75 m²``), below 1 → 3 places (``0.125 mg``). The rule keeps at least three significant
-#: figures for any dose of 0.1 or more in its unit; smaller doses belong in a smaller unit.
+#: ≥ 1 → 2 places (``131.25 mg``, ``1.75 m²``), below 1 → 3 places (``0.125 mg``). Two places
+#: match the default policy's dose rounding (0.01 of the unit), so a dose to give is never shown
+#: rounder than it is (131.25 mg, not 131.3 mg); trailing zeros are dropped (1,750 mg).
 AUTO_DECIMALS: tuple[tuple[Decimal, int], ...] = (
-    (Decimal(100), 1),
-    (Decimal(10), 2),
     (Decimal(1), 2),
     (Decimal(0), 3),
 )
@@ -259,7 +257,7 @@ def format_quantity(q: pint.Quantity, *, decimals: int | None = None) -> str:
     >>> format_quantity(ureg.Quantity(1.7520, "m**2"))
     '1.75 m²'
     >>> format_quantity(ureg.Quantity(1818.44, "mg"))
-    '1,818.4 mg'
+    '1,818.44 mg'
     >>> format_quantity(ureg.Quantity(1818.44, "mg"), decimals=0)
     '1,818 mg'
     """
