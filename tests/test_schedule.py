@@ -350,3 +350,18 @@ def test_to_dict_is_json_and_keeps_provenance() -> None:
         "note": cyt["provenance"]["days"]["note"],
     }
     assert cyt["dose"]["text"] == "20 mg" and cyt["administrations_per_day"] == 2
+
+
+def test_bsa_exactly_on_a_rounding_tie_rounds_up() -> None:
+    """197.5 cm × 71.1 kg / 3600 = 3.900625 exactly, and √3.900625 = 1.975 exactly.
+
+    The binary float is 1.9749999999999999; half-up on that would give 1.97 m². A pharmacist's
+    calculator gives 1.975 → 1.98 m², and so must the engine (and the vectorised forecast).
+    """
+    patient = rc.Patient(height="197.5 cm", weight="71.1 kg")
+    sched = rc.load_regimen("CLAG").schedule(patient)
+    assert sched.bsa == ureg.Quantity(1.98, "m**2")
+    assert sched.day(1).administrations[0].dose == ureg.Quantity(9.9, "mg")  # 5 × 1.98
+    cohort = rc.forecast(rc.load_regimen("CLAG"), [patient, A])
+    assert cohort.method == "vectorised"
+    assert float(cohort.drug("cladribine").per_patient[0]) == pytest.approx(49.5)  # 9.9 × 5 days

@@ -18,6 +18,7 @@ import attrs
 import pint
 
 from .errors import InputError
+from .units import unit as units_unit
 from .units import as_quantity, ureg
 
 __all__ = [
@@ -59,7 +60,9 @@ def positive_magnitude(
         InputError: for anything ``as_quantity`` refuses, and for zero or negative values.
     """
     magnitude = float(
-        as_quantity(value, field=field, dimension=dimension, example=example).to(unit).magnitude
+        as_quantity(value, field=field, dimension=dimension, example=example)
+        .to(units_unit(unit))
+        .magnitude
     )
     if magnitude <= 0:
         found = value if isinstance(value, str) else str(value)
@@ -272,4 +275,4 @@ def body_surface_area(
         weight, field="weight", dimension="mass", unit="kg", example="70 kg"
     )
     value = chosen.function(height_cm, weight_kg, normalize_sex(sex))
-    return ureg.Quantity(float(value), "m**2")
+    return ureg.Quantity(float(value), units_unit("m**2"))

@@ -27,7 +27,7 @@ import pint
 import yaml
 
 from .errors import CumulativeDoseError, InputError
-from .units import ureg
+from .units import unit, ureg
 
 __all__ = [
     "CumulativeReport",
@@ -166,12 +166,12 @@ class CumulativeReport:
 def cycle_exposure(administrations: Iterable[Any], bsa: pint.Quantity) -> dict[str, Decimal]:
     """mg/m² of each counted drug given in one cycle (held administrations are not given)."""
     known = set(counted_drugs())
-    area = _d(bsa.to("m**2").magnitude)
+    area = _d(bsa.to(unit("m**2")).magnitude)
     out: dict[str, Decimal] = {}
     for a in administrations:
         if a.drug not in known or a.held:
             continue
-        mg = _d(a.dose.to("mg").magnitude) * a.per_day
+        mg = _d(a.dose.to(unit("mg")).magnitude) * a.per_day
         out[a.drug] = out.get(a.drug, Decimal(0)) + mg / area
     return {k: v.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) for k, v in out.items()}
 

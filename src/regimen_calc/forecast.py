@@ -56,7 +56,7 @@ from .formatting import format_quantity, format_unit
 from .interactions import Concomitant, resolve_concomitants
 from .model import Flat, PerBsa, PerWeight, Regimen
 from .patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
-from .policy import DosingPolicy, half_up
+from .policy import DosingPolicy, half_up, round_bsa
 from .schedule import Schedule, build_schedule
 from .units import ureg
 
@@ -141,7 +141,7 @@ class PatientDataError(RegimenCalcError):
 # --------------------------------------------------------------------------------------------
 
 
-def half_up_array(values: object, decimals: int) -> np.ndarray:
+def half_up_array(values: object, decimals: int, *, bsa: bool = False) -> np.ndarray:
     """Round every value half-up to ``decimals`` places, exactly as ``policy.half_up`` does.
 
     ``policy.half_up`` rounds the decimal a float's ``repr`` shows (``2.675`` → ``2.68``), not
@@ -157,6 +157,8 @@ def half_up_array(values: object, decimals: int) -> np.ndarray:
     Args:
         values: an array (or anything ``np.asarray`` takes) of finite numbers.
         decimals: decimal places, from 0 to 6.
+        bsa: round as :func:`regimen_calc.policy.round_bsa` does (ties read through float
+            noise), for body-surface areas.
 
     Raises:
         InputError: for a NaN or infinite value or a bad ``decimals``.
@@ -178,7 +180,10 @@ def half_up_array(values: object, decimals: int) -> np.ndarray:
         step = Decimal(1).scaleb(-decimals)
         where = np.flatnonzero(exact)
         distinct, inverse = np.unique(x[where], return_inverse=True)
-        rounded = np.array([float(half_up(float(v), step)) for v in distinct], dtype=np.float64)
+        if bsa:  # exactly as DosingPolicy.bsa_for_calculation: policy.round_bsa
+            rounded = np.array([float(round_bsa(float(v), decimals)) for v in distinct])
+        else:
+            rounded = np.array([float(half_up(float(v), step)) for v in distinct])
         out[where] = rounded[inverse]
     return out
 
@@ -794,7 +799,7 @@ def _bsa_array(cohort: Cohort, policy: DosingPolicy) -> np.ndarray:
         raw = np.array(
             [fn(float(a), float(b), s) for a, b, s in zip(h, w, cohort.sex, strict=True)]
         )
-    bsa = half_up_array(raw, policy.bsa_decimals)
+    bsa = half_up_array(raw, policy.bsa_decimals, bsa=True)
     if policy.bsa_cap is not None:
         cap = float(policy.bsa_cap.to("m**2").magnitude)
         bsa = np.where(bsa > cap, cap, bsa)

@@ -34,6 +34,9 @@ __all__ = [
     "SequenceRule",
 ]
 
+_M2 = ureg.Unit("m**2")
+_KG = ureg.Unit("kg")
+
 Status = Literal["stated", "assumed", "not_stated", "site"]
 STATUSES: tuple[str, ...] = ("stated", "assumed", "not_stated", "site")
 
@@ -78,7 +81,7 @@ class PerBsa:
 
     def calculate(self, *, bsa: pint.Quantity, weight: pint.Quantity) -> pint.Quantity:
         del weight
-        return (self.amount * bsa).to(self.amount.units * ureg.meter**2)
+        return ureg.Quantity(self.amount.magnitude * bsa.to(_M2).magnitude, self.amount.units * _M2)
 
 
 @attrs.frozen
@@ -90,7 +93,7 @@ class PerWeight:
 
     def calculate(self, *, bsa: pint.Quantity, weight: pint.Quantity) -> pint.Quantity:
         del bsa
-        return (self.amount * weight).to(self.amount.units * ureg.kilogram)
+        return ureg.Quantity(self.amount.magnitude * weight.to(_KG).magnitude, self.amount.units * _KG)
 
 
 @attrs.frozen

@@ -23,6 +23,7 @@ Pure: no file access. ``load_policy`` (in ``_policy_file``) reads institution YA
 from __future__ import annotations
 
 import decimal
+import functools
 import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -49,6 +50,7 @@ __all__ = [
     "NearestPack",
     "RoundingResult",
     "half_up",
+    "round_bsa",
     "load_policy",
 ]
 
@@ -64,6 +66,35 @@ DEFAULT_MAX_DEVIATION = 10.0
 _MAX_PACK_STEPS = 200_000
 
 _MASS = ureg.gram.dimensionality
+
+
+_M2 = ureg.Unit("m**2")
+
+#: A computed BSA is first rounded half-up to this many decimals, then to the policy's decimals.
+#: Binary arithmetic can land a hair below an exact tie: Mosteller for 197.5 cm and 71.1 kg is
+#: exactly √3.900625 = 1.975 m², but the float is 1.9749999999999999, which would round to 1.97.
+#: No measured height or weight carries 10 decimals, so this reads the float as the value it
+#: stands for (1.975 → 1.98, as a pharmacist's calculator gives).
+BSA_CLEAN_DECIMALS = 10
+
+
+def round_bsa(value: float, decimals: int) -> Decimal:
+    """Round a computed BSA half-up to ``decimals``, reading float noise at ties as the tie.
+
+    >>> round_bsa(1.9749999999999999, 2)
+    Decimal('1.98')
+    >>> round_bsa(1.8181, 2)
+    Decimal('1.82')
+    """
+    clean = half_up(value, Decimal(1).scaleb(-BSA_CLEAN_DECIMALS))
+    return half_up(clean, Decimal(1).scaleb(-decimals))
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_rule(step: Decimal, units: pint.Unit) -> str:
+    from .formatting import format_unit
+
+    return f"half-up to {step.normalize()} {format_unit(units)}"
 
 
 def half_up(value: float | Decimal, step: Decimal) -> Decimal:
@@ -371,10 +402,10 @@ class DosingPolicy:
 
     def bsa_for_calculation(self, bsa: pint.Quantity) -> pint.Quantity:
         """The BSA the doses are calculated from: rounded half-up, then capped if a cap is set."""
-        value = half_up(bsa.to("m**2").magnitude, Decimal(1).scaleb(-self.bsa_decimals))
-        q = ureg.Quantity(float(value), "m**2")
+        value = round_bsa(bsa.to(_M2).magnitude, self.bsa_decimals)
+        q = ureg.Quantity(float(value), _M2)
         if self.bsa_cap is not None and q > self.bsa_cap:
-            return self.bsa_cap.to("m**2")
+            return self.bsa_cap.to(_M2)
         return q
 
     def dosing_weight(self, drug: str, patient: Patient) -> tuple[pint.Quantity, str]:
@@ -454,9 +485,7 @@ class DosingPolicy:
         step = Decimal(1).scaleb(-self.dose_decimals)
         rounded = half_up(dose.magnitude, step)
         out = ureg.Quantity(float(rounded), dose.units)
-        from .formatting import format_unit
-
-        rule = f"half-up to {step.normalize()} {format_unit(dose.units)}"
+        rule = _plain_rule(step, dose.units)
         if rounded == 0:  # never a zero dose: the dose is below the policy's precision
             return RoundingResult(
                 dose=dose,

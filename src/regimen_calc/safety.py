@@ -131,40 +131,62 @@ def _implausible(drug: str, spec: Any, info: DrugSafety) -> str | None:
     return None
 
 
+_FACTORS: dict[tuple[Any, Any], float] = {}
+
+
+def _factor(source: Any, target: Any) -> float:
+    """The number that converts a magnitude in ``source`` units to ``target`` units (cached)."""
+    key = (source, target)
+    factor = _FACTORS.get(key)
+    if factor is None:
+        factor = _FACTORS[key] = float(ureg.Quantity(1.0, source).to(target).magnitude)
+    return factor
+
+
 def check_ceilings(days: Iterable[Any]) -> None:
     """Raise for any administration or day's total of one drug above the drug's ceiling.
 
     Checks both the calculated dose and the dose to give (rounding may raise a dose), held
-    administrations included: the guard is about what the regimen computed.
+    administrations included: the guard is about what the regimen computed. Works on magnitudes
+    in each ceiling's own unit (conversion factors are cached), since it runs on every schedule.
 
     Raises:
         DoseLimitError: naming the drug, the day, the dose and the limit.
     """
     from .formatting import format_quantity
 
+    singles: dict[int, float] = {}
     for day in days:
-        totals: dict[str, pint.Quantity] = {}
+        totals: dict[str, float] = {}
         for a in day.administrations:
             info = drug_safety(a.drug)
             if info is None:
                 continue
-            single = max(
-                a.calculated_dose.to(info.max_single.units), a.dose.to(info.max_single.units)
-            )
-            if single > info.max_single:
+            unit = info.max_single.units
+            single = singles.get(id(a))
+            if single is None:
+                calc, dose = a.calculated_dose, a.dose
+                single = singles[id(a)] = max(
+                    calc.magnitude * _factor(calc.units, unit), dose.magnitude * _factor(dose.units, unit)
+                )
+            if single > info.max_single.magnitude:
                 raise DoseLimitError(
                     a.drug,
                     day.day,
-                    format_quantity(single),
+                    format_quantity(ureg.Quantity(single, unit)),
                     format_quantity(info.max_single),
                     "single",
                 )
-            daily = single * a.per_day
-            totals[a.drug] = daily if a.drug not in totals else totals[a.drug] + daily
+            daily = single * a.per_day * _factor(unit, info.max_daily.units)
+            totals[a.drug] = totals.get(a.drug, 0.0) + daily
         for drug, total in totals.items():
             info = drug_safety(drug)
             assert info is not None
-            if total > info.max_daily.to(total.units):
+            if total > info.max_daily.magnitude:
                 raise DoseLimitError(
-                    drug, day.day, format_quantity(total), format_quantity(info.max_daily), "daily"
+                    drug,
+                    day.day,
+                    format_quantity(ureg.Quantity(total, info.max_daily.units)),
+                    format_quantity(info.max_daily),
+                    "daily",
                 )

@@ -9,6 +9,7 @@ Every step is recorded on the administration, so a pharmacist can check each num
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ from .formatting import format_days, format_number, format_quantity
 from .model import Component, Condition, Infusion, PerWeight, Provenance, Regimen, SequenceRule
 from .patient import Patient
 from .policy import DoseModification, DosingPolicy, RoundingResult
+from . import units
 from .units import ureg
 
 __all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "build_schedule"]
@@ -332,14 +334,21 @@ def build_schedule(
                 warnings.append(ScheduleWarning(kind="policy", component=comp.id, field="weight_basis", message=(
                     f"{comp.drug}: the {weight_basis} body weight {format_quantity(dosing_weight)} is above the actual "
                     f"weight {format_quantity(weight)}; the dose is on the {weight_basis} weight as the policy says: check.")))
+        # Many days share the same inputs (cladribine days 1-5; venetoclax at steady state). Each
+        # distinct set of inputs is computed once and its (immutable) Administration reused.
+        # Keys use id() and magnitudes: hashing a pint Quantity converts it to base units (slow).
+        by_spec: dict[int, tuple[pint.Quantity, pint.Quantity]] = {}
         for day in comp.days:
             spec = comp.dose_on(day)
             if spec is None:  # guarded by missing_site_values and the loader; never guess
                 raise MissingSiteValuesError(regimen.id, (f"{comp.id}.dose (day {day})",))
-            dose = spec.calculate(bsa=bsa, weight=dosing_weight)
-            if dose.units == ureg.gram:  # orders are written in mg: 1,750 mg, never 1.75 g
-                dose = dose.to(ureg.milligram)
-            modified, _ = policy.modify(comp.drug, dose)
+            if id(spec) not in by_spec:
+                dose = spec.calculate(bsa=bsa, weight=dosing_weight)
+                if dose.units == _GRAM:  # orders are written in mg: 1,750 mg, never 1.75 g
+                    dose = dose.to(_MILLIGRAM)
+                modified, _ = policy.modify(comp.drug, dose)
+                by_spec[id(spec)] = (dose, modified)
+            dose, modified = by_spec[id(spec)]
             calc[day] = (spec, dose, modified)
             planned[day] = modified
         adjustments: Mapping[int, Any] = {}
@@ -348,13 +357,28 @@ def build_schedule(
                 planned, concomitants, rule_set=rule_set, protocol_rule=_protocol_rule(comp)
             )
         strengths = info.presentations.strengths if info.presentations is not None else ()
+        is_tablet = info.presentations is not None and info.presentations.kind == "tablet"
+        field_warnings = _field_warnings(comp)
         days_out: dict[int, Administration] = {}
+        made: dict[tuple[Any, ...], Administration] = {}
         for day in comp.days:
             spec, dose, modified = calc[day]
             adj = adjustments.get(day)
+            changed = adj is not None and adj.adjusted != adj.unadjusted
+            held, reason = _hold(comp.conditions, day, lab_values)
+            key = (
+                id(spec),
+                (adj.adjusted.magnitude, adj.adjusted.units, adj.rule_id, adj.inhibitors, adj.note)
+                if changed else None,
+                held,
+                reason,
+            )
+            if key in made:
+                days_out[day] = made[key]
+                continue
             adjustment = None
             to_round = modified
-            if adj is not None and adj.adjusted != adj.unadjusted:
+            if changed:
                 adjustment = InteractionAdjustment(
                     unadjusted=adj.unadjusted, adjusted=adj.adjusted, rule=adj.rule_id,
                     text=adj.rule_text, source=adj.source, inhibitors=tuple(adj.inhibitors),
@@ -364,18 +388,17 @@ def build_schedule(
             rounding = policy.round_dose(comp.drug, to_round, strengths=strengths)
             tablets: tuple[tuple[pint.Quantity, int], ...] = ()
             if rounding.packs:
-                tablets = rounding.packs if info.presentations is not None and info.presentations.kind == "tablet" else ()
-            elif info.presentations is not None and info.presentations.kind == "tablet" and not rounding.flagged:
-                tablets = compose_tablets(rounding.dose, info.presentations.strengths)
-            held, reason = _hold(comp.conditions, day, lab_values)
-            admin_warnings = list(_field_warnings(comp))
+                tablets = rounding.packs if is_tablet else ()
+            elif is_tablet and not rounding.flagged:
+                tablets = compose_tablets(rounding.dose, strengths)
+            admin_warnings = list(field_warnings)
             if rules.modification is not None:
                 admin_warnings.append(f"{rules.modification.describe()} (protocol dose {format_quantity(dose)})")
             if rounding.flagged:
                 admin_warnings.append(f"PHARMACIST REVIEW: {rounding.reason}; unrounded dose kept")
             if weight_basis != "actual" and spec.basis == "weight":
                 admin_warnings.append(f"dosed on {weight_basis} body weight {format_quantity(dosing_weight)}")
-            days_out[day] = Administration(
+            days_out[day] = made[key] = Administration(
                 component=comp.id,
                 drug=comp.drug,
                 route=comp.route,
@@ -406,7 +429,7 @@ def build_schedule(
             if adj.adjusted != adj.unadjusted:
                 warnings.append(ScheduleWarning(
                     kind="interaction", component=comp.id, source=adj.source,
-                    message=f"Day {day}: {comp.drug} {adj.unadjusted:~P} → {adj.adjusted:~P} ({adj.rule_text}; {', '.join(adj.inhibitors)})"))
+                    message=f"Day {day}: {comp.drug} {format_quantity(adj.unadjusted)} → {format_quantity(adj.adjusted)} ({adj.rule_text}; {', '.join(adj.inhibitors)})"))
         if rules.modification is not None:
             warnings.append(ScheduleWarning(kind="policy", component=comp.id, field="modification", message=(
                 f"{comp.drug}: {rules.modification.describe()}. Every {comp.drug} dose is "
@@ -456,6 +479,10 @@ def _protocol_rule(comp: Component) -> Any:
     return ProtocolRule(strong=rule.strong, moderate=rule.moderate, source=rule.source, text=rule.text)
 
 
+_MICRO = Decimal("0.000001")
+_GRAM, _MILLIGRAM = units.unit("g"), units.unit("mg")
+
+
 def _measured(q: pint.Quantity, unit: str) -> pint.Quantity:
     """A height or weight in cm or kg, rounded half-up to 1e-6 of the unit.
 
@@ -464,11 +491,10 @@ def _measured(q: pint.Quantity, unit: str) -> pint.Quantity:
     so the same patient entered in other units could get another dose. 1e-6 cm is far below any
     measurement's precision.
     """
-    from decimal import Decimal
-
     from .policy import half_up
 
-    return ureg.Quantity(float(half_up(q.to(unit).magnitude, Decimal("0.000001"))), unit)
+    target = units.unit(unit)
+    return ureg.Quantity(float(half_up(q.to(target).magnitude, _MICRO)), target)
 
 
 def _hold(conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]) -> tuple[bool, str | None]:

@@ -19,6 +19,7 @@ from .units import ureg
 __all__ = ["TabletCompositionError", "compose_tablets", "describe_tablets"]
 
 _MASS = ureg.gram.dimensionality
+_MCG = ureg.Unit("microgram")
 
 # The largest table the search builds (amounts in steps of the strengths' common divisor).
 # Far above any real oral dose; it stops a mistyped dose from running for minutes.
@@ -62,7 +63,7 @@ def _micrograms(q: object, field: str) -> int:
     magnitude = q.magnitude
     if isinstance(magnitude, bool) or not isinstance(magnitude, int | float):
         raise InputError(field, expected, format(q, "D"))
-    mcg = q.to(ureg.microgram).magnitude
+    mcg = q.to(_MCG).magnitude
     if not math.isfinite(mcg) or mcg <= 0:
         raise InputError(field, expected, format(q, "D"))
     whole = round(mcg)
@@ -73,7 +74,35 @@ def _micrograms(q: object, field: str) -> int:
     return whole
 
 
+#: Compositions already worked out, keyed by the dose and strengths' magnitudes and units: a
+#: schedule asks for the same venetoclax dose on many days.
+_COMPOSED: dict[tuple[object, ...], tuple[tuple[pint.Quantity, int], ...]] = {}
+
+
 def compose_tablets(
+    dose: pint.Quantity, strengths: Iterable[pint.Quantity]
+) -> tuple[tuple[pint.Quantity, int], ...]:
+    """The tablets that make exactly ``dose`` with the fewest tablets in all (cached).
+
+    See :func:`_compose_tablets` for the rules; this wrapper only remembers results for valid
+    ``ureg`` quantities (anything else goes straight to the checks).
+    """
+    if isinstance(strengths, pint.Quantity) or not isinstance(strengths, Iterable):
+        return _compose_tablets(dose, strengths)
+    strengths = tuple(strengths)
+    items = (dose, *strengths)
+    if not all(isinstance(q, pint.Quantity) and q._REGISTRY is ureg for q in items):
+        return _compose_tablets(dose, strengths)
+    key = tuple((q.magnitude, q.units) for q in items)
+    found = _COMPOSED.get(key)
+    if found is None:
+        found = _compose_tablets(dose, strengths)
+        if len(_COMPOSED) < 4096:
+            _COMPOSED[key] = found
+    return found
+
+
+def _compose_tablets(
     dose: pint.Quantity, strengths: Iterable[pint.Quantity]
 ) -> tuple[tuple[pint.Quantity, int], ...]:
     """The tablets that make exactly ``dose`` with the fewest tablets in all.

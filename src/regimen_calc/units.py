@@ -6,6 +6,7 @@ Everything in regimen_calc that holds a unit holds a ``ureg`` quantity.
 
 from __future__ import annotations
 
+import functools
 import math
 from importlib import resources
 
@@ -13,7 +14,7 @@ import pint
 
 from .errors import InputError
 
-__all__ = ["Quantity", "as_quantity", "ureg"]
+__all__ = ["Quantity", "as_quantity", "unit", "ureg"]
 
 with resources.as_file(resources.files(__package__) / "data" / "units.txt") as _defs:
     ureg: pint.UnitRegistry = pint.UnitRegistry(str(_defs), cache_folder=None)
@@ -44,7 +45,9 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
     expected = f"a {dimension} with a unit such as {example!r}"
     if isinstance(value, bool) or isinstance(value, int | float):
         raise InputError(field, f"{expected} (a bare number has no unit)", value)
-    if isinstance(value, pint.Quantity):
+    if isinstance(value, pint.Quantity) and value._REGISTRY is ureg:
+        q = value  # already ours: no need to re-parse its unit
+    elif isinstance(value, pint.Quantity):
         try:
             q = Quantity(value.magnitude, str(value.units))
         except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
@@ -66,3 +69,9 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
     if isinstance(mag, bool) or not isinstance(mag, int | float) or not math.isfinite(mag):
         raise InputError(field, f"{expected} with a finite number", str(value))
     return q
+
+
+@functools.cache
+def unit(name: str) -> pint.Unit:
+    """A ``ureg`` unit by name, parsed once (parsing a unit string is slow in pint)."""
+    return ureg.Unit(name)
