@@ -143,6 +143,21 @@ def _factor(source: Any, target: Any) -> float:
     return factor
 
 
+_LIMITS: dict[str, tuple[Any, float, float] | None] = {}
+
+
+def _limits(drug: str) -> tuple[Any, float, float] | None:
+    """(unit, max single, max daily) of a drug as magnitudes in its single-dose unit (cached)."""
+    if drug not in _LIMITS:
+        info = drug_safety(drug)
+        _LIMITS[drug] = None if info is None else (
+            info.max_single.units,
+            float(info.max_single.magnitude),
+            float(info.max_daily.to(info.max_single.units).magnitude),
+        )
+    return _LIMITS[drug]
+
+
 def check_ceilings(days: Iterable[Any]) -> None:
     """Raise for any administration or day's total of one drug above the drug's ceiling.
 
@@ -159,17 +174,20 @@ def check_ceilings(days: Iterable[Any]) -> None:
     for day in days:
         totals: dict[str, float] = {}
         for a in day.administrations:
-            info = drug_safety(a.drug)
-            if info is None:
+            limits = _limits(a.drug)
+            if limits is None:
                 continue
-            unit = info.max_single.units
+            unit, max_single, _ = limits
             single = singles.get(id(a))
             if single is None:
                 calc, dose = a.calculated_dose, a.dose
                 single = singles[id(a)] = max(
-                    calc.magnitude * _factor(calc.units, unit), dose.magnitude * _factor(dose.units, unit)
+                    calc.magnitude * _factor(calc.units, unit),
+                    dose.magnitude * _factor(dose.units, unit),
                 )
-            if single > info.max_single.magnitude:
+            if single > max_single:
+                info = drug_safety(a.drug)
+                assert info is not None
                 raise DoseLimitError(
                     a.drug,
                     day.day,
@@ -177,16 +195,16 @@ def check_ceilings(days: Iterable[Any]) -> None:
                     format_quantity(info.max_single),
                     "single",
                 )
-            daily = single * a.per_day * _factor(unit, info.max_daily.units)
-            totals[a.drug] = totals.get(a.drug, 0.0) + daily
+            totals[a.drug] = totals.get(a.drug, 0.0) + single * a.per_day
         for drug, total in totals.items():
-            info = drug_safety(drug)
-            assert info is not None
-            if total > info.max_daily.magnitude:
+            unit, _, max_daily = _limits(drug)  # type: ignore[misc]
+            if total > max_daily:
+                info = drug_safety(drug)
+                assert info is not None
                 raise DoseLimitError(
                     drug,
                     day.day,
-                    format_quantity(ureg.Quantity(total, info.max_daily.units)),
+                    format_quantity(ureg.Quantity(total, unit).to(info.max_daily.units)),
                     format_quantity(info.max_daily),
                     "daily",
                 )

@@ -425,11 +425,7 @@ def build_schedule(
                 warnings=tuple(admin_warnings),
             )
         per_component[comp.id] = days_out
-        for day, adj in adjustments.items():
-            if adj.adjusted != adj.unadjusted:
-                warnings.append(ScheduleWarning(
-                    kind="interaction", component=comp.id, source=adj.source,
-                    message=f"Day {day}: {comp.drug} {format_quantity(adj.unadjusted)} → {format_quantity(adj.adjusted)} ({adj.rule_text}; {', '.join(adj.inhibitors)})"))
+        warnings += _interaction_warnings(comp, adjustments)
         if rules.modification is not None:
             warnings.append(ScheduleWarning(kind="policy", component=comp.id, field="modification", message=(
                 f"{comp.drug}: {rules.modification.describe()}. Every {comp.drug} dose is "
@@ -468,6 +464,25 @@ def build_schedule(
         rule_set=rule_set, days=days, warnings=tuple(warnings), bsa_decimals=policy.bsa_decimals,
         bsa_capped=capped, labs=lab_values, cumulative=report, override_cumulative=override,
     )
+
+
+def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> list[ScheduleWarning]:
+    """One warning per run of days with the same change (days 5-8: 400 mg → 70 mg ...)."""
+    runs: dict[tuple[Any, ...], list[int]] = {}
+    for day, adj in adjustments.items():
+        if adj.adjusted != adj.unadjusted:
+            key = (adj.unadjusted.magnitude, adj.unadjusted.units, adj.adjusted.magnitude,
+                   adj.adjusted.units, adj.rule_text, adj.source, adj.inhibitors)
+            runs.setdefault(key, []).append(day)
+    out = []
+    for days in runs.values():
+        adj = adjustments[days[0]]
+        label = "Day" if len(days) == 1 else "Days"
+        out.append(ScheduleWarning(
+            kind="interaction", component=comp.id, source=adj.source,
+            message=(f"{label} {format_days(tuple(days))}: {comp.drug} {format_quantity(adj.unadjusted)} → "
+                     f"{format_quantity(adj.adjusted)} ({adj.rule_text}; {', '.join(adj.inhibitors)})")))
+    return out
 
 
 def _protocol_rule(comp: Component) -> Any:
