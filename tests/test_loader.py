@@ -1138,3 +1138,14 @@ def test_va_cag_cannot_be_scheduled_without_the_site_values() -> None:
     with pytest.raises(rc.MissingSiteValuesError) as caught:
         reg.schedule(rc.Patient(height="170 cm", weight="70 kg"))
     assert "components[1] (azacitidine).dose" in caught.value.fields
+
+
+def test_bundled_files_are_named_by_their_ids() -> None:
+    """load_regimen finds a bundled regimen by its file name first; that needs name == id."""
+    import yaml
+
+    from regimen_calc.loader import bundled_regimen_dir
+
+    for path in sorted(bundled_regimen_dir().glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert data["id"] == path.stem, path.name
