@@ -102,6 +102,7 @@ class Row:
     holds: str
     status: str
     held: bool
+    held_reason: str
     tablets: str
     adjustment: str
     notes: tuple[str, ...]
@@ -220,22 +221,98 @@ def _adjustment_text(a: Administration, decimals: int) -> str:
     )
 
 
-def _row(a: Administration, names: dict[str, str], decimals: int) -> Row:
+_PROVENANCE_MARKS = {"assumed": "ASSUMED", "site": "SITE VALUE", "not_stated": "NOT STATED"}
+
+
+def _provenance_mark(a: Administration, field: str) -> str:
+    """``ASSUMED``, ``SITE VALUE`` or ``NOT STATED`` when the field is not stated by the source."""
+    prov = a.provenance.get(field) if a.provenance else None
+    status = getattr(prov, "status", None)
+    return _PROVENANCE_MARKS.get(status, "") if status else ""
+
+
+def _marked_route(a: Administration) -> str:
+    route = _route(a.route)
+    mark = _provenance_mark(a, "route")
+    if a.route is not None and mark:
+        # An assumed route must never look stated: the mark sits in the route cell itself.
+        return f"{route} [{mark}]"
+    return route
+
+
+def _unmarked_fields(a: Administration) -> list[str]:
+    """This row's values (other than the route) that the regimen's own source does not state.
+
+    Only assumed and site values are marked: they are printed as numbers and days that could
+    pass for stated ones. (A field the source leaves out, such as a ramp-up, has no value here.)
+    """
+    groups: dict[str, list[str]] = {}
+    for field, label in (("drug", "drug"), ("dose", "dose"), ("steps", "dose steps"),
+                         ("days", "days"), ("frequency", "frequency")):
+        mark = _provenance_mark(a, field)
+        if mark in ("ASSUMED", "SITE VALUE"):
+            groups.setdefault(mark, []).append(label)
+    return [f"{', '.join(labels)} {mark}" for mark, labels in groups.items()]
+
+
+def _clean_hold_reason(reason: str | None) -> str:
+    if not reason:
+        return ""
+    text = re.sub(r"^held:\s*", "", reason.strip(), flags=re.IGNORECASE)
+    # The rule itself is printed with the holds; keep the lab value that triggered it.
+    text = re.sub(r"\s*\(.*\)\s*$", "", text) or text
+    return text.replace(" 10^9/L", " × 10⁹/L").replace("10^9/L", "× 10⁹/L")
+
+
+def _stopped_inhibitors(a: Administration, day: int, concomitants: Sequence[object]) -> list[str]:
+    """Inhibitors behind this adjustment that were already stopped before ``day``."""
+    if a.adjustment is None:
+        return []
+    out = []
+    for c in concomitants:
+        stop = getattr(c, "stop_day", None)
+        if c.name in a.adjustment.inhibitors and stop is not None and stop < day:
+            out.append(f"{c.name} stopped after day {stop}: the reduced dose continues until the "
+                       "planned dose returns (label: 2-3 days after the inhibitor is stopped)")
+    return out
+
+
+def _row(a: Administration, names: dict[str, str], decimals: int, day: int = 0,
+         concomitants: Sequence[object] = (), resumed: str = "") -> Row:
     after = names.get(a.sequence.after) if a.sequence is not None else None
     holds = "; ".join(c.text for c in a.conditions) or "none stated"
-    status = (f"HELD: {a.hold_reason}" if a.hold_reason else "HELD") if a.held else "give"
+    held_reason = _clean_hold_reason(a.hold_reason) if a.held else ""
+    status = (f"HELD ({held_reason})" if held_reason else "HELD") if a.held else "give"
+    unmarked = _unmarked_fields(a)
+    if unmarked:
+        status += f" ({'; '.join(unmarked)})"
     dose = _dose_to_give(a, decimals)
+    if a.held:
+        dose = f"HELD: do not give ({dose} not given)"
+    stopped = _stopped_inhibitors(a, day, concomitants)
     if a.adjustment is not None:
-        dose += (f" (reduced from {format_quantity(a.adjustment.unadjusted, decimals=decimals)}: "
-                 f"{', '.join(a.adjustment.inhibitors)})")
+        dose += (f" ADJUSTED: reduced from "
+                 f"{format_quantity(a.adjustment.unadjusted, decimals=decimals)} for "
+                 f"{', '.join(a.adjustment.inhibitors)}")
+        if stopped:
+            dose += " (stopped; wash-out)"
+    if resumed:
+        dose += f" (back to the planned dose: {resumed})"
     calculated = format_quantity(a.calculated_dose, decimals=4)
     flags = []
     if a.adjustment is not None:
         flags.append("adjusted for interaction")
+    flags += stopped
+    if resumed:
+        flags.append(f"planned dose again: {resumed}")
     if a.rounding.flagged:
         # Not the policy's rule text: it is written by pint and could print "µg".
-        flags.append("rounding flagged: the dose to give differs from the calculated dose by "
-                     "more than the policy allows; check both")
+        if a.dose == a.rounding.unrounded:
+            flags.append("rounding not applied: rounding would change the dose by more than the "
+                         "policy allows, so the unrounded dose is printed; pharmacist review")
+        else:
+            flags.append("rounding flagged: the dose to give differs from the calculated dose by "
+                         "more than the policy allows; check both")
     flags += list(a.warnings)
     return Row(
         drug=a.drug,
@@ -243,13 +320,15 @@ def _row(a: Administration, names: dict[str, str], decimals: int) -> Row:
         calculation=_calculation(a),
         calculated=calculated,
         dose=dose,
-        route=_route(a.route),
-        frequency=format_frequency(a.per_day),
+        route=_marked_route(a),
+        frequency=("once (single dose)" if a.frequency == "once" and a.per_day == 1
+                   else format_frequency(a.per_day)),
         timing=format_sequence(a.sequence, after_name=after),
         infusion=format_infusion(a.infusion, route=a.route),
         holds=holds,
         status=status,
         held=a.held,
+        held_reason=held_reason,
         tablets=describe_tablets(a.tablets) if a.tablets else "",
         adjustment=_adjustment_text(a, decimals),
         notes=tuple(a.notes),
@@ -347,7 +426,10 @@ def _body(schedule: Schedule) -> tuple[tuple[str, str], ...]:
                 else ", no cap"
             ),
         ),
-        ("Weight used for doses", f"{format_quantity(schedule.weight)} (actual body weight)"),
+        ("Weight used for doses", f"{format_quantity(schedule.weight)} (actual body weight)" + (
+            "; some drugs are dosed on another weight: see the dosing policy"
+            if any(a.weight_basis not in (None, "actual") for _d, a in schedule.administrations())
+            else "")),
     )
 
 
@@ -369,6 +451,14 @@ def _concomitants(schedule: Schedule) -> tuple[str, ...]:
     return tuple(out)
 
 
+_CUMULATIVE_STATUS = {
+    "ok": "below limit",
+    "near": "near the limit",
+    "over_overridden": "OVER the limit (overridden)",
+    "no_validated_limit": "no validated limit",
+}
+
+
 def _cumulative(schedule: Schedule) -> tuple[tuple[tuple[str, ...], ...], str]:
     """Cumulative anthracycline exposure, as the engine's report states it (its own texts)."""
     report = getattr(schedule, "cumulative", None)
@@ -388,7 +478,7 @@ def _cumulative(schedule: Schedule) -> tuple[tuple[tuple[str, ...], ...], str]:
             str(d.get("drug", "")), text(d.get("prior")), text(d.get("this_cycle")),
             text(d.get("lifetime")), text(d.get("limit")),
             "not stated" if pct is None else f"{format_number(pct, decimals=1)}%",
-            str(d.get("status", "")),
+            _CUMULATIVE_STATUS.get(str(d.get("status", "")), str(d.get("status", ""))),
         ))
     note = ""
     if data.get("scale_name"):
@@ -411,13 +501,27 @@ def build_view(schedule: Schedule) -> ScheduleView:
     reg = schedule.regimen
     names = _drug_names(schedule)
     decimals = schedule.policy.dose_decimals
+    concomitants = tuple(schedule.concomitants)
+    was_adjusted: dict[str, bool] = {}
+
+    def resumed_text(a: Administration, day: int) -> str:
+        # The first unadjusted dose after adjusted ones: say why the dose goes back up.
+        before = was_adjusted.get(a.component, False)
+        was_adjusted[a.component] = a.adjustment is not None
+        if not before or a.adjustment is not None:
+            return ""
+        stopped = [f"{c.name} stopped after day {c.stop_day}" for c in concomitants
+                   if getattr(c, "stop_day", None) is not None and c.stop_day < day]
+        return "; ".join(stopped) or "no interaction rule applies from this day"
+
     days = tuple(
         DayView(
             day=d.day,
             label=_day_label(d.day),
             date=format_date(d.date) if d.date else "date not set",
             date_iso=d.date.isoformat() if d.date else "",
-            rows=tuple(_row(a, names, decimals) for a in d.administrations),
+            rows=tuple(_row(a, names, decimals, d.day, concomitants, resumed_text(a, d.day))
+                       for a in d.administrations),
         )
         for d in schedule.days
     )
@@ -482,8 +586,38 @@ def build_view(schedule: Schedule) -> ScheduleView:
     if reg.overlays:
         regimen_rows.append(("Site overlays", ", ".join(reg.overlays)))
     policy = schedule.policy
+    # An example overlay or policy (its source says "EXAMPLE ONLY") must not pass for a real one.
+    example = [r.id for r in reg.references if (r.title or "").upper().startswith("EXAMPLE")]
+    title = f"{reg.name}: cycle {schedule.cycle} dose schedule"
+    if example:
+        title = (f"EXAMPLE VALUES, NOT FOR PATIENT USE ({', '.join(example)}): {title}")
+        regimen_rows.append(("Example values", "the site values come from an EXAMPLE overlay "
+                             "(not real doses for this regimen); replace it with the site's "
+                             "approved protocol"))
+    policy_rows = []
+    if getattr(policy, "name", None) or getattr(policy, "source", None):
+        policy_rows.append(("Policy", " — ".join(x for x in (policy.name, policy.source) if x)))
+    policy_rows += [
+        ("BSA", f"{formula_name(policy.bsa_formula)}, half-up to "
+                f"{format_number(policy.bsa_decimals, decimals=0)} decimal places"),
+        ("Dose to give", f"calculated dose rounded half-up to "
+                         f"{format_number(policy.dose_decimals, decimals=0)} decimal places "
+                         "of its unit, unless a drug rule below applies"),
+    ]
+    drug_rules: dict[str, str] = {}
+    for _d, a in schedule.administrations():
+        if a.drug in getattr(policy, "drugs", {}) and a.drug not in drug_rules:
+            drug_rules[a.drug] = re.sub(r"(?<![A-Za-z])[µμu]g\b", "mcg", a.rounding.rule)
+    policy_rows += [(f"Rounding: {drug}", rule) for drug, rule in drug_rules.items()]
+    bases = {a.drug: a.weight_basis for _d, a in schedule.administrations()
+             if a.basis == "weight" and a.weight_basis and a.weight_basis != "actual"}
+    policy_rows += [
+        ("Weight", "actual body weight" + "".join(
+            f"; {drug}: {basis} body weight" for drug, basis in bases.items())),
+        ("Interaction rules", f"{schedule.rule_set} rule set"),
+    ]
     return ScheduleView(
-        title=f"{reg.name}: cycle {schedule.cycle} dose schedule",
+        title=title,
         patient=_patient(schedule),
         body=_body(schedule),
         regimen=tuple(regimen_rows),
@@ -498,15 +632,7 @@ def build_view(schedule: Schedule) -> ScheduleView:
              if schedule.days else "none"),
         ),
         concomitants=_concomitants(schedule),
-        policy=(
-            ("BSA", f"{formula_name(policy.bsa_formula)}, half-up to "
-                    f"{format_number(policy.bsa_decimals, decimals=0)} decimal places"),
-            ("Dose to give", f"calculated dose rounded half-up to "
-                             f"{format_number(policy.dose_decimals, decimals=0)} decimal places "
-                             "of its unit"),
-            ("Weight", "actual body weight"),
-            ("Interaction rules", f"{schedule.rule_set} rule set"),
-        ),
+        policy=tuple(policy_rows),
         weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if has_dates else (),
         calendar=calendar,
         calendar_has_dates=has_dates,

@@ -37,7 +37,7 @@ _RED = (155, 28, 28)
 _BODY_PT = 8.5
 
 # Relative widths of the day-by-day columns: day and date, then DAY_COLUMNS in order.
-_DAY_WIDTHS = (9, 10, 8, 13, 17, 10, 8, 11, 8, 12, 6)
+_DAY_WIDTHS = (9, 10, 8, 12, 16, 10, 8, 11, 8, 11, 9)
 
 
 def _nb(text: str) -> str:

@@ -35,7 +35,7 @@ _TEXT_COLUMNS = (
     ("Route", 21),
     ("Frequency", 10),
     ("Timing and infusion", 20),
-    ("Status", 6),
+    ("Status", 10),
 )
 
 
