@@ -365,3 +365,18 @@ def test_bsa_exactly_on_a_rounding_tie_rounds_up() -> None:
     cohort = rc.forecast(rc.load_regimen("CLAG"), [patient, A])
     assert cohort.method == "vectorised"
     assert float(cohort.drug("cladribine").per_patient[0]) == pytest.approx(49.5)  # 9.9 × 5 days
+
+
+def test_protocol_rule_above_the_label_is_warned() -> None:
+    """CLAG+VEN protocol: 100 mg with any strong inhibitor; the label gives posaconazole
+    10, 20, 50 mg on venetoclax dosing days 1-3 (days 2-4) and 70 mg after (days 5-8)."""
+    sched = rc.load_regimen("CLAG+VEN").schedule(A, concomitant=["posaconazole"], rule_set="protocol")
+    vene = {d.day: a for d, a in sched.administrations("venetoclax")}
+    assert all(a.dose == ureg.Quantity(100, "mg") for a in vene.values())
+    labels = {day: a.adjustment.above_label.to("mg").magnitude for day, a in vene.items()}
+    assert labels == {2: 10, 3: 20, 4: 50, 5: 70, 6: 70, 7: 70, 8: 70}
+    above = [w for w in sched.warnings if w.kind == "interaction" and "ABOVE the label" in w.message]
+    assert len(above) == 1 and "70 mg on day(s) 5–8" in above[0].message
+    # Voriconazole: the label's steady state is 100 mg, the same as the protocol: no warning.
+    vori = rc.load_regimen("CLAG+VEN").schedule(A, concomitant=["voriconazole"], rule_set="protocol")
+    assert [a.adjustment.above_label for d, a in vori.administrations("venetoclax")][4:] == [None] * 3

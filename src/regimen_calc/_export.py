@@ -76,6 +76,7 @@ def _administration(a: Administration) -> dict[str, Any]:
             "source": a.adjustment.source,
             "inhibitors": list(a.adjustment.inhibitors),
             "note": a.adjustment.note,
+            "above_label": quantity(a.adjustment.above_label),
         },
         "tablets": [{"strength": quantity(s), "count": n} for s, n in a.tablets],
         "provenance": {k: _provenance(v) for k, v in a.provenance.items()},

@@ -31,6 +31,8 @@ class Drug:
     name: str
     presentations: Presentation | None = None
     interaction_rule: str | None = None
+    #: Standing instructions from the label, each ``(text, source)``, printed with the schedule.
+    instructions: tuple[tuple[str, str], ...] = ()
 
 
 @functools.cache
@@ -50,6 +52,9 @@ def _catalog() -> dict[str, Drug]:
             name=entry["name"],
             presentations=presentation,
             interaction_rule=entry.get("interaction_rule"),
+            instructions=tuple(
+                (" ".join(i["text"].split()), i["source"]) for i in entry.get("instructions", ())
+            ),
         )
     return out
 

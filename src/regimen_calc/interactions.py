@@ -370,6 +370,8 @@ class VenetoclaxAdjustment:
     source: str
     inhibitors: tuple[str, ...]
     note: str
+    #: The label rule's dose when the protocol rule gives more than the label (else ``None``).
+    above_label: pint.Quantity | None = None
 
     @property
     def changed(self) -> bool:
@@ -952,6 +954,7 @@ class _Outcome:
     drug: str
     rank: int  # breaks ties: the more specific rule (strong table) is reported
     note: str = ""
+    label_mg: Decimal | None = None  # set when a protocol dose is above the label rule's
 
 
 def _mg(q: pint.Quantity) -> Decimal:
@@ -1060,7 +1063,9 @@ def _outcomes(
                     f"{c.name}: protocol dose {_fmt(outcome.mg)} is above the label rule's "
                     f"{_fmt(label.mg)} ({label.rule_id})"
                 )
-                outcome = attrs.evolve(outcome, note="; ".join(filter(None, (outcome.note, warn))))
+                outcome = attrs.evolve(
+                    outcome, note="; ".join(filter(None, (outcome.note, warn))), label_mg=label.mg
+                )
             out.append(outcome)
         else:
             out.append(label)
@@ -1151,6 +1156,7 @@ def _adjust_day(
         source=best.source,
         inhibitors=inhibitors,
         note="; ".join(notes),
+        above_label=None if best.label_mg is None else _quantity(best.label_mg),
     )
 
 

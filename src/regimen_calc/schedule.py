@@ -32,7 +32,7 @@ SCHEMA_VERSION = "1.0"
 
 WarningKind = Literal[
     "assumed", "not_stated", "site", "interaction", "rounding", "hold", "lab", "cycle", "limit",
-    "policy",
+    "policy", "label",
 ]
 
 
@@ -58,6 +58,8 @@ class InteractionAdjustment:
     source: str
     inhibitors: tuple[str, ...]
     note: str | None = None
+    #: The label rule's dose where a protocol rule gives more than the label (else ``None``).
+    above_label: pint.Quantity | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -382,7 +384,7 @@ def build_schedule(
                 adjustment = InteractionAdjustment(
                     unadjusted=adj.unadjusted, adjusted=adj.adjusted, rule=adj.rule_id,
                     text=adj.rule_text, source=adj.source, inhibitors=tuple(adj.inhibitors),
-                    note=adj.note,
+                    note=adj.note, above_label=adj.above_label,
                 )
                 to_round = adj.adjusted
             rounding = policy.round_dose(comp.drug, to_round, strengths=strengths)
@@ -438,6 +440,10 @@ def build_schedule(
                 f"PHARMACIST REVIEW: {comp.drug} on day(s) {format_days(tuple(flagged))}: {a.rounding.reason}; "
                 f"the unrounded dose {format_quantity(a.rounding.unrounded)} is kept{proposed}. Rule: {a.rounding.rule}.")))
     warnings += _hold_warnings(regimen, lab_values, per_component)
+    for comp in regimen.components:
+        for text, source in drug_info(comp.drug).instructions:
+            warnings.append(ScheduleWarning(kind="label", component=comp.id, source=source,
+                                            message=f"{comp.drug}: {text} ({source})"))
     from .labs import eligibility_warnings
 
     warnings += [ScheduleWarning(kind="lab", message=m) for m in eligibility_warnings(regimen.id, lab_values)]
@@ -475,6 +481,18 @@ def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> li
                    adj.adjusted.units, adj.rule_text, adj.source, adj.inhibitors)
             runs.setdefault(key, []).append(day)
     out = []
+    above: dict[str, list[int]] = {}
+    for day, adj in adjustments.items():
+        if adj.above_label is not None:
+            above.setdefault(format_quantity(adj.above_label), []).append(day)
+    if above:
+        adj = next(a for a in adjustments.values() if a.above_label is not None)
+        label = "; ".join(f"{dose} on day(s) {format_days(tuple(days))}" for dose, days in above.items())
+        out.append(ScheduleWarning(
+            kind="interaction", component=comp.id, source=adj.source,
+            message=(f"{comp.drug}: the protocol rule's doses are ABOVE the label's with "
+                     f"{', '.join(adj.inhibitors)} (label: {label}). Confirm with the prescriber; "
+                     "the label rule set gives the label doses.")))
     for days in runs.values():
         adj = adjustments[days[0]]
         label = "Day" if len(days) == 1 else "Days"

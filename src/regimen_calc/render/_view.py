@@ -65,6 +65,8 @@ _WARNING_LABELS = {
     "lab": "Laboratory",
     "cycle": "Cycle",
     "limit": "Dose limit",
+    "policy": "Dosing policy",
+    "label": "Label instruction",
 }
 
 #: The columns of the cumulative-exposure table.
