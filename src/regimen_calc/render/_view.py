@@ -483,10 +483,15 @@ def _cumulative(schedule: Schedule) -> tuple[tuple[tuple[str, ...], ...], str]:
             _CUMULATIVE_STATUS.get(str(d.get("status", "")), str(d.get("status", ""))),
         ))
     note = ""
-    if data.get("scale_name"):
+    counted = [d for d in data.get("drugs", []) if d.get("doxorubicin_equivalent") is not None]
+    if data.get("scale_name") and counted:
         note = (f"Doxorubicin-equivalent ({data['scale_name']}): this cycle "
                 f"{text(data.get('doxorubicin_equivalent_cycle'))}, lifetime "
                 f"{text(data.get('doxorubicin_equivalent_lifetime'))}.")
+    elif data.get("scale_name"):
+        # A 0 would read as "no anthracycline": say instead that none of these drugs is counted.
+        note = ("Doxorubicin-equivalent: not counted (no drug above has an equivalence factor "
+                f"in {data['scale_name']}).")
     if data.get("override"):
         note += f" Limit overridden: {data['override']}."
     return tuple(rows), note.strip()
