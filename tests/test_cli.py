@@ -104,6 +104,17 @@ def test_concomitant_window() -> None:
          "Invalid value for '--format'"),
         (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--concomitant",
           "posaconazole:x"], 2, "expected NAME, NAME:START-STOP or NAME:START-"),
+        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--labs", "wbc=25"], 2,
+         "expected DAY:LAB=VALUE"),
+        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--labs", "1:wbc=lots"],
+         2, "'lots' is not a number"),
+        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--labs", "1:wcc=25"], 1,
+         "error: labs[1].wcc: expected one of the labs"),
+        (["schedule", "MEC", "--height", "170 cm", "--weight", "65 kg", "--prior",
+          "mitoxantrone"], 2, "expected DRUG=MG_PER_M2"),
+        # MEC gives 8 mg/m² × 5 = 40 mg/m²; 120 before it makes 160, past the 140 mg/m² limit.
+        (["schedule", "MEC", "--height", "170 cm", "--weight", "65 kg", "--prior",
+          "mitoxantrone=120"], 1, "error: prior_exposure: cumulative mitoxantrone 160 mg/m²"),
     ],
 )
 def test_errors_are_one_clear_line(args: list[str], status: int, message: str) -> None:
@@ -135,3 +146,20 @@ def test_validate(tmp_path: Path) -> None:
     assert all(line.startswith(f"{bad}: components[") for line in lines), lines
     assert any("components[0].route" in line for line in lines)
     assert any("components[1].source" in line for line in lines)
+
+
+def test_labs_hold_policy_and_override() -> None:
+    base = ["schedule", "CLAG", "--height", "170 cm", "--weight", "65 kg", "--format", "json"]
+    held = json.loads(run_cli(*base, "--labs", "1:wbc=25", check=True).stdout)
+    fil = {d["day"]: a["held"] for d in held["days"] for a in d["administrations"]
+           if a["drug"] == "filgrastim"}
+    assert fil[1] is True and fil[0] is False  # WBC 25 ≥ 20 on day 1 only
+    policy = bundled_regimen_dir().parent / "data" / "policies" / "example-institution.yaml"
+    rounded = json.loads(run_cli(*base, "--policy", str(policy), check=True).stdout)
+    doses = {a["dose"]["text"] for d in rounded["days"] for a in d["administrations"]
+             if a["drug"] == "filgrastim"}
+    assert doses == {"300 mcg"}  # 5 × 65 = 325 mcg → nearest syringe 300 mcg (−7.7%, within 10%)
+    mec = ["schedule", "MEC", "--height", "170 cm", "--weight", "65 kg", "--format", "json",
+           "--prior", "mitoxantrone=120", "--override-cumulative", "cardiology cleared, echo normal"]
+    data = json.loads(run_cli(*mec, check=True).stdout)
+    assert data["override_cumulative"] == "cardiology cleared, echo normal"

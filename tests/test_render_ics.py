@@ -28,7 +28,23 @@ def test_one_event_per_treatment_day() -> None:
     assert "Day 1" in str(events[1]["summary"])
     day5 = str(events[5]["description"])
     assert "venetoclax: 70 mg" in day5 and "1 × 50 mg + 2 × 10 mg tablets" in day5
-    assert "MRN 1" in day5 and "not a prescribing source" in day5
+    assert "not a prescribing source" in day5
+    # The patient is left out unless asked for: calendars are often synced outside the hospital.
+    assert "MRN 1" not in render(worked_example(identifier="MRN 1"), "ics")
+
+
+def test_patient_only_when_asked_for() -> None:
+    sched = worked_example(identifier="MRN 1")
+    with_patient = render(sched, "ics", include_patient=True)
+    assert "MRN 1" in with_patient
+    without = icalendar.Calendar.from_ical(render(sched, "ics"))
+    other = icalendar.Calendar.from_ical(render(worked_example(identifier="MRN 2"), "ics"))
+    # Without the identifier the UIDs cannot tell two patients apart (documented trade-off).
+    assert [str(e["uid"]) for e in without.walk("VEVENT")] == [
+        str(e["uid"]) for e in other.walk("VEVENT")
+    ]
+    with pytest.raises(InputError, match="include_patient"):
+        render(sched, "ics", include_patient="yes")
 
 
 def test_needs_a_start_date() -> None:

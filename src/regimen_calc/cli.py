@@ -295,6 +295,9 @@ def _parse_date(value: str | None, option: str) -> datetime.date | None:
               show_default=True, help="Output format.")
 @click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4",
               show_default=True, help="Paper size for html and pdf (landscape).")
+@click.option("--ics-include-patient", is_flag=True,
+              help="Put the patient's name and identifier in ics events (left out by default: "
+                   "calendars are often synced outside the hospital).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")
 @_library_errors
@@ -304,7 +307,7 @@ def schedule_command(
     rule_set: str, overlays: tuple[str, ...], policy_file: str | None,
     lab_items: tuple[str, ...], prior_items: tuple[str, ...], override_cumulative: str | None,
     patient_name: str | None, patient_id: str | None,
-    measured_on: str | None, fmt: str, paper: str, output: str | None,
+    measured_on: str | None, fmt: str, paper: str, ics_include_patient: bool, output: str | None,
 ) -> None:
     """Compute and print the day-by-day schedule of regimen NAME for one patient."""
     items = [_parse_concomitant(c) for c in concomitants]
@@ -333,7 +336,9 @@ def schedule_command(
                                 rule_set=rule_set, bsa_formula=bsa_formula, policy=policy,
                                 labs=labs or None, prior_exposure=prior or None,
                                 override_cumulative=override_cumulative)
-    options = {"paper": paper.lower()} if fmt in ("html", "pdf") else {}
+    options: dict[str, Any] = {"paper": paper.lower()} if fmt in ("html", "pdf") else {}
+    if fmt == "ics":
+        options["include_patient"] = ics_include_patient
     result = render(schedule, fmt, **options)
     data = result if fmt in BINARY_FORMATS else str(result).encode("utf-8")
     assert isinstance(data, bytes)

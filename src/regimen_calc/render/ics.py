@@ -1,8 +1,13 @@
 """iCalendar: one all-day event per treatment day, listing that day's drugs and doses.
 
 Needs a start date (the date of day 1). Each event's UID is stable for the same regimen,
-cycle, patient identifier, start date and day, so importing a corrected schedule again updates
-the events instead of adding copies.
+cycle, start date and day (and patient identifier when the patient is included), so importing a
+corrected schedule again updates the events instead of adding copies.
+
+The patient's name and identifier are left out unless asked for (``include_patient=True``,
+``--ics-include-patient``): calendar files are often synced to services outside the hospital.
+Without them, two patients on the same regimen, cycle and start date get the same event UIDs, so
+import each patient's file into that patient's own calendar.
 """
 
 from __future__ import annotations
@@ -20,8 +25,12 @@ if TYPE_CHECKING:
 __all__ = ["render_ics"]
 
 
-def render_ics(schedule: Schedule) -> str:
+def render_ics(schedule: Schedule, *, include_patient: bool = False) -> str:
     """The schedule as an iCalendar (``.ics``) text.
+
+    Args:
+        schedule: a schedule with a start date.
+        include_patient: put the patient's name and identifier in the events (off by default).
 
     Raises:
         InputError: when the schedule has no start date (events need dates).
@@ -35,14 +44,20 @@ def render_ics(schedule: Schedule) -> str:
     view = build_view(schedule)
     reg = schedule.regimen
     patient = schedule.patient
-    who = ", ".join(x for x in (patient.name, patient.identifier) if x) or "patient not named"
+    if not isinstance(include_patient, bool):
+        raise InputError("include_patient", "True or False", include_patient)
+    if include_patient:
+        who = ", ".join(x for x in (patient.name, patient.identifier) if x) or "patient not named"
+    else:
+        who = "not included in this file (write the patient's name on any printout)"
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//regimen_calc//{view.generated_by}//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"{reg.id} cycle {schedule.cycle}")
     stamp = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    seed = f"{reg.id}|{reg.version}|{schedule.cycle}|{patient.identifier or ''}|{schedule.start}"
+    identifier = (patient.identifier or "") if include_patient else ""
+    seed = f"{reg.id}|{reg.version}|{schedule.cycle}|{identifier}|{schedule.start}"
     for day_view, day in zip(view.days, schedule.days, strict=True):
         assert day.date is not None  # every day has a date when the schedule has a start
         event = icalendar.Event()
