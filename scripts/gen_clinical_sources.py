@@ -60,8 +60,8 @@ The status of a value:
   schedule can be computed (see [Writing a regimen](regimen-format.md)).
 
 The sources are given by their ids. Each regimen's table of references below gives the document
-behind each id. The confidence of each source (H, M, L) is discussed in the project's clinical
-reference. Its known gaps, G1 to G8, are listed in [Limitations](limitations.md).
+behind each id. The known gaps in these sources, and how the library handles each one, are listed
+in [Limitations](limitations.md#known-gaps-in-the-public-sources).
 
 **This page is not a prescribing source.** Check every value against the primary document.
 """

@@ -212,7 +212,7 @@ class ConflictingClass:
 class InteractionEntry:
     """One drug of the interaction table.
 
-    ``pgp`` is ``None`` where the reference does not state P-gp inhibition (no P-gp rule is applied
+    ``pgp`` is ``None`` where the sources do not state P-gp inhibition (no P-gp rule is applied
     then). ``conflict`` lists every class the sources give when they disagree; ``cyp3a4`` is then
     the most conservative of them.
     """
