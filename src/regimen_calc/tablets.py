@@ -66,9 +66,10 @@ def _micrograms(q: object, field: str) -> int:
     mcg = q.to(_MCG).magnitude
     if not math.isfinite(mcg) or mcg <= 0:
         raise InputError(field, expected, format(q, "D"))
-    whole = round(mcg)
-    # A unit conversion may leave float noise (0.07 g → 70000.00000000001 mcg); more than that
-    # is a real fraction of a microgram.
+    # The nearest whole microgram (a value this close to a whole number is never near .5, so how
+    # halves would round does not matter). A unit conversion may leave float noise
+    # (0.07 g → 70000.00000000001 mcg); more than that is a real fraction of a microgram.
+    whole = math.floor(mcg + 0.5)
     if abs(mcg - whole) > 1e-9 * max(1.0, mcg) or whole == 0:
         raise InputError(field, expected, format(q, "D"))
     return whole
