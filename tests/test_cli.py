@@ -160,6 +160,7 @@ def test_labs_hold_policy_and_override() -> None:
              if a["drug"] == "filgrastim"}
     assert doses == {"300 mcg"}  # 5 × 65 = 325 mcg → nearest syringe 300 mcg (−7.7%, within 10%)
     mec = ["schedule", "MEC", "--height", "170 cm", "--weight", "65 kg", "--format", "json",
-           "--prior", "mitoxantrone=120", "--override-cumulative", "cardiology cleared, echo normal"]
+           "--prior", "mitoxantrone=120",
+           "--override-cumulative", "cardiology cleared, echo normal"]
     data = json.loads(run_cli(*mec, check=True).stdout)
     assert data["override_cumulative"] == "cardiology cleared, echo normal"

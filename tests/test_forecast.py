@@ -317,9 +317,7 @@ def test_unknown_policy_falls_back_and_says_so() -> None:
 def test_per_drug_policy_rules_fall_back() -> None:
     from regimen_calc import policy as policy_module
 
-    drug_policy = getattr(policy_module, "DrugPolicy", None)
-    if drug_policy is None or "drugs" not in attrs.fields_dict(DosingPolicy):
-        pytest.skip("this DosingPolicy has no per-drug rules")
+    drug_policy = policy_module.DrugPolicy
     policy = DosingPolicy(
         drugs={
             "cytarabine": drug_policy(

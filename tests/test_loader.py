@@ -7,7 +7,6 @@ that names the file, the path inside it and what was wrong.
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 from typing import Any
 
@@ -413,13 +412,14 @@ def test_unsafe_yaml_is_never_executed(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+def test_alias_bomb_is_refused_at_the_first_alias(tmp_path: Path) -> None:
+    # Refused when the first alias is read, before anything is expanded; no timing assertion
+    # (performance belongs in benchmarks/): the line number shows where reading stopped.
     file = tmp_path / "t.yaml"
     file.write_text(BOMB, encoding="utf-8")
-    started = time.perf_counter()
-    with pytest.raises(LoadError):
+    with pytest.raises(LoadError, match="aliases") as info:
         rc.load_regimen(file)
-    assert time.perf_counter() - started < 1.0
+    assert [p.path for p in info.value.problems] == ["line 2"]
 
 
 def test_missing_file(tmp_path: Path) -> None:

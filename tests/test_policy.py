@@ -8,7 +8,7 @@ adjusted weight IBW + 0.4 × (actual − IBW), HOPA 10%).
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,6 @@ from regimen_calc.policy import (
     ExactComposition,
     Increment,
     NearestPack,
-    half_up,
     load_policy,
 )
 from regimen_calc.units import ureg
@@ -210,7 +209,10 @@ def test_increment_is_half_up_and_idempotent(dose: float, step: str) -> None:
     r = pol.round_dose("cytarabine", ureg.Quantity(dose, "mg"))
     inc = ureg.Quantity(step).to("mg").magnitude
     dec_step = Decimal(format(inc, ".12g"))
-    expected = half_up(Decimal(repr(dose)), dec_step)
+    # Half-up to a multiple of the step, by decimal arithmetic written out here (not the
+    # library's own half_up, which round_dose uses).
+    steps_of = (Decimal(repr(dose)) / dec_step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    expected = steps_of * dec_step
     assert r.proposed.m_as("mg") == pytest.approx(float(expected), abs=1e-9)
     multiple = Decimal(format(r.proposed.m_as("mg"), ".12g")) / dec_step
     assert multiple == multiple.to_integral_value()

@@ -12,7 +12,6 @@ message must name the YAML path, not an attrs attribute.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +19,9 @@ from typing import Any
 
 import yaml
 
+from ._checks import is_number
 from .errors import InputError, LoadError, Problem
+from .loader import _GuardedLoader
 from .policy import (
     MAX_DEVIATION_LIMIT,
     WEIGHT_BASES,
@@ -52,10 +53,14 @@ _ROUNDING = ("increment", "packs", "max_packs", "exact_composition")
 _MODIFICATION = ("percent", "reason")
 
 
-class _Guarded(yaml.SafeLoader):
+class _Guarded(_GuardedLoader):
+    """The regimen files' SafeLoader, so a policy file reads the same way: a duplicate key is
+    refused (never last-one-wins), only plain decimal numbers are numbers (YAML 1.1 would read
+    ``0x2`` as 2 and ``1:5`` as 65). Only the alias message and the depth limit are its own."""
+
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self._depth = 0
+        self._policy_depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -65,9 +70,9 @@ class _Guarded(yaml.SafeLoader):
                 "aliases (*name) are not allowed in policy files",
                 self.peek_event().start_mark,
             )
-        self._depth += 1
+        self._policy_depth += 1
         try:
-            if self._depth > MAX_DEPTH:
+            if self._policy_depth > MAX_DEPTH:
                 raise yaml.MarkedYAMLError(
                     None,
                     None,
@@ -76,7 +81,7 @@ class _Guarded(yaml.SafeLoader):
                 )
             return super().compose_node(parent, index)
         finally:
-            self._depth -= 1
+            self._policy_depth -= 1
 
 
 def _read(path: Path) -> Any:
@@ -127,6 +132,16 @@ class _Collector:
                 where = f"{path}.{key}" if path else str(key)
                 self.add(where, f"unknown key; expected one of {', '.join(allowed)}")
 
+    def choice(self, path: str, value: object, allowed: Any) -> bool:
+        """Whether ``value`` is one of the ``allowed`` names; records a problem if not.
+
+        Only text is looked up: a YAML list or mapping is unhashable and is never a name.
+        """
+        if isinstance(value, str) and value in allowed:
+            return True
+        self.add(path, f"expected one of {', '.join(allowed)}, found {value!r}")
+        return False
+
     def build(self, path: str, make: Callable[[], Any]) -> Any:
         """Call ``make``; an InputError becomes a problem at ``path``."""
         try:
@@ -149,8 +164,7 @@ def _number(
     whole: bool = False,
 ) -> Any:
     value = raw[key]
-    kind = int if whole else int | float
-    ok = not isinstance(value, bool) and isinstance(value, kind) and math.isfinite(value)
+    ok = is_number(value, whole=whole)
     ok = ok and (low < value if low_open else low <= value) and value <= high
     if not ok:
         what = "a whole number" if whole else "a number"
@@ -216,14 +230,10 @@ def _drug(c: _Collector, raw: object, path: str) -> DrugPolicy | None:
     kwargs: dict[str, Any] = {}
     ok = True
     if "weight_basis" in raw:
-        if raw["weight_basis"] not in WEIGHT_BASES:
-            c.add(
-                f"{path}.weight_basis",
-                f"expected one of {', '.join(WEIGHT_BASES)}, found {raw['weight_basis']!r}",
-            )
-            ok = False
-        else:
+        if c.choice(f"{path}.weight_basis", raw["weight_basis"], WEIGHT_BASES):
             kwargs["weight_basis"] = raw["weight_basis"]
+        else:
+            ok = False
     if "rounding" in raw:
         rule = _rounding(c, raw["rounding"], f"{path}.rounding")
         ok = ok and rule is not None
@@ -298,12 +308,7 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
     if "bsa_formula" in raw:
         from .bsa import BSA_FORMULAS
 
-        if raw["bsa_formula"] not in BSA_FORMULAS:
-            c.add(
-                "bsa_formula",
-                f"expected one of {', '.join(BSA_FORMULAS)}, found {raw['bsa_formula']!r}",
-            )
-        else:
+        if c.choice("bsa_formula", raw["bsa_formula"], BSA_FORMULAS):
             kwargs["bsa_formula"] = raw["bsa_formula"]
     for key, low, high in (("bsa_decimals", 1, 4), ("dose_decimals", 0, 3)):
         if key in raw and (v := _number(c, raw, key, key, low, high, whole=True)) is not None:
@@ -329,13 +334,9 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
     if "doxorubicin_equivalence" in raw:
         from .cumulative import equivalence_scales
 
-        if raw["doxorubicin_equivalence"] not in equivalence_scales():
-            c.add(
-                "doxorubicin_equivalence",
-                f"expected one of {', '.join(equivalence_scales())}, "
-                f"found {raw['doxorubicin_equivalence']!r}",
-            )
-        else:
+        if c.choice(
+            "doxorubicin_equivalence", raw["doxorubicin_equivalence"], equivalence_scales()
+        ):
             kwargs["doxorubicin_equivalence"] = raw["doxorubicin_equivalence"]
     drugs: dict[str, DrugPolicy] = {}
     if "drugs" in raw:

@@ -18,8 +18,8 @@ import attrs
 import pint
 
 from .errors import InputError
-from .units import unit as units_unit
 from .units import as_quantity, ureg
+from .units import unit as units_unit
 
 __all__ = [
     "BSA_FORMULAS",

@@ -72,5 +72,6 @@ def drug_info(name: str) -> Drug:
     """
     try:
         return _catalog()[name]
-    except KeyError:
-        raise InputError("drug", f"a generic name from the drug catalog ({', '.join(known_drugs())})", name) from None
+    except (KeyError, TypeError):  # TypeError: an unhashable name such as a list
+        expected = f"a generic name from the drug catalog ({', '.join(known_drugs())})"
+        raise InputError("drug", expected, name) from None

@@ -9,50 +9,17 @@ exit status 1; usage errors exit with 2 (click's convention); no traceback is ev
 from __future__ import annotations
 
 import datetime
-import functools
 import os
 import re
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
+from ._cli_support import library_errors
 
 FORMAT_NAMES = ("text", "markdown", "html", "pdf", "csv", "json", "ics")
 _CONCOMITANT = re.compile(r"^(?P<name>[^:]+?)\s*(?::\s*(?P<start>-?\d+)\s*-\s*(?P<stop>-?\d+)?)?$")
-
-
-def _library_errors(func: F) -> F:
-    """Turn a library error into ``error: ...`` on stderr and exit status 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import RegimenCalcError
-
-        try:
-            return func(*args, **kwargs)
-        except RegimenCalcError as exc:
-            message = str(exc).replace("\n", "\n  ")
-            click.echo(f"error: {message}", err=True)
-            sys.exit(1)
-        except OSError as exc:  # an output file that cannot be written, a full disk
-            click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
-            sys.exit(1)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise  # usage errors: click prints them and exits with 2
-        except Exception as exc:  # a bug: say so in one line; the traceback only on request
-            if os.environ.get("REGIMEN_CALC_DEBUG"):
-                raise
-            click.echo(
-                f"error: internal error ({type(exc).__name__}: {exc}); please report it "
-                "(set REGIMEN_CALC_DEBUG=1 to see the traceback)",
-                err=True,
-            )
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,7 +36,7 @@ def main() -> None:
 
 
 @main.command("list")
-@_library_errors
+@library_errors
 def list_command() -> None:
     """List the bundled (and REGIMEN_CALC_PATH) regimens with their sources."""
     from .loader import available_regimens, load_regimen
@@ -150,7 +117,7 @@ def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
 @click.argument("name")
 @click.option("--overlay", "overlays", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A site overlay file (repeatable).")
-@_library_errors
+@library_errors
 def show_command(name: str, overlays: tuple[str, ...]) -> None:
     """Show regimen NAME as written, with the status of each value.
 
@@ -226,7 +193,10 @@ def _number(text: str, option: str, item: str) -> float:
 
 
 def _parse_labs(items: tuple[str, ...]) -> dict[int, dict[str, float]]:
-    """``("1:wbc=25,crcl=80", ...)`` → ``{1: {"wbc": 25.0, "crcl": 80.0}}`` (checked by the engine)."""
+    """``("1:wbc=25,crcl=80", ...)`` → ``{1: {"wbc": 25.0, "crcl": 80.0}}``.
+
+    The values are checked by the engine.
+    """
     labs: dict[int, dict[str, float]] = {}
     for item in items:
         day_text, sep, rest = item.partition(":")
@@ -300,7 +270,7 @@ def _parse_date(value: str | None, option: str) -> datetime.date | None:
                    "calendars are often synced outside the hospital).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")
-@_library_errors
+@library_errors
 def schedule_command(
     name: str, height: str, weight: str, sex: str | None, age: int | None,
     bsa_formula: str | None, start: str | None, cycle: int, concomitants: tuple[str, ...],
@@ -357,6 +327,7 @@ def schedule_command(
 
 @main.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@library_errors
 def validate_command(files: tuple[str, ...]) -> None:
     """Check regimen FILES; print every problem as FILE: path: message.
 

@@ -16,7 +16,6 @@ this regimen; the library does not add earlier cycles itself (it does not know w
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
@@ -26,6 +25,7 @@ import attrs
 import pint
 import yaml
 
+from ._checks import is_number
 from .errors import CumulativeDoseError, InputError
 from .units import unit, ureg
 
@@ -97,8 +97,9 @@ def _amount(value: object, field: str) -> Decimal:
     expected = "a cumulative dose of 0 or more in mg/m², such as 60 or '60 mg/m^2'"
     if isinstance(value, bool):
         raise InputError(field, expected, value)
+    mag: int | float
     if isinstance(value, int | float):
-        mag = float(value)
+        mag = value  # kept exact: float() overflows on an int above 1e308
     elif isinstance(value, str | pint.Quantity):
         try:
             q = (
@@ -117,7 +118,7 @@ def _amount(value: object, field: str) -> Decimal:
             raise InputError(field, expected, str(value)) from exc
     else:
         raise InputError(field, expected, value)
-    if not math.isfinite(mag) or mag < 0:
+    if not is_number(mag) or mag < 0:
         raise InputError(
             field, expected, value if not isinstance(value, pint.Quantity) else str(value)
         )

@@ -17,6 +17,7 @@ __all__ = [
     "LoadError",
     "MissingSiteValuesError",
     "Problem",
+    "ProblemsError",
     "RegimenCalcError",
     "UnknownDrugError",
 ]
@@ -59,8 +60,11 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class LoadError(RegimenCalcError):
-    """A file could not be loaded; lists every problem found in it, not only the first."""
+class ProblemsError(RegimenCalcError):
+    """An error that lists every problem found (each a :class:`Problem`), not only the first.
+
+    The base of :class:`LoadError` (a file) and ``forecast.PatientDataError`` (patient rows).
+    """
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__(tuple(problems))
@@ -72,6 +76,10 @@ class LoadError(RegimenCalcError):
         lines = [f"{len(self.problems)} problems:"]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+class LoadError(ProblemsError):
+    """A file could not be loaded; lists every problem found in it, not only the first."""
 
 
 class MissingSiteValuesError(RegimenCalcError):

@@ -49,9 +49,10 @@ import attrs
 import numpy as np
 import pint
 
+from ._checks import check_flag
 from .bsa import BSA_FORMULAS, normalize_sex
 from .catalog import Presentation, drug_info
-from .errors import InputError, Problem, RegimenCalcError
+from .errors import InputError, Problem, ProblemsError, RegimenCalcError
 from .formatting import format_quantity, format_unit
 from .interactions import Concomitant, resolve_concomitants
 from .model import Flat, PerBsa, PerWeight, Regimen
@@ -62,6 +63,7 @@ from .units import ureg
 
 __all__ = [
     "CSV_COLUMNS",
+    "MAX_FORECAST_CYCLES",
     "Cohort",
     "DrugForecast",
     "Forecast",
@@ -113,27 +115,23 @@ _FAST_LIMIT = 2.0**29
 # single_use_units: the most combinations of one count it will compare.
 _MAX_COMBINATIONS = 100_000
 
+#: The most cycles a forecast sums when the regimen does not state its number of cycles. Each
+#: cycle builds full schedules, so an unbounded count (a typo such as ``cycles=1000000``) would
+#: run for hours instead of being refused; a regimen that states ``max_cycles`` is bounded by it.
+MAX_FORECAST_CYCLES = 100
+
 
 # --------------------------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------------------------
 
 
-class PatientDataError(RegimenCalcError):
+class PatientDataError(ProblemsError):
     """Patient data (a CSV file or arrays) with bad rows; lists every problem, not only the first.
 
     Each problem's ``path`` names the row and the field: ``row 3.weight`` (row numbers are the
     file's line numbers, the header being line 1) or ``weight_kg[2]`` for arrays.
     """
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__(tuple(problems))
-        self.problems: tuple[Problem, ...] = tuple(problems)
-
-    def __str__(self) -> str:
-        if len(self.problems) == 1:
-            return str(self.problems[0])
-        return "\n".join([f"{len(self.problems)} problems:", *(f"  {p}" for p in self.problems)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,6 +298,36 @@ def _pack_rule(drug: str, presentation: Presentation | None) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def _per_patient(field: str, value: object, n: int) -> Sequence[object]:
+    """A column with one entry per patient: a list, tuple or array, never text or a scalar."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
+        raise InputError(field, f"a list with one entry per patient ({n})", value)
+    if len(value) != n:
+        raise InputError(field, f"one entry per patient ({n})", f"{len(value)} entries")
+    return value  # type: ignore[return-value]
+
+
+def _ids(value: object, n: int) -> tuple[str, ...]:
+    ids = _per_patient("ids", value, n)
+    for i, pid in enumerate(ids):
+        if not isinstance(pid, str) or not pid.strip():
+            raise InputError(f"ids[{i}]", "a non-empty string", pid)
+    return tuple(ids)  # type: ignore[arg-type]
+
+
+def _numbers(field: str, value: object) -> np.ndarray:
+    """A column of plain numbers as a float array; text, bools and objects are refused."""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        raise InputError(field, "a list or array of numbers", type(value).__name__) from None
+    if arr.dtype.kind not in "iuf":
+        raise InputError(
+            field, "a list or array of numbers (int or float; not text, bools or objects)", value
+        )
+    return arr.astype(np.float64).reshape(-1)
+
+
 def _concomitant_key(items: object) -> object:
     """A hashable key for one patient's concomitant items, or ``None`` if they are not hashable."""
     if items is None:
@@ -329,9 +357,7 @@ def _group_concomitants(
     problems: list[Problem] = []
     if items is None:
         return ((),), group, problems
-    if len(items) != n:
-        raise InputError(field, f"one entry per patient ({n})", f"{len(items)} entries")
-    for i, item in enumerate(items):
+    for i, item in enumerate(_per_patient(field, items, n)):
         key = _concomitant_key(item)
         if key is not None and key in by_input:
             group[i] = by_input[key]
@@ -439,8 +465,8 @@ class Cohort:
                 raise InputError(f"patients[{i}]", "a Patient", type(p).__name__)
         if ids is None:
             ids = tuple(p.identifier or f"patient {i + 1}" for i, p in enumerate(pts))
-        elif len(ids) != len(pts):
-            raise InputError("ids", f"one identifier per patient ({len(pts)})", len(ids))
+        else:
+            ids = _ids(ids, len(pts))
         if isinstance(concomitant, Mapping):
             unknown = sorted(
                 set(map(str, concomitant)) - {p.identifier for p in pts if p.identifier}
@@ -488,8 +514,8 @@ class Cohort:
                 concomitant drug.
             InputError: columns of different lengths.
         """
-        h = np.array(height_cm, dtype=np.float64).reshape(-1)
-        w = np.array(weight_kg, dtype=np.float64).reshape(-1)
+        h = _numbers("height_cm", height_cm)
+        w = _numbers("weight_kg", weight_kg)
         n = h.size
         if w.size != n:
             raise InputError("weight_kg", f"one weight per height ({n})", w.size)
@@ -512,8 +538,7 @@ class Cohort:
                 )
         sexes: list[str | None] = [None] * n
         if sex is not None:
-            if len(sex) != n:
-                raise InputError("sex", f"one entry per patient ({n})", len(sex))
+            sex = _per_patient("sex", sex, n)  # type: ignore[assignment]
             memo: dict[object, str | None] = {}
             for i, s in enumerate(sex):
                 try:
@@ -527,7 +552,18 @@ class Cohort:
                     "both concomitant_sets and concomitant_group, and no concomitant",
                     "a mix",
                 )
-            index = np.array(concomitant_group).reshape(-1)
+            if isinstance(concomitant_sets, str | bytes | Mapping) or not isinstance(
+                concomitant_sets, Sequence
+            ):
+                raise InputError(
+                    "concomitant_sets", "a list of concomitant-drug sets", concomitant_sets
+                )
+            try:
+                index = np.asarray(concomitant_group).reshape(-1)
+            except (ValueError, TypeError):
+                raise InputError(
+                    "concomitant_group", f"{n} whole numbers", "a ragged list"
+                ) from None
             if index.size != n or not np.issubdtype(index.dtype, np.integer):
                 raise InputError("concomitant_group", f"{n} whole numbers", index.dtype)
             if index.size and (index.min() < 0 or index.max() >= len(concomitant_sets)):
@@ -543,10 +579,7 @@ class Cohort:
         problems += more
         if problems:
             raise PatientDataError(problems)
-        if ids is None:
-            ids = _NumberedIds(n)
-        elif len(ids) != n:
-            raise InputError("ids", f"one identifier per patient ({n})", len(ids))
+        ids = _NumberedIds(n) if ids is None else _ids(ids, n)
         return cls(
             ids=ids if isinstance(ids, _NumberedIds) else tuple(ids),
             height_cm=h,
@@ -579,6 +612,9 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
             file's line number (the header is line 1). Nothing is returned when there is one.
         InputError: the file cannot be read.
     """
+    if not isinstance(path, str | os.PathLike) or not isinstance(os.fspath(path), str):
+        raise InputError("patients_csv", "the path of a CSV file, as a str or pathlib.Path", path)
+    progress = check_flag("progress", progress)
     name = os.fspath(path)
     try:
         with open(name, encoding="utf-8-sig", newline="") as fh:
@@ -587,13 +623,20 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
         raise InputError(
             "patients_csv", "a readable CSV file", f"{name} ({exc.strerror})"
         ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "patients_csv",
+            "a CSV text file in UTF-8",
+            f"{name} (byte {exc.start} is not UTF-8)",
+        ) from None
     reader = csv.reader(io.StringIO(text))
+    rows = _csv_rows(reader, name)
     problems: list[Problem] = []
 
     def bad(where: str, message: str) -> None:
         problems.append(Problem(file=name, path=where, message=message))
 
-    header = next(reader, None)
+    header = next(rows, None)
     if header is None:
         raise PatientDataError(
             [Problem(file=name, path="", message="expected a header row, found an empty file")]
@@ -617,7 +660,7 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
     seen_ids: dict[str, int] = {}
     resolved_names: dict[str, str | None] = {}
     bar = _Progress("reading patients", None, progress)
-    for fields in reader:
+    for fields in rows:
         line = reader.line_num
         if not any(f.strip() for f in fields):
             continue
@@ -686,6 +729,21 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
             [Problem(file=name, path="", message="expected at least one patient row, found none")]
         )
     return Cohort.from_patients(patients, concomitant=concomitant, ids=ids)
+
+
+def _csv_rows(reader: Any, name: str) -> Any:
+    """The reader's rows; a row csv cannot read (a field above ``csv.field_size_limit()``)
+    becomes a :class:`PatientDataError` naming its line, never a ``csv.Error``."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            where = f"row {reader.line_num}"
+            message = f"expected a CSV row, found: {exc}"
+            raise PatientDataError([Problem(file=name, path=where, message=message)]) from None
+        yield row
 
 
 # --------------------------------------------------------------------------------------------
@@ -1284,7 +1342,8 @@ def forecast(
         regimen: a loaded regimen.
         patients: a :class:`Cohort` (from :func:`read_patients_csv` or
             :meth:`Cohort.from_arrays`) or a sequence of :class:`Patient` objects.
-        cycles: the number of cycles (1 up to the regimen's number of cycles); cycle 1 to
+        cycles: the number of cycles (1 up to the regimen's number of cycles, or up to
+            :data:`MAX_FORECAST_CYCLES` when the regimen does not state it); cycle 1 to
             ``cycles`` are summed.
         concomitant_by_patient: with a sequence of patients, each patient's concomitant drugs
             (names or :class:`Concomitant` objects), as a sequence in patient order or a mapping
@@ -1304,8 +1363,20 @@ def forecast(
     """
     if not isinstance(regimen, Regimen):
         raise InputError("regimen", "a Regimen from load_regimen()", type(regimen).__name__)
-    if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1:
-        raise InputError("cycles", "a whole number from 1", cycles)
+    progress = check_flag("progress", progress)
+    vectorised = check_flag("vectorised", vectorised)
+    limit = regimen.cycle.max_cycles
+    stated = limit is not None
+    if limit is None:
+        limit = MAX_FORECAST_CYCLES
+    if isinstance(cycles, bool) or not isinstance(cycles, int) or not 1 <= cycles <= limit:
+        why = (
+            f"{regimen.id} gives at most {limit}"
+            if stated
+            else f"{regimen.id} does not state its number of cycles; a forecast sums at most "
+            f"{limit}"
+        )
+        raise InputError("cycles", f"a whole number from 1 to {limit} ({why})", cycles)
     policy = DosingPolicy() if policy is None else policy
     if not isinstance(policy, DosingPolicy):
         raise InputError("policy", "a DosingPolicy", type(policy).__name__)

@@ -8,45 +8,11 @@ nothing itself.
 
 from __future__ import annotations
 
-import functools
-import os
-import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
+from ._cli_support import library_errors
 
 __all__ = ["forecast"]
-
-
-def _library_errors(func: F) -> F:
-    """A library error becomes ``error: ...`` on stderr and exit status 1, as in ``cli.py``."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import RegimenCalcError
-
-        try:
-            return func(*args, **kwargs)
-        except RegimenCalcError as exc:
-            click.echo(f"error: {str(exc).replace(chr(10), chr(10) + '  ')}", err=True)
-            sys.exit(1)
-        except OSError as exc:
-            click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
-            sys.exit(1)
-        except Exception as exc:
-            if os.environ.get("REGIMEN_CALC_DEBUG"):
-                raise
-            click.echo(
-                f"error: internal error ({type(exc).__name__}: {exc}); please report it "
-                "(set REGIMEN_CALC_DEBUG=1 to see the traceback)",
-                err=True,
-            )
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.command("forecast")
@@ -88,7 +54,7 @@ def _library_errors(func: F) -> F:
     help="Site overlay file (repeatable).",
 )
 @click.option("--totals-only", is_flag=True, help="Leave out the per-patient rows (text, json).")
-@_library_errors
+@library_errors
 def forecast(
     name: str,
     patients_csv: str,

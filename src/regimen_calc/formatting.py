@@ -23,7 +23,9 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 import pint
 from pint.util import to_units_container
 
+from ._checks import check_flag
 from .errors import InputError
+from .model import Infusion, SequenceRule
 
 __all__ = [
     "AUTO_DECIMALS",
@@ -52,6 +54,10 @@ AUTO_DECIMALS: tuple[tuple[Decimal, int], ...] = (
 
 #: The most decimal places :func:`format_dose_per_unit` prints; it never rounds a written dose.
 _MAX_WRITTEN_DECIMALS = 4
+
+#: The most decimal places ``decimals=`` accepts: more than any printed dose needs, and few enough
+#: that a typo (``decimals=10**9``) is refused instead of building a billion-digit string.
+MAX_DECIMALS = 12
 
 # pint's unit name → (ISMP symbol, kind). The kind orders the parts of a compound unit:
 # the mass comes first and body size before time, so a dose rate reads "mg/m²/day".
@@ -113,9 +119,21 @@ def _to_decimal(value: object, field: str) -> Decimal:
 
 
 def _check_decimals(decimals: object) -> int:
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
-        raise InputError("decimals", "a whole number of decimal places, 0 or more", decimals)
+    if (
+        isinstance(decimals, bool)
+        or not isinstance(decimals, int)
+        or not 0 <= decimals <= MAX_DECIMALS
+    ):
+        raise InputError(
+            "decimals", f"a whole number of decimal places from 0 to {MAX_DECIMALS}", decimals
+        )
     return decimals
+
+
+def _check_optional_text(field: str, value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InputError(field, "None or a string", value)
+    return value
 
 
 def _render(d: Decimal, decimals: int, shown: object) -> str:
@@ -376,7 +394,8 @@ def format_date(date: datetime.date, *, weekday: bool = True, year: bool = True)
     """Print a date that cannot be misread: ``Mon 5 Jan 2026`` (never ``05/01/26``).
 
     Raises:
-        InputError: for anything but a ``datetime.date`` (a ``datetime`` is refused).
+        InputError: for anything but a ``datetime.date`` (a ``datetime`` is refused), or a
+            ``weekday`` or ``year`` that is not a bool.
 
     >>> format_date(datetime.date(2026, 1, 5))
     'Mon 5 Jan 2026'
@@ -385,10 +404,12 @@ def format_date(date: datetime.date, *, weekday: bool = True, year: bool = True)
     """
     if not isinstance(date, datetime.date) or isinstance(date, datetime.datetime):
         raise InputError("date", "a datetime.date", date)
+    show_weekday = check_flag("weekday", weekday)
+    show_year = check_flag("year", year)
     text = f"{date.day} {_MONTHS[date.month - 1]}"
-    if year:
+    if show_year:
         text += f" {date.year}"
-    if weekday:
+    if show_weekday:
         text = f"{_WEEKDAYS[date.weekday()]} {text}"
     return text
 
@@ -397,7 +418,7 @@ def format_days(days: tuple[int, ...] | list[int]) -> str:
     """Print day numbers with runs joined by an en dash: ``0–5``, ``1, 3, 5``, ``1–3, 8``.
 
     Raises:
-        InputError: for an empty list or a day that is not a whole number.
+        InputError: for anything but a non-empty tuple or list of whole day numbers.
 
     >>> format_days((0, 1, 2, 3, 4, 5))
     '0–5'
@@ -406,7 +427,11 @@ def format_days(days: tuple[int, ...] | list[int]) -> str:
     >>> format_days([1, 2, 3, 8, 9])
     '1–3, 8, 9'
     """
-    if not days or any(isinstance(d, bool) or not isinstance(d, int) for d in days):
+    if (
+        not isinstance(days, tuple | list)
+        or not days
+        or any(isinstance(d, bool) or not isinstance(d, int) for d in days)
+    ):
         raise InputError("days", "one or more whole day numbers", days)
     ordered = sorted(set(days))
     runs: list[list[int]] = [[ordered[0]]]
@@ -433,6 +458,10 @@ def format_infusion(infusion: object, *, route: str | None = None) -> str:
             ``infusion time not stated`` (never a blank a reader could fill in) and any other
             route ``not an infusion``.
 
+    Raises:
+        InputError: for an ``infusion`` that is not an ``Infusion`` or ``None``, a duration
+            that is not a time, or a ``route`` that is not a string or ``None``.
+
     >>> from regimen_calc.model import Infusion
     >>> from regimen_calc.units import ureg
     >>> format_infusion(Infusion(duration=ureg.Quantity(3, "hour"), at_least=True))
@@ -444,13 +473,18 @@ def format_infusion(infusion: object, *, route: str | None = None) -> str:
     >>> format_infusion(None, route="PO")
     'not an infusion'
     """
+    route = _check_optional_text("route", route)
     if infusion is None:
         if route is None or route.strip().upper() == "IV":
             return "infusion time not stated"
         return "not an infusion"
-    duration = getattr(infusion, "duration", None)
+    if not isinstance(infusion, Infusion):
+        raise InputError("infusion", "None or an Infusion", infusion)
+    duration = infusion.duration
+    if not isinstance(duration, pint.Quantity) or not duration.check("[time]"):
+        raise InputError("infusion.duration", "a time such as ureg.Quantity(2, 'hour')", duration)
     text = format_quantity(duration)
-    return f"over at least {text}" if getattr(infusion, "at_least", False) else f"over {text}"
+    return f"over at least {text}" if infusion.at_least else f"over {text}"
 
 
 def format_sequence(sequence: object, *, after_name: str | None = None) -> str:
@@ -459,6 +493,10 @@ def format_sequence(sequence: object, *, after_name: str | None = None) -> str:
     Args:
         sequence: a :class:`~regimen_calc.model.SequenceRule` or ``None``.
         after_name: the full generic name of the drug it follows (default: the component id).
+
+    Raises:
+        InputError: for a ``sequence`` that is not a ``SequenceRule`` or ``None``, an offset
+            that is not a time, or an ``after_name`` that is not a string or ``None``.
 
     >>> from regimen_calc.model import SequenceRule
     >>> from regimen_calc.units import ureg
@@ -469,11 +507,18 @@ def format_sequence(sequence: object, *, after_name: str | None = None) -> str:
     >>> format_sequence(None)
     'no sequence stated'
     """
+    after_name = _check_optional_text("after_name", after_name)
     if sequence is None:
         return "no sequence stated"
+    if not isinstance(sequence, SequenceRule):
+        raise InputError("sequence", "None or a SequenceRule", sequence)
     name = after_name or sequence.after
     anchor = "ends" if sequence.anchor == "end" else "starts"
     offset = sequence.offset
+    if offset is not None and (
+        not isinstance(offset, pint.Quantity) or not offset.check("[time]")
+    ):
+        raise InputError("sequence.offset", "a time such as ureg.Quantity(2, 'hour')", offset)
     if offset is None or offset.magnitude == 0:
         return f"starts when {name} {anchor}"
     return f"starts {format_quantity(offset)} after {name} {anchor}"

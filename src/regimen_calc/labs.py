@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import math
 import operator
 from collections.abc import Mapping, Sequence
 from importlib import resources
 
 import yaml
 
+from ._checks import is_number
 from .errors import InputError
 from .model import Condition
 
@@ -62,11 +62,12 @@ def check_labs(labs: object) -> dict[int, dict[str, float]]:
             field = f"labs[{day}].{name}"
             if name not in table:
                 raise InputError(field, f"one of the labs {', '.join(table)}", name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            if not is_number(value):
                 raise InputError(field, f"a number in {table[name]['unit']}", value)
             low, high = table[name]["plausible"]
             if not low <= value <= high:
-                raise InputError(field, f"a value from {low} to {high} {table[name]['unit']}", value)
+                expected = f"a value from {low} to {high} {table[name]['unit']}"
+                raise InputError(field, expected, value)
             row[name] = float(value)
         out[day] = row
     return out
@@ -93,11 +94,15 @@ def evaluate_conditions(
                     break
                 value = labs[d].get(cond.lab)
                 if value is not None and test(value, cond.threshold):
-                    return True, f"stopped from day {d}: {cond.lab} {value:g} {cond.unit} ({cond.text})"
+                    return True, (
+                        f"stopped from day {d}: {cond.lab} {value:g} {cond.unit} ({cond.text})"
+                    )
     return False, None
 
 
-def unchecked_days(condition: Condition, days: Sequence[int], labs: Mapping[int, Mapping[str, float]]) -> tuple[int, ...]:
+def unchecked_days(
+    condition: Condition, days: Sequence[int], labs: Mapping[int, Mapping[str, float]]
+) -> tuple[int, ...]:
     """The days a conditional drug would be given without a lab value to decide on.
 
     ``hold_if``: days with no value for the lab. ``continue_until``: days before the rule stops
@@ -143,7 +148,8 @@ def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]
     table = lab_table()
     out = []
     for lim in limits:
-        lab, op, threshold = str(lim["lab"]), str(lim["operator"]), float(lim["threshold"])  # type: ignore[arg-type]
+        lab, op = str(lim["lab"]), str(lim["operator"])
+        threshold = float(lim["threshold"])  # type: ignore[arg-type]
         unit = table[lab]["unit"]
         seen = False
         for day in sorted(labs):
@@ -152,8 +158,13 @@ def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]
                 continue
             seen = True
             if not _OPS[op](value, threshold):
-                out.append(f"Day {day}: {table[lab]['name']} {value:g} {unit} does not meet the {trial} "
-                           f"eligibility limit ({lim['text']}; {source}).")
+                out.append(
+                    f"Day {day}: {table[lab]['name']} {value:g} {unit} does not meet the {trial} "
+                    f"eligibility limit ({lim['text']}; {source})."
+                )
         if not seen:
-            out.append(f"{trial} eligibility: no {table[lab]['name']} value given; check {lim['text']} ({source}).")
+            out.append(
+                f"{trial} eligibility: no {table[lab]['name']} value given; "
+                f"check {lim['text']} ({source})."
+            )
     return out

@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
@@ -53,15 +54,25 @@ def render(schedule: Schedule, fmt: str, **options: Any) -> str | bytes:
         ``bytes`` for ``pdf``; ``str`` for every other format.
 
     Raises:
-        InputError: for an unknown format or a schedule that is not a Schedule.
+        InputError: for an unknown format, an option the format does not take, or a schedule
+            that is not a Schedule.
         RegimenCalcError: for a schedule a format cannot show (``ics`` without a start date).
     """
     from ..schedule import Schedule
 
     if not isinstance(schedule, Schedule):
         raise InputError("schedule", "a Schedule from Regimen.schedule()", type(schedule).__name__)
-    if fmt not in FORMATS:
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         raise InputError("format", f"one of {', '.join(FORMATS)}", fmt)
     module_name, function = FORMATS[fmt]
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    return getattr(module, function)(schedule, **options)
+    renderer = getattr(importlib.import_module(f"{__name__}.{module_name}"), function)
+    accepted = [
+        name
+        for name, param in inspect.signature(renderer).parameters.items()
+        if param.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    for name in options:
+        if name not in accepted:
+            takes = f"one of {', '.join(accepted)}" if accepted else "no options"
+            raise InputError(f"options.{name}", f"for format {fmt!r}, {takes}", options[name])
+    return renderer(schedule, **options)

@@ -1,0 +1,43 @@
+"""Strict checks of plain argument values, shared by the modules that validate caller input.
+
+``True`` is never a number and a truthy string is never ``True``: Python's ``bool`` is an ``int``
+subclass and ``if value:`` accepts anything, so each check says exactly what it takes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .errors import InputError
+
+__all__ = ["check_flag", "is_number"]
+
+
+def is_number(value: object, *, whole: bool = False) -> bool:
+    """Whether ``value`` is a finite ``int`` or ``float`` (only an ``int`` when ``whole``).
+
+    Never raises: ``math.isfinite`` is applied to floats only, since it overflows on an
+    ``int`` above 1e308, and such an int is finite.
+
+    >>> is_number(2.5), is_number(True), is_number(float("nan")), is_number(10**400)
+    (True, False, False, True)
+    >>> is_number(2.0, whole=True)
+    False
+    """
+    kind = int if whole else int | float
+    if isinstance(value, bool) or not isinstance(value, kind):
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def check_flag(field: str, value: object) -> bool:
+    """``value`` when it is ``True`` or ``False``; otherwise an :class:`InputError` for ``field``.
+
+    >>> check_flag("weekday", "no")
+    Traceback (most recent call last):
+    ...
+    regimen_calc.errors.InputError: weekday: expected True or False, found 'no'
+    """
+    if not isinstance(value, bool):
+        raise InputError(field, "True or False", value)
+    return value

@@ -1,0 +1,428 @@
+"""Odd values thrown at the public API and the CLI: only the library's own error ever comes out.
+
+Every bad value must raise ``RegimenCalcError`` (a ``ValueError``) naming the field, never a
+``TypeError``, ``KeyError``, ``AttributeError``, ``OverflowError`` or a pint error from deep inside,
+and the CLI must print one ``error: ...`` line (exit 1) or a usage error (exit 2), never a
+traceback and never its "internal error" line. Rows marked ``xfail(strict=True)`` are bugs in
+modules the lead is changing; each reason says where.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pint
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import regimen_calc as rc
+from regimen_calc import formatting
+from regimen_calc.render import FORMATS, render
+from render_support import run_cli
+
+P = rc.Patient(height="170 cm", weight="70 kg")
+OTHER = pint.UnitRegistry()  # a second registry: its quantities cannot be mixed with ureg's
+HUGE = 10**400  # an int that float() and math.isfinite() cannot take
+ARRAY_MG = rc.ureg.Quantity(np.array([100.0, 200.0]), "mg")
+
+
+def _schedule() -> rc.Schedule:
+    return rc.load_regimen("CLAG").schedule(P, start=datetime.date(2026, 1, 5))
+
+
+def _csv(tmp: Path, data: bytes) -> Path:
+    path = tmp / "patients.csv"
+    path.write_bytes(data)
+    return path
+
+
+def lead(reason: str) -> Any:
+    return pytest.mark.xfail(raises=AssertionError, strict=True, reason=reason)
+
+
+UNITS_PY = "units.as_quantity lets pint's parser error escape (units.py, lead)"
+
+# (id, call, field the error must name). The call gets pytest's tmp_path.
+ROWS: list[Any] = [
+    # ------------------------------------------------------------------ formatting
+    ("format_number decimals huge", lambda _t: formatting.format_number(5, decimals=10**30),
+     "decimals"),
+    ("format_quantity decimals huge",
+     lambda _t: rc.format_quantity(rc.ureg.Quantity(5, "mg"), decimals=10**9), "decimals"),
+    ("format_date weekday not a bool",
+     lambda _t: formatting.format_date(datetime.date(2026, 1, 5), weekday=np.array([1, 2])),
+     "weekday"),
+    ("format_date year as text",
+     lambda _t: formatting.format_date(datetime.date(2026, 1, 5), year="no"), "year"),
+    ("format_days a number", lambda _t: formatting.format_days(5), "days"),
+    ("format_days a date", lambda _t: formatting.format_days(datetime.date(2026, 1, 5)), "days"),
+    ("format_days a quantity array", lambda _t: formatting.format_days(ARRAY_MG), "days"),
+    ("format_sequence text", lambda _t: formatting.format_sequence("cladribine"), "sequence"),
+    ("format_sequence after_name not text",
+     lambda _t: formatting.format_sequence(None, after_name=5), "after_name"),
+    ("format_infusion route not text",
+     lambda _t: formatting.format_infusion(None, route=True), "route"),
+    ("format_infusion a quantity",
+     lambda _t: formatting.format_infusion(rc.ureg.Quantity(2, "hour")), "infusion"),
+    # ------------------------------------------------------------------ render
+    ("render format unhashable", lambda _t: render(_schedule(), ["text"]), "format"),
+    ("render option a format does not take",
+     lambda _t: render(_schedule(), "text", paper="a4"), "options.paper"),
+    ("render unknown option", lambda _t: render(_schedule(), "html", bogus=1), "options.bogus"),
+    # ------------------------------------------------------------------ forecast and cohorts
+    ("forecast cycles astronomically large (regimen states no number of cycles)",
+     lambda _t: rc.forecast(rc.load_regimen("CLAG"), [P], cycles=10**30), "cycles"),
+    ("forecast cycles past the regimen's stated number",
+     lambda _t: rc.forecast(rc.load_regimen("Lipo-MIT+CLAG"), [P], cycles=3), "cycles"),
+    ("forecast concomitant_by_patient a bool",
+     lambda _t: rc.forecast(rc.load_regimen("CLAG"), [P], concomitant_by_patient=True),
+     "concomitant_by_patient"),
+    ("forecast vectorised as text",
+     lambda _t: rc.forecast(rc.load_regimen("CLAG"), [P], vectorised="no"), "vectorised"),
+    ("forecast progress as an array",
+     lambda _t: rc.forecast(rc.load_regimen("CLAG"), [P], progress=np.array([1, 2])),
+     "progress"),
+    ("Cohort.from_patients ids a number", lambda _t: rc.Cohort.from_patients([P], ids=5), "ids"),
+    ("Cohort.from_patients ids text (split into letters)",
+     lambda _t: rc.Cohort.from_patients([P, P, P], ids="abc"), "ids"),
+    ("Cohort.from_patients ids not text",
+     lambda _t: rc.Cohort.from_patients([P], ids=[5]), "ids[0]"),
+    ("Cohort.from_arrays heights as text",
+     lambda _t: rc.Cohort.from_arrays(height_cm="abc", weight_kg=[70]), "height_cm"),
+    ("Cohort.from_arrays heights as numeric text (never converted)",
+     lambda _t: rc.Cohort.from_arrays(height_cm=["170"], weight_kg=[70]), "height_cm"),
+    ("Cohort.from_arrays heights as a dict",
+     lambda _t: rc.Cohort.from_arrays(height_cm={1: 2}, weight_kg=[70]), "height_cm"),
+    ("Cohort.from_arrays weights as bools",
+     lambda _t: rc.Cohort.from_arrays(height_cm=[170], weight_kg=[True]), "weight_kg"),
+    ("Cohort.from_arrays heights as quantities",
+     lambda _t: rc.Cohort.from_arrays(height_cm=[rc.ureg.Quantity(170, "cm")], weight_kg=[70]),
+     "height_cm"),
+    ("Cohort.from_arrays sex a number",
+     lambda _t: rc.Cohort.from_arrays(height_cm=[170], weight_kg=[70], sex=5), "sex"),
+    ("Cohort.from_arrays concomitant a number",
+     lambda _t: rc.Cohort.from_arrays(height_cm=[170], weight_kg=[70], concomitant=5),
+     "concomitant"),
+    ("Cohort.from_arrays concomitant_sets a number",
+     lambda _t: rc.Cohort.from_arrays(
+         height_cm=[170], weight_kg=[70], concomitant_sets=5, concomitant_group=[0]),
+     "concomitant_sets"),
+    ("read_patients_csv path None", lambda _t: rc.read_patients_csv(None), "patients_csv"),
+    ("read_patients_csv path bytes",
+     lambda _t: rc.read_patients_csv(b"patients.csv"), "patients_csv"),
+    ("read_patients_csv path a date",
+     lambda _t: rc.read_patients_csv(datetime.date(2026, 1, 5)), "patients_csv"),
+    ("read_patients_csv progress as text",
+     lambda t: rc.read_patients_csv(_csv(t, b"height,weight,sex,concomitant\n"), progress="yes"),
+     "progress"),
+    ("read_patients_csv binary file",
+     lambda t: rc.read_patients_csv(_csv(t, b"height,weight,sex,concomitant\n\xff\xfe\x00\n")),
+     "patients_csv"),
+    ("read_patients_csv field above csv's size limit",
+     lambda t: rc.read_patients_csv(
+         _csv(t, b"height,weight,sex,concomitant\n170 cm,70 kg,," + b"x" * 200_000 + b"\n")),
+     "row 2"),
+    # ------------------------------------------------------------------ labs, prior exposure
+    ("lab value an int too large for a float",
+     lambda _t: rc.load_regimen("CLAG").schedule(P, labs={1: {"wbc": HUGE}}), "labs[1].wbc"),
+    ("lab value a negative huge int",
+     lambda _t: rc.load_regimen("CLAG").schedule(P, labs={1: {"crcl": -HUGE}}), "labs[1].crcl"),
+    ("prior exposure an int too large for a float",
+     lambda _t: rc.load_regimen("MEC").schedule(P, prior_exposure={"mitoxantrone": HUGE}),
+     "prior_exposure['mitoxantrone']"),
+    # ------------------------------------------------------------------ policy files
+    ("policy file with a key twice (last one must not silently win)",
+     lambda t: _policy(t, "dose_decimals: 2\ndose_decimals: 3\n"), "duplicate key"),
+    ("policy file with a drug twice",
+     lambda t: _policy(t, "drugs:\n  filgrastim:\n    weight_basis: actual\n"
+                          "  filgrastim:\n    weight_basis: ideal\n"), "duplicate key"),
+    ("policy file with a YAML 1.1 hex number", lambda t: _policy(t, "bsa_decimals: 0x2\n"),
+     "bsa_decimals"),
+    ("policy file with a YAML 1.1 base-60 number",
+     lambda t: _policy(t, "max_deviation_percent: 1:5\n"), "max_deviation_percent"),
+    ("policy file with a number too large for a float",
+     lambda t: _policy(t, f"max_deviation_percent: {HUGE}\n"), "max_deviation_percent"),
+    # ------------------------------------------------------------------ the lead's modules
+    pytest.param("height '1/0 cm'", lambda _t: rc.Patient(height="1/0 cm", weight="70 kg"),
+                 "height", marks=lead(f"{UNITS_PY}: ZeroDivisionError")),
+    pytest.param("height a snowman", lambda _t: rc.Patient(height="☃", weight="70 kg"),
+                 "height", marks=lead(f"{UNITS_PY}: AssertionError from pint's tokenizer")),
+    pytest.param("weight a Python expression",
+                 lambda _t: rc.Patient(height="170 cm", weight="__import__('os')"), "weight",
+                 marks=lead(f"{UNITS_PY}: AssertionError from pint's tokenizer")),
+    pytest.param("height a quantity with a huge int",
+                 lambda _t: rc.Patient(height=rc.ureg.Quantity(HUGE, "cm"), weight="70 kg"),
+                 "height", marks=lead("units.as_quantity: math.isfinite(int) OverflowError")),
+    pytest.param("height another registry's quantity with a huge int",
+                 lambda _t: rc.body_surface_area(OTHER.Quantity(HUGE, "cm"), "70 kg"), "height",
+                 marks=lead("units.as_quantity: math.isfinite(int) OverflowError")),
+    pytest.param("ideal body weight, height '1/0 cm'",
+                 lambda _t: rc.ideal_body_weight("1/0 cm", "male"), "height",
+                 marks=lead(f"{UNITS_PY}: ZeroDivisionError")),
+    pytest.param("policy bsa_cap '1/0 m**2'", lambda _t: rc.DosingPolicy(bsa_cap="1/0 m**2"),
+                 "bsa_cap", marks=lead(f"{UNITS_PY}: ZeroDivisionError")),
+    pytest.param("policy file bsa_cap a snowman", lambda t: _policy(t, "bsa_cap: ☃\n"),
+                 "bsa_cap", marks=lead(f"{UNITS_PY}: AssertionError from pint's tokenizer")),
+    pytest.param("policy max_deviation_percent a huge int",
+                 lambda _t: rc.DosingPolicy(max_deviation_percent=HUGE), "max_deviation_percent",
+                 marks=lead("policy._is_number: math.isfinite(int) OverflowError")),
+    pytest.param("DrugPolicy weight_basis an array",
+                 lambda _t: rc.DrugPolicy(weight_basis=np.array([1, 2])), "weight_basis",
+                 marks=lead("policy._weight_basis: `value not in WEIGHT_BASES` on an array")),
+    pytest.param("Concomitant cyp3a4 an array",
+                 lambda _t: rc.Concomitant("drug-x", cyp3a4=np.array([1, 2])), "cyp3a4",
+                 marks=lead("interactions._validate_cyp3a4: `in` test on an array")),
+    pytest.param("schedule concomitant a quantity",
+                 lambda _t: rc.load_regimen("CLAG").schedule(
+                     P, concomitant=rc.ureg.Quantity(70, "kg")),
+                 "concomitant",
+                 marks=lead("interactions.resolve_concomitants iterates a quantity: TypeError")),
+    pytest.param("schedule start the last date there is",
+                 lambda _t: rc.load_regimen("CLAG").schedule(P, start=datetime.date.max), "start",
+                 marks=lead("schedule.build_schedule: date arithmetic OverflowError")),
+    pytest.param("schedule start the first date there is (day 0 is the day before)",
+                 lambda _t: rc.load_regimen("CLAG").schedule(P, start=datetime.date.min), "start",
+                 marks=lead("schedule.build_schedule: date arithmetic OverflowError")),
+    pytest.param("compose_tablets an array dose",
+                 lambda _t: rc.compose_tablets(ARRAY_MG, [rc.ureg.Quantity(10, "mg")]), "dose",
+                 marks=lead("tablets.compose_tablets hashes the magnitude: TypeError")),
+]
+
+
+def _policy(tmp: Path, text: str) -> rc.DosingPolicy:
+    path = tmp / "site-policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return rc.load_policy(path)
+
+
+def _as_param(row: Any) -> Any:
+    """``(id, call, field)`` or ``pytest.param(id, call, field, marks=...)`` → a test case."""
+    if hasattr(row, "marks"):  # a pytest.param (itself a tuple)
+        name, call, field = row.values
+        return pytest.param(call, field, id=name, marks=row.marks)
+    return pytest.param(row[1], row[2], id=row[0])
+
+
+@pytest.mark.parametrize(("call", "field"), [_as_param(r) for r in ROWS])
+def test_bad_value_raises_the_library_error_naming_the_field(
+    call: Callable[[Path], Any], field: str, tmp_path: Path
+) -> None:
+    try:
+        call(tmp_path)
+    except rc.RegimenCalcError as exc:
+        assert isinstance(exc, ValueError)
+        assert field in str(exc), str(exc)
+    except Exception as exc:  # the bug this table exists to catch
+        raise AssertionError(f"{type(exc).__name__} escaped: {exc}") from exc
+    else:
+        raise AssertionError("accepted a bad value")
+
+
+# --------------------------------------------------------------------------------------------
+# Properties: whatever comes in, a result or the library's error comes out
+# --------------------------------------------------------------------------------------------
+
+ODD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.binary(max_size=8),
+    st.dates(),
+    st.datetimes(),
+    st.lists(st.integers(-50, 50), max_size=4),
+    st.tuples(st.booleans()),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+    st.builds(lambda n: rc.ureg.Quantity(n, "mg"), st.floats(allow_nan=True)),
+    st.builds(lambda n: OTHER.Quantity(n, "cm"), st.integers(-(10**30), 10**30)),
+    st.just(ARRAY_MG),
+)
+
+FORMATTERS: list[Callable[[Any], Any]] = [
+    formatting.format_number,
+    formatting.format_unit,
+    formatting.format_quantity,
+    formatting.format_dose_per_unit,
+    formatting.format_entered,
+    formatting.route_name,
+    formatting.format_frequency,
+    formatting.format_date,
+    formatting.format_days,
+    formatting.format_infusion,
+    formatting.format_sequence,
+    lambda v: formatting.format_number(1.5, decimals=v),
+    lambda v: formatting.format_quantity(rc.ureg.Quantity(1.5, "mg"), decimals=v),
+    lambda v: formatting.format_date(datetime.date(2026, 1, 5), weekday=v),
+    lambda v: formatting.format_date(datetime.date(2026, 1, 5), year=v),
+    lambda v: formatting.format_infusion(None, route=v),
+    lambda v: formatting.format_sequence(None, after_name=v),
+]
+
+
+def _library_error_or_result(call: Callable[[], Any]) -> None:
+    with contextlib.suppress(rc.RegimenCalcError):
+        call()
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ODD, which=st.integers(0, len(FORMATTERS) - 1))
+def test_formatting_takes_any_value_or_raises_the_library_error(value: Any, which: int) -> None:
+    _library_error_or_result(lambda: FORMATTERS[which](value))
+
+
+SCHEDULE = _schedule()
+
+
+@settings(max_examples=100, deadline=None)
+@given(fmt=st.one_of(ODD, st.sampled_from(sorted(FORMATS))), option=st.text(max_size=10),
+       value=ODD)
+def test_render_takes_any_format_and_option_or_raises_the_library_error(
+    fmt: Any, option: str, value: Any
+) -> None:
+    _library_error_or_result(lambda: render(SCHEDULE, fmt, **{option: value}))
+
+
+CSV_TEXT = st.lists(
+    st.sampled_from([*"0123456789 .,;\"\n\r\x00-", "cm", "kg", "in", "female", "male", "☃",
+                     "posaconazole", "170 cm", "70 kg"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=CSV_TEXT, header=st.booleans())
+def test_any_patients_csv_gives_a_cohort_or_the_library_error(
+    tmp_path: Path, body: str, header: bool
+) -> None:
+    text = ("height,weight,sex,concomitant\n" if header else "") + body
+    path = tmp_path / "cohort.csv"
+    path.write_text(text, encoding="utf-8")
+    try:
+        cohort = rc.read_patients_csv(path)
+    except rc.RegimenCalcError:
+        return
+    assert len(cohort) >= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=ODD, lab=st.sampled_from(("wbc", "crcl")), day=ODD)
+def test_any_lab_value_or_day_is_taken_or_refused_with_the_library_error(
+    value: Any, lab: str, day: Any
+) -> None:
+    from regimen_calc.labs import check_labs
+
+    try:
+        labs = {day: {lab: value}}
+    except TypeError:  # an unhashable day cannot even be put in a dict by the caller
+        return
+    _library_error_or_result(lambda: check_labs(labs))
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=ODD)
+def test_any_prior_exposure_is_taken_or_refused_with_the_library_error(value: Any) -> None:
+    from regimen_calc.cumulative import check_prior_exposure
+
+    _library_error_or_result(lambda: check_prior_exposure({"mitoxantrone": value}))
+
+
+POLICY_VALUES = st.one_of(
+    st.sampled_from(["0x2", "010", "1:5", ".nan", ".inf", "1e3", "true", "~", "[]", "{}", "'2'",
+                     "2", "2.5", "-1", str(HUGE), "&a 1", "*a", "☃", "'1/0 m**2'"]),
+    st.integers(-(10**30), 10**30).map(str),
+)
+POLICY_KEYS = st.sampled_from(
+    # bsa_cap is left out: its text goes to units.as_quantity, whose escaping errors are the
+    # xfail rows "policy bsa_cap ..." above.
+    ["name", "source", "bsa_formula", "bsa_decimals", "dose_decimals",
+     "max_deviation_percent", "doxorubicin_equivalence", "drugs", "bogus"]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(lines=st.lists(st.tuples(POLICY_KEYS, POLICY_VALUES), max_size=4))
+def test_any_policy_file_loads_or_raises_the_library_error(
+    tmp_path: Path, lines: list[tuple[str, str]]
+) -> None:
+    text = "".join(f"{k}: {v}\n" for k, v in lines)
+    with contextlib.suppress(rc.RegimenCalcError):
+        _policy(tmp_path, text)
+
+
+# --------------------------------------------------------------------------------------------
+# The command line: one `error:` line and exit 1, or a usage error and exit 2
+# --------------------------------------------------------------------------------------------
+
+H = ("--height", "170 cm", "--weight", "70 kg")
+CLI_CASES = [
+    pytest.param(("schedule", "CLAG", "--height", "", "--weight", "70 kg"), 1, id="empty height"),
+    pytest.param(("schedule", "NO-SUCH", *H), 1, id="unknown regimen"),
+    pytest.param(("schedule", "CLAG", *H, "--cycle", "1.5"), 2, id="cycle not whole"),
+    pytest.param(("schedule", "CLAG", *H, "--start", "2026-02-30"), 2, id="no such date"),
+    pytest.param(("schedule", "CLAG", *H, "--labs", "1:wbc=nan"), 1, id="lab NaN"),
+    pytest.param(("schedule", "CLAG", *H, "--labs", "1:wbc=" + "9" * 400), 1, id="lab huge"),
+    pytest.param(("schedule", "CLAG", *H, "--paper", "a5"), 2, id="unknown paper"),
+    pytest.param(("schedule", "CLAG", *H, "-o", "/nonexistent-dir/x.txt"), 1, id="unwritable"),
+    pytest.param(("schedule", "CLAG+VEN", *H, "--concomitant", "posaconazol"), 1,
+                 id="unknown concomitant"),
+    pytest.param(("forecast", "CLAG", "{binary}"), 1, id="forecast binary csv"),
+    pytest.param(("forecast", "CLAG", "{csv}", "--cycles", "1000000"), 1,
+                 id="forecast cycles huge"),
+    pytest.param(("schedule", "CLAG", "--height", "1/0 cm", "--weight", "70 kg"), 1,
+                 id="height 1/0 cm", marks=lead(f"{UNITS_PY}: the CLI says 'internal error'")),
+    pytest.param(("schedule", "CLAG", *H, "--start", "9999-12-31"), 1, id="start 9999-12-31",
+                 marks=lead("schedule.build_schedule OverflowError: 'internal error'")),
+]
+
+
+@pytest.mark.parametrize(("args", "status"), CLI_CASES)
+def test_cli_bad_argument_gives_one_error_line(
+    args: tuple[str, ...], status: int, tmp_path: Path
+) -> None:
+    binary = _csv(tmp_path, b"height,weight,sex,concomitant\n\xd0\x00\xff\n")
+    good = tmp_path / "good.csv"
+    good.write_text("height,weight,sex,concomitant\n170 cm,70 kg,,\n", encoding="utf-8")
+    argv = [a.format(binary=binary, csv=good) for a in args]
+    result = run_cli(*argv)
+    err = result.stderr.decode()
+    assert result.returncode == status, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    if status == 1:
+        assert [line for line in err.splitlines() if line.startswith("error: ")] == [
+            err.splitlines()[0]
+        ], err
+
+
+def test_drug_catalog_lookup_of_an_unhashable_name_names_the_field() -> None:
+    from regimen_calc.catalog import drug_info
+
+    with pytest.raises(rc.InputError) as info:
+        drug_info(["cladribine"])  # type: ignore[arg-type]
+    assert info.value.field == "drug"
+
+
+@pytest.mark.parametrize("key", ["bsa_formula", "doxorubicin_equivalence"])
+def test_policy_file_choice_given_as_a_list_is_a_problem_not_a_type_error(
+    tmp_path: Path, key: str
+) -> None:
+    # Found by the property above: `[] in BSA_FORMULAS` raised TypeError (unhashable list).
+    with pytest.raises(rc.LoadError) as info:
+        _policy(tmp_path, f"{key}: []\n")
+    assert [p.path for p in info.value.problems] == [key]
+
+
+def test_policy_file_weight_basis_given_as_a_mapping_is_a_problem(tmp_path: Path) -> None:
+    with pytest.raises(rc.LoadError) as info:
+        _policy(tmp_path, "drugs:\n  filgrastim:\n    weight_basis: {a: 1}\n")
+    assert [p.path for p in info.value.problems] == ["drugs.filgrastim.weight_basis"]
