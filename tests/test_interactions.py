@@ -412,18 +412,6 @@ def test_bad_rule_sets_list_every_problem():
         assert where in text
 
 
-def test_unreadable_or_invalid_data_file_is_a_load_error(tmp_path, monkeypatch):
-    from regimen_calc import interactions
-
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "bad.yaml").write_text("drugs: [unclosed\n", encoding="utf-8")
-    monkeypatch.setattr(interactions.resources, "files", lambda _pkg: tmp_path)
-    with pytest.raises(LoadError, match=r"bad\.yaml: not valid YAML"):
-        interactions._read_yaml("bad.yaml")
-    with pytest.raises(LoadError, match=r"missing\.yaml: cannot read"):
-        interactions._read_yaml("missing.yaml")
-
-
 def test_yaml_is_loaded_once():
     assert interaction_table() is interaction_table()
     assert rule_set("label") is rule_set("label")

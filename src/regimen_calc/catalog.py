@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-from importlib import resources
 
 import attrs
 import pint
-import yaml
 
+from ._data import read_data
 from .errors import InputError
 from .units import ureg
 
@@ -37,9 +36,8 @@ class Drug:
 
 @functools.cache
 def _catalog() -> dict[str, Drug]:
-    text = (resources.files(__package__) / "data" / "drugs.yaml").read_text(encoding="utf-8")
     out: dict[str, Drug] = {}
-    for entry in yaml.safe_load(text)["drugs"]:
+    for entry in read_data("drugs.yaml")["drugs"]:
         pres = entry.get("presentations")
         presentation = None
         if pres:

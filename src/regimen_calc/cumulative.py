@@ -18,14 +18,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from importlib import resources
 from typing import Any, Literal
 
 import attrs
 import pint
-import yaml
 
 from ._checks import is_number
+from ._data import read_data
 from .errors import CumulativeDoseError, InputError
 from .units import unit, ureg
 
@@ -42,10 +41,7 @@ _PER_M2 = ureg.Quantity(1, "mg/m**2")
 
 @functools.cache
 def _data() -> Mapping[str, Any]:
-    text = (resources.files(__package__) / "data" / "anthracyclines.yaml").read_text(
-        encoding="utf-8"
-    )
-    return yaml.safe_load(text)
+    return read_data("anthracyclines.yaml")
 
 
 def equivalence_scales() -> tuple[str, ...]:
@@ -122,13 +118,21 @@ def _amount(value: object, field: str) -> Decimal:
         raise InputError(
             field, expected, value if not isinstance(value, pint.Quantity) else str(value)
         )
-    if mag > 5000:  # far above any lifetime anthracycline exposure: a unit slip
+    ceiling = _prior_max()
+    if mag > ceiling:  # far above any lifetime anthracycline exposure: a unit slip
+        from .formatting import format_number
+
         raise InputError(
             field,
-            expected + " up to 5,000 mg/m²",
+            expected + f" up to {format_number(ceiling)} mg/m²",
             value if not isinstance(value, pint.Quantity) else str(value),
         )
     return _d(mag)
+
+
+def _prior_max() -> float:
+    """The most prior exposure accepted, in mg/m² (``prior_exposure_max`` in the data file)."""
+    return float(ureg.Quantity(_data()["prior_exposure_max"]).to(unit("mg/m**2")).magnitude)
 
 
 @attrs.frozen(kw_only=True)

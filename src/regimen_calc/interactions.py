@@ -63,13 +63,13 @@ import difflib
 import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 import pint
 
+from ._data import read_data
 from .errors import InputError, LoadError, Problem, UnknownDrugError
 from .units import as_quantity, ureg
 
@@ -118,7 +118,7 @@ def _validate_name(_inst: object, _attr: object, value: object) -> None:
 
 
 def _validate_cyp3a4(_inst: object, _attr: object, value: object) -> None:
-    if value not in CYP3A4_CLASSES:
+    if not isinstance(value, str) or value not in CYP3A4_CLASSES:
         raise InputError("concomitant.cyp3a4", f"one of {', '.join(CYP3A4_CLASSES)}", value)
 
 
@@ -385,17 +385,10 @@ class VenetoclaxAdjustment:
 
 
 def _read_yaml(filename: str) -> object:
-    import yaml  # imported by the loader only: the rule engine below reads no files
+    # A copy: the checks below must not see (or leave) changes in the shared cached data.
+    import copy
 
-    path = resources.files(__package__) / "data" / filename
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LoadError([Problem(filename, "", f"cannot read the data file: {exc}")]) from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise LoadError([Problem(filename, "", f"not valid YAML: {exc}")]) from exc
+    return copy.deepcopy(read_data(filename))
 
 
 class _Checker:
@@ -897,7 +890,8 @@ def resolve_concomitants(
     """
     if isinstance(items, str | Concomitant | Mapping):
         items = (items,)
-    elif not isinstance(items, Iterable):
+    elif not isinstance(items, list | tuple | set | frozenset):
+        # Not any iterable: a pint Quantity or a numpy array iterates too, into nonsense.
         raise InputError("concomitant", "a list of drug names or Concomitant objects", items)
     chosen = _conflict_choices(conflict_choice)
     out: list[Concomitant] = []

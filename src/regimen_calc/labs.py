@@ -5,11 +5,9 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Mapping, Sequence
-from importlib import resources
-
-import yaml
 
 from ._checks import is_number
+from ._data import read_data
 from .errors import InputError
 from .model import Condition
 
@@ -29,8 +27,7 @@ _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt
 @functools.cache
 def lab_table() -> Mapping[str, Mapping[str, object]]:
     """The labs the library reads (``data/labs.yaml``): name, unit and plausible range."""
-    text = (resources.files(__package__) / "data" / "labs.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)["labs"]
+    return read_data("labs.yaml")["labs"]
 
 
 def _units() -> dict[str, str]:
@@ -118,8 +115,7 @@ def unchecked_days(
 
 @functools.cache
 def _eligibility() -> Mapping[str, object]:
-    text = (resources.files(__package__) / "data" / "eligibility.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return read_data("eligibility.yaml")
 
 
 def eligibility_for(regimen_id: str) -> tuple[str, str, tuple[Mapping[str, object], ...]] | None:

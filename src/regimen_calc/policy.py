@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 import pint
 
+from ._checks import is_number
 from .errors import InputError, RegimenCalcError
 from .units import as_quantity, ureg
 
@@ -122,7 +123,7 @@ def _dec(x: float) -> Decimal:
 
 
 def _is_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    return is_number(value)
 
 
 def _mass(value: object, field: str, example: str) -> pint.Quantity:
@@ -228,7 +229,7 @@ class DoseModification:
 
 
 def _weight_basis(_i: object, _a: object, value: object) -> None:
-    if value not in WEIGHT_BASES:
+    if not isinstance(value, str) or value not in WEIGHT_BASES:
         raise InputError("weight_basis", f"one of {', '.join(WEIGHT_BASES)}", value)
 
 

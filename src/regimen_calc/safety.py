@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from typing import Any
 
 import attrs
 import pint
-import yaml
 
+from ._data import read_data
 from .errors import DoseLimitError
 from .units import ureg
 
@@ -45,9 +44,8 @@ class DrugSafety:
 
 @functools.cache
 def _table() -> dict[str, DrugSafety]:
-    text = (resources.files(__package__) / "data" / "drugs.yaml").read_text(encoding="utf-8")
     out: dict[str, DrugSafety] = {}
-    for entry in yaml.safe_load(text)["drugs"]:
+    for entry in read_data("drugs.yaml")["drugs"]:
         limits, per_unit = entry["limits"], entry["per_unit"]
         ranges = {
             _BASES[key]: (ureg.Quantity(bounds[0]), ureg.Quantity(bounds[1]))

@@ -30,6 +30,10 @@ __all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "buil
 
 SCHEMA_VERSION = "1.0"
 
+#: The highest cycle number accepted when a regimen does not state its number of cycles: far above
+#: any salvage course, and low enough that a typo such as 1000 is refused instead of scheduled.
+MAX_CYCLE = 100
+
 WarningKind = Literal[
     "assumed", "not_stated", "site", "interaction", "rounding", "hold", "lab", "cycle", "limit",
     "policy", "label",
@@ -158,14 +162,21 @@ def _check_cycle(regimen: Regimen, cycle: object) -> int:
     limit = regimen.cycle.max_cycles
     if limit is not None and cycle > limit:
         raise InputError("cycle", f"a cycle from 1 to {limit} ({regimen.id} gives at most {limit})", cycle)
+    if cycle > MAX_CYCLE:
+        raise InputError("cycle", f"a cycle from 1 to {MAX_CYCLE} (the number of cycles is not stated)", cycle)
     return cycle
 
 
-def _check_start(start: object) -> datetime.date | None:
+def _check_start(start: object, days: Sequence[int]) -> datetime.date | None:
     if start is None:
         return None
     if isinstance(start, datetime.datetime) or not isinstance(start, datetime.date):
         raise InputError("start", "a datetime.date: the date of day 1", start)
+    try:  # every day of the cycle must have a calendar date
+        for day in (min(days, default=1), max(days, default=1)):
+            start + datetime.timedelta(days=day - 1)
+    except OverflowError:
+        raise InputError("start", "a date whose cycle days all fall within the calendar", start) from None
     return start
 
 
@@ -300,7 +311,7 @@ def build_schedule(
     if not isinstance(rule_set, str):
         raise InputError("rule_set", "'label' or 'protocol'", rule_set)
     cycle = _check_cycle(regimen, cycle)
-    start = _check_start(start)
+    start = _check_start(start, regimen.all_days)
     lab_values = _check_labs(labs)
     prior = check_prior_exposure(prior_exposure)
     override = _check_override(override_cumulative)

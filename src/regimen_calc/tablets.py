@@ -92,7 +92,10 @@ def compose_tablets(
         return _compose_tablets(dose, strengths)
     strengths = tuple(strengths)
     items = (dose, *strengths)
-    if not all(isinstance(q, pint.Quantity) and q._REGISTRY is ureg for q in items):
+    if not all(
+        isinstance(q, pint.Quantity) and q._REGISTRY is ureg and isinstance(q.magnitude, int | float)
+        for q in items
+    ):
         return _compose_tablets(dose, strengths)
     key = tuple((q.magnitude, q.units) for q in items)
     found = _COMPOSED.get(key)

@@ -12,6 +12,7 @@ from importlib import resources
 
 import pint
 
+from ._checks import is_number
 from .errors import InputError
 
 __all__ = ["Quantity", "as_quantity", "unit", "ureg"]
@@ -56,7 +57,9 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
         text = value.strip()
         try:
             q = ureg.Quantity(text)
-        except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure of pint's parser means "not a quantity"
+            # pint's tokenizer and evaluator raise whatever the text provokes ("1/0 cm":
+            # ZeroDivisionError; "☃": AssertionError): every one means the text is not a quantity.
             raise InputError(field, expected, value) from exc
         if not isinstance(q, pint.Quantity) or q.dimensionless:
             raise InputError(field, f"{expected} (no unit was given)", value)
@@ -66,7 +69,7 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
     if q.dimensionality != dims:
         raise InputError(field, expected, value if isinstance(value, str) else str(value))
     mag = q.magnitude
-    if isinstance(mag, bool) or not isinstance(mag, int | float) or not math.isfinite(mag):
+    if not is_number(mag) or (isinstance(mag, int) and abs(mag) > 1e300):
         raise InputError(field, f"{expected} with a finite number", str(value))
     return q
 
