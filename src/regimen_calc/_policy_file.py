@@ -17,11 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ._checks import is_number
 from .errors import InputError, LoadError, Problem
-from .loader import _GuardedLoader
+from .loader import _GuardedLoader, _read_yaml
 from .policy import (
     MAX_DEVIATION_LIMIT,
     WEIGHT_BASES,
@@ -58,62 +56,12 @@ class _Guarded(_GuardedLoader):
     refused (never last-one-wins), only plain decimal numbers are numbers (YAML 1.1 would read
     ``0x2`` as 2 and ``1:5`` as 65). Only the alias message and the depth limit are its own."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._policy_depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.MarkedYAMLError(
-                None,
-                None,
-                "aliases (*name) are not allowed in policy files",
-                self.peek_event().start_mark,
-            )
-        self._policy_depth += 1
-        try:
-            if self._policy_depth > MAX_DEPTH:
-                raise yaml.MarkedYAMLError(
-                    None,
-                    None,
-                    f"nesting deeper than {MAX_DEPTH} levels",
-                    self.peek_event().start_mark,
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._policy_depth -= 1
+    max_depth = MAX_DEPTH
+    alias_message = "aliases (*name) are not allowed in policy files"
 
 
 def _read(path: Path) -> Any:
-    name = path.name
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError(
-                [Problem(name, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
-            )
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LoadError(
-            [Problem(str(path), "", f"cannot read the file ({exc.strerror})")]
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise LoadError(
-            [Problem(name, "", f"cannot read the file as UTF-8 text ({exc.reason})")]
-        ) from None
-    loader = _Guarded(text)
-    try:
-        return loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}" if mark else ""
-        raise LoadError([Problem(name, where, str(exc.problem or exc.context))]) from None
-    except yaml.YAMLError as exc:
-        raise LoadError([Problem(name, "", f"not valid YAML ({exc})")]) from None
-    except RecursionError:
-        raise LoadError([Problem(name, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
-    finally:
-        loader.dispose()
+    return _read_yaml(path, loader_class=_Guarded, max_bytes=MAX_FILE_BYTES)
 
 
 class _Collector:

@@ -32,7 +32,6 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, override
 
 from . import _parsing
-from .safety import check_regimen_doses
 from .catalog import known_drugs
 from .errors import InputError, LoadError, Problem
 from .model import (
@@ -50,6 +49,7 @@ from .model import (
     Regimen,
     SequenceRule,
 )
+from .safety import check_regimen_doses
 
 __all__ = [
     "available_regimens",
@@ -112,6 +112,12 @@ class _GuardedLoader(yaml.SafeLoader):
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
+    #: Deepest nesting accepted, and what an alias is refused with (a subclass may change both).
+    max_depth = MAX_DEPTH
+    alias_message = (
+        "aliases (*name) are not allowed in regimen files; use 'extends' to reuse a regimen"
+    )
+
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
@@ -119,17 +125,12 @@ class _GuardedLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None,
-                None,
-                "aliases (*name) are not allowed in regimen files; "
-                "use 'extends' to reuse a regimen",
-                event.start_mark,
-            )
+            raise yaml.MarkedYAMLError(None, None, self.alias_message, event.start_mark)
         self._depth += 1
-        if self._depth > MAX_DEPTH:
+        if self._depth > self.max_depth:
             raise yaml.MarkedYAMLError(
-                None, None, f"nesting deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
+                None, None, f"nesting deeper than {self.max_depth} levels",
+                self.peek_event().start_mark,
             )
         try:
             return super().compose_node(parent, index)
@@ -160,7 +161,17 @@ _GuardedLoader.add_implicit_resolver(
 )
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(
+    path: Path,
+    *,
+    loader_class: type[_GuardedLoader] = _GuardedLoader,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Any:
+    """A user's YAML file (regimen, overlay, policy) read with a guarded SafeLoader.
+
+    Raises:
+        LoadError: unreadable, too large, not UTF-8, not valid YAML, an alias, too deep.
+    """
     name = path.name
     try:
         size = path.stat().st_size
@@ -168,17 +179,15 @@ def _read_yaml(path: Path) -> Any:
         raise LoadError(
             [Problem(str(path), "", f"cannot read the file ({exc.strerror})")]
         ) from None
-    if size > MAX_FILE_BYTES:
-        raise LoadError(
-            [Problem(name, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
-        )
+    if size > max_bytes:
+        raise LoadError([Problem(name, "", f"file is {size:,} bytes; the limit is {max_bytes:,}")])
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LoadError(
             [Problem(name, "", f"cannot read the file as UTF-8 text ({exc})")]
         ) from None
-    loader = _GuardedLoader(text)
+    loader = loader_class(text)
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -188,7 +197,9 @@ def _read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         raise LoadError([Problem(name, "", f"not valid YAML ({exc})")]) from None
     except RecursionError:
-        raise LoadError([Problem(name, "", f"nesting deeper than {MAX_DEPTH} levels")]) from None
+        raise LoadError(
+            [Problem(name, "", f"nesting deeper than {loader_class.max_depth} levels")]
+        ) from None
     finally:
         loader.dispose()
 
