@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import patients
 
 import regimen_calc as rc
 from regimen_calc.formatting import format_unit
 from regimen_calc.model import PerBsa, PerWeight
 from regimen_calc.units import ureg
+from strategies import patients
 
 A = rc.Patient(height="170 cm", weight="65 kg")
 B = rc.Patient(height="185 cm", weight="90 kg")
@@ -293,13 +293,19 @@ def test_doubling_rule_per_bsa_scales_with_bsa(bsa_a, bsa_b) -> None:
     weight_hg=st.integers(min_value=350, max_value=2000),
     regimen=st.sampled_from(REGIMENS),
 )
-def test_schedule_is_the_same_whatever_the_input_units(height_mm: int, weight_hg: int, regimen: str) -> None:
+def test_schedule_is_the_same_whatever_the_input_units(
+    height_mm: int, weight_hg: int, regimen: str
+) -> None:
     """170.2 cm / 65.3 kg gives the same schedule as the same body in m/g, inches/pounds."""
     cm, kg = height_mm / 10, weight_hg / 10
     forms = [
         rc.Patient(height=f"{cm} cm", weight=f"{kg} kg"),
-        rc.Patient(height=ureg.Quantity(height_mm / 1000, "m"), weight=ureg.Quantity(weight_hg * 100, "g")),
-        rc.Patient(height=ureg.Quantity(cm / 2.54, "inch"), weight=ureg.Quantity(kg / 0.45359237, "lb")),
+        rc.Patient(
+            height=ureg.Quantity(height_mm / 1000, "m"), weight=ureg.Quantity(weight_hg * 100, "g")
+        ),
+        rc.Patient(
+            height=ureg.Quantity(cm / 2.54, "inch"), weight=ureg.Quantity(kg / 0.45359237, "lb")
+        ),
     ]
     reg = rc.load_regimen(regimen)
     dumps = []
@@ -370,13 +376,21 @@ def test_bsa_exactly_on_a_rounding_tie_rounds_up() -> None:
 def test_protocol_rule_above_the_label_is_warned() -> None:
     """CLAG+VEN protocol: 100 mg with any strong inhibitor; the label gives posaconazole
     10, 20, 50 mg on venetoclax dosing days 1-3 (days 2-4) and 70 mg after (days 5-8)."""
-    sched = rc.load_regimen("CLAG+VEN").schedule(A, concomitant=["posaconazole"], rule_set="protocol")
+    sched = rc.load_regimen("CLAG+VEN").schedule(
+        A, concomitant=["posaconazole"], rule_set="protocol"
+    )
     vene = {d.day: a for d, a in sched.administrations("venetoclax")}
     assert all(a.dose == ureg.Quantity(100, "mg") for a in vene.values())
     labels = {day: a.adjustment.above_label.to("mg").magnitude for day, a in vene.items()}
     assert labels == {2: 10, 3: 20, 4: 50, 5: 70, 6: 70, 7: 70, 8: 70}
-    above = [w for w in sched.warnings if w.kind == "interaction" and "ABOVE the label" in w.message]
+    above = [
+        w for w in sched.warnings if w.kind == "interaction" and "ABOVE the label" in w.message
+    ]
     assert len(above) == 1 and "70 mg on day(s) 5–8" in above[0].message
     # Voriconazole: the label's steady state is 100 mg, the same as the protocol: no warning.
-    vori = rc.load_regimen("CLAG+VEN").schedule(A, concomitant=["voriconazole"], rule_set="protocol")
-    assert [a.adjustment.above_label for d, a in vori.administrations("venetoclax")][4:] == [None] * 3
+    vori = rc.load_regimen("CLAG+VEN").schedule(
+        A, concomitant=["voriconazole"], rule_set="protocol"
+    )
+    assert [a.adjustment.above_label for d, a in vori.administrations("venetoclax")][4:] == [
+        None
+    ] * 3

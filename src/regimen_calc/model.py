@@ -93,7 +93,9 @@ class PerWeight:
 
     def calculate(self, *, bsa: pint.Quantity, weight: pint.Quantity) -> pint.Quantity:
         del bsa
-        return ureg.Quantity(self.amount.magnitude * weight.to(_KG).magnitude, self.amount.units * _KG)
+        return ureg.Quantity(
+            self.amount.magnitude * weight.to(_KG).magnitude, self.amount.units * _KG
+        )
 
 
 @attrs.frozen

@@ -51,8 +51,8 @@ __all__ = [
     "NearestPack",
     "RoundingResult",
     "half_up",
-    "round_bsa",
     "load_policy",
+    "round_bsa",
 ]
 
 #: The weight bases a per-weight dose may use.

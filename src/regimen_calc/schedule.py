@@ -9,13 +9,14 @@ Every step is recorded on the administration, so a pharmacist can check each num
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Literal
 
 import attrs
 import pint
 
+from . import units
 from .catalog import drug_info
 from .cumulative import CumulativeReport
 from .errors import InputError, MissingSiteValuesError
@@ -23,7 +24,6 @@ from .formatting import format_days, format_number, format_quantity
 from .model import Component, Condition, Infusion, PerWeight, Provenance, Regimen, SequenceRule
 from .patient import Patient
 from .policy import DoseModification, DosingPolicy, RoundingResult
-from . import units
 from .units import ureg
 
 __all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "build_schedule"]
@@ -35,8 +35,17 @@ SCHEMA_VERSION = "1.0"
 MAX_CYCLE = 100
 
 WarningKind = Literal[
-    "assumed", "not_stated", "site", "interaction", "rounding", "hold", "lab", "cycle", "limit",
-    "policy", "label",
+    "assumed",
+    "not_stated",
+    "site",
+    "interaction",
+    "rounding",
+    "hold",
+    "lab",
+    "cycle",
+    "limit",
+    "policy",
+    "label",
 ]
 
 
@@ -140,7 +149,9 @@ class Schedule:
                 return d
         raise InputError("day", f"one of the schedule's days {[d.day for d in self.days]}", number)
 
-    def administrations(self, drug: str | None = None) -> tuple[tuple[ScheduleDay, Administration], ...]:
+    def administrations(
+        self, drug: str | None = None
+    ) -> tuple[tuple[ScheduleDay, Administration], ...]:
         """Every (day, administration), optionally for one drug."""
         return tuple(
             (d, a) for d in self.days for a in d.administrations if drug is None or a.drug == drug
@@ -161,9 +172,13 @@ def _check_cycle(regimen: Regimen, cycle: object) -> int:
         raise InputError("cycle", "a whole number from 1", cycle)
     limit = regimen.cycle.max_cycles
     if limit is not None and cycle > limit:
-        raise InputError("cycle", f"a cycle from 1 to {limit} ({regimen.id} gives at most {limit})", cycle)
+        raise InputError(
+            "cycle", f"a cycle from 1 to {limit} ({regimen.id} gives at most {limit})", cycle
+        )
     if cycle > MAX_CYCLE:
-        raise InputError("cycle", f"a cycle from 1 to {MAX_CYCLE} (the number of cycles is not stated)", cycle)
+        raise InputError(
+            "cycle", f"a cycle from 1 to {MAX_CYCLE} (the number of cycles is not stated)", cycle
+        )
     return cycle
 
 
@@ -176,7 +191,9 @@ def _check_start(start: object, days: Sequence[int]) -> datetime.date | None:
         for day in (min(days, default=1), max(days, default=1)):
             start + datetime.timedelta(days=day - 1)
     except OverflowError:
-        raise InputError("start", "a date whose cycle days all fall within the calendar", start) from None
+        raise InputError(
+            "start", "a date whose cycle days all fall within the calendar", start
+        ) from None
     return start
 
 
@@ -193,7 +210,11 @@ def _order(components: Sequence[Component]) -> list[Component]:
     while pending:
         for comp in pending:
             after = comp.sequence.after if comp.sequence else None
-            if after is None or any(p.id == after for p in placed) or all(c.id != after for c in pending):
+            if (
+                after is None
+                or any(p.id == after for p in placed)
+                or all(c.id != after for c in pending)
+            ):
                 placed.append(comp)
                 pending.remove(comp)
                 break
@@ -216,8 +237,11 @@ def _provenance_warnings(regimen: Regimen) -> list[ScheduleWarning]:
             message = f"The {label} is supplied by the site ({prov.source}).{note}"
         else:
             continue
-        out.append(ScheduleWarning(kind=prov.status, field=f"cycle.{field}", source=prov.source,
-                                   message=message))
+        out.append(
+            ScheduleWarning(
+                kind=prov.status, field=f"cycle.{field}", source=prov.source, message=message
+            )
+        )
     for comp in regimen.components:
         fields = dict(comp.provenance)
         if comp.status != "stated" and "" not in fields:
@@ -226,15 +250,28 @@ def _provenance_warnings(regimen: Regimen) -> list[ScheduleWarning]:
             what = f"{comp.drug} {field}".strip() if field else comp.drug
             note = f" {prov.note}" if prov.note else ""
             if prov.status == "assumed":
-                msg = f"{what}: assumed from {prov.source}, not stated by the regimen's own source.{note}"
+                msg = (
+                    f"{what}: assumed from {prov.source}, "
+                    f"not stated by the regimen's own source.{note}"
+                )
             elif prov.status == "not_stated":
                 msg = f"{what}: not stated by {prov.source or 'the source'}.{note}"
             elif prov.status == "site":
-                msg = f"{what}: supplied by the site ({prov.source}), not by a published source.{note}"
+                msg = (
+                    f"{what}: supplied by the site ({prov.source}), "
+                    f"not by a published source.{note}"
+                )
             else:
                 continue
-            out.append(ScheduleWarning(kind=prov.status, component=comp.id, field=field or None,
-                                       source=prov.source, message=msg))
+            out.append(
+                ScheduleWarning(
+                    kind=prov.status,
+                    component=comp.id,
+                    field=field or None,
+                    source=prov.source,
+                    message=msg,
+                )
+            )
     return out
 
 
@@ -242,7 +279,10 @@ def _field_warnings(comp: Component) -> tuple[str, ...]:
     out = []
     for field, prov in comp.provenance.items():
         if prov.status in ("assumed", "not_stated", "site"):
-            out.append(f"{field}: {prov.status.replace('_', ' ')}" + (f" ({prov.source})" if prov.source else ""))
+            out.append(
+                f"{field}: {prov.status.replace('_', ' ')}"
+                + (f" ({prov.source})" if prov.source else "")
+            )
     return tuple(out)
 
 
@@ -272,7 +312,8 @@ def build_schedule(
         patient: the patient (height and weight with units; sex for ideal or adjusted weight).
         cycle: the cycle number, from 1 (and at most the regimen's stated number of cycles).
         start: the date of day 1; day 0 falls the day before.
-        concomitant: concomitant drugs, by name or as :class:`~regimen_calc.interactions.Concomitant`.
+        concomitant: concomitant drugs, by name or as
+            :class:`~regimen_calc.interactions.Concomitant`.
         rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``.
         policy: the dosing policy; ``DosingPolicy()`` when not given.
         labs: laboratory values by day, such as ``{1: {"wbc": 25}}`` (units in docs/safety.md).
@@ -327,11 +368,24 @@ def build_schedule(
 
     warnings = _provenance_warnings(regimen)
     if regimen.cycle.max_cycles is None and cycle > 1:
-        warnings.append(ScheduleWarning(kind="cycle", message=f"Cycle {cycle}: the number of cycles is not stated; check the protocol."))
+        warnings.append(
+            ScheduleWarning(
+                kind="cycle",
+                message=f"Cycle {cycle}: the number of cycles is not stated; check the protocol.",
+            )
+        )
     if capped:
-        warnings.append(ScheduleWarning(kind="policy", field="bsa_cap", message=(
-            f"BSA {format_quantity(bsa_uncapped)} capped at {format_quantity(bsa)} by the policy; "
-            "ASCO advises against empiric BSA capping. Doses are below the full per-m² doses.")))
+        warnings.append(
+            ScheduleWarning(
+                kind="policy",
+                field="bsa_cap",
+                message=(
+                    f"BSA {format_quantity(bsa_uncapped)} capped at {format_quantity(bsa)} "
+                    "by the policy; ASCO advises against empiric BSA capping. "
+                    "Doses are below the full per-m² doses."
+                ),
+            )
+        )
 
     per_component: dict[str, dict[int, Administration]] = {}
     for comp in _order(regimen.components):
@@ -344,9 +398,19 @@ def build_schedule(
             dosing_weight, weight_basis = policy.dosing_weight(comp.drug, patient)
             dosing_weight = _measured(dosing_weight, "kg")
             if weight_basis != "actual" and dosing_weight > weight:
-                warnings.append(ScheduleWarning(kind="policy", component=comp.id, field="weight_basis", message=(
-                    f"{comp.drug}: the {weight_basis} body weight {format_quantity(dosing_weight)} is above the actual "
-                    f"weight {format_quantity(weight)}; the dose is on the {weight_basis} weight as the policy says: check.")))
+                warnings.append(
+                    ScheduleWarning(
+                        kind="policy",
+                        component=comp.id,
+                        field="weight_basis",
+                        message=(
+                            f"{comp.drug}: the {weight_basis} body weight "
+                            f"{format_quantity(dosing_weight)} is above the actual weight "
+                            f"{format_quantity(weight)}; the dose is on the {weight_basis} "
+                            "weight as the policy says: check."
+                        ),
+                    )
+                )
         # Many days share the same inputs (cladribine days 1-5; venetoclax at steady state). Each
         # distinct set of inputs is computed once and its (immutable) Administration reused.
         # Keys use id() and magnitudes: hashing a pint Quantity converts it to base units (slow).
@@ -382,7 +446,8 @@ def build_schedule(
             key = (
                 id(spec),
                 (adj.adjusted.magnitude, adj.adjusted.units, adj.rule_id, adj.inhibitors, adj.note)
-                if changed else None,
+                if changed
+                else None,
                 held,
                 reason,
             )
@@ -393,9 +458,14 @@ def build_schedule(
             to_round = modified
             if changed:
                 adjustment = InteractionAdjustment(
-                    unadjusted=adj.unadjusted, adjusted=adj.adjusted, rule=adj.rule_id,
-                    text=adj.rule_text, source=adj.source, inhibitors=tuple(adj.inhibitors),
-                    note=adj.note, above_label=adj.above_label,
+                    unadjusted=adj.unadjusted,
+                    adjusted=adj.adjusted,
+                    rule=adj.rule_id,
+                    text=adj.rule_text,
+                    source=adj.source,
+                    inhibitors=tuple(adj.inhibitors),
+                    note=adj.note,
+                    above_label=adj.above_label,
                 )
                 to_round = adj.adjusted
             rounding = policy.round_dose(comp.drug, to_round, strengths=strengths)
@@ -406,11 +476,15 @@ def build_schedule(
                 tablets = compose_tablets(rounding.dose, strengths)
             admin_warnings = list(field_warnings)
             if rules.modification is not None:
-                admin_warnings.append(f"{rules.modification.describe()} (protocol dose {format_quantity(dose)})")
+                admin_warnings.append(
+                    f"{rules.modification.describe()} (protocol dose {format_quantity(dose)})"
+                )
             if rounding.flagged:
                 admin_warnings.append(f"PHARMACIST REVIEW: {rounding.reason}; unrounded dose kept")
             if weight_basis != "actual" and spec.basis == "weight":
-                admin_warnings.append(f"dosed on {weight_basis} body weight {format_quantity(dosing_weight)}")
+                admin_warnings.append(
+                    f"dosed on {weight_basis} body weight {format_quantity(dosing_weight)}"
+                )
             days_out[day] = made[key] = Administration(
                 component=comp.id,
                 drug=comp.drug,
@@ -440,24 +514,53 @@ def build_schedule(
         per_component[comp.id] = days_out
         warnings += _interaction_warnings(comp, adjustments)
         if rules.modification is not None:
-            warnings.append(ScheduleWarning(kind="policy", component=comp.id, field="modification", message=(
-                f"{comp.drug}: {rules.modification.describe()}. Every {comp.drug} dose is "
-                f"{format_number(rules.modification.percent)}% of the protocol dose.")))
+            warnings.append(
+                ScheduleWarning(
+                    kind="policy",
+                    component=comp.id,
+                    field="modification",
+                    message=(
+                        f"{comp.drug}: {rules.modification.describe()}. Every {comp.drug} dose is "
+                        f"{format_number(rules.modification.percent)}% of the protocol dose."
+                    ),
+                )
+            )
         flagged = [d for d, a in days_out.items() if a.rounding.flagged]
         if flagged:
             a = days_out[flagged[0]]
-            proposed = "" if a.rounding.proposed is None else f" (rounding proposed {format_quantity(a.rounding.proposed)})"
-            warnings.append(ScheduleWarning(kind="rounding", component=comp.id, message=(
-                f"PHARMACIST REVIEW: {comp.drug} on day(s) {format_days(tuple(flagged))}: {a.rounding.reason}; "
-                f"the unrounded dose {format_quantity(a.rounding.unrounded)} is kept{proposed}. Rule: {a.rounding.rule}.")))
+            proposed = (
+                ""
+                if a.rounding.proposed is None
+                else f" (rounding proposed {format_quantity(a.rounding.proposed)})"
+            )
+            warnings.append(
+                ScheduleWarning(
+                    kind="rounding",
+                    component=comp.id,
+                    message=(
+                        f"PHARMACIST REVIEW: {comp.drug} on day(s) "
+                        f"{format_days(tuple(flagged))}: {a.rounding.reason}; the unrounded dose "
+                        f"{format_quantity(a.rounding.unrounded)} is kept{proposed}. "
+                        f"Rule: {a.rounding.rule}."
+                    ),
+                )
+            )
     warnings += _hold_warnings(regimen, lab_values, per_component)
     for comp in regimen.components:
         for text, source in drug_info(comp.drug).instructions:
-            warnings.append(ScheduleWarning(kind="label", component=comp.id, source=source,
-                                            message=f"{comp.drug}: {text} ({source})"))
+            warnings.append(
+                ScheduleWarning(
+                    kind="label",
+                    component=comp.id,
+                    source=source,
+                    message=f"{comp.drug}: {text} ({source})",
+                )
+            )
     from .labs import eligibility_warnings
 
-    warnings += [ScheduleWarning(kind="lab", message=m) for m in eligibility_warnings(regimen.id, lab_values)]
+    warnings += [
+        ScheduleWarning(kind="lab", message=m) for m in eligibility_warnings(regimen.id, lab_values)
+    ]
 
     all_days = sorted({d for comps in per_component.values() for d in comps})
     ordered_ids = [c.id for c in _order(regimen.components)]
@@ -465,21 +568,40 @@ def build_schedule(
         ScheduleDay(
             day=day,
             date=None if start is None else start + datetime.timedelta(days=day - 1),
-            administrations=tuple(per_component[cid][day] for cid in ordered_ids if day in per_component[cid]),
+            administrations=tuple(
+                per_component[cid][day] for cid in ordered_ids if day in per_component[cid]
+            ),
         )
         for day in all_days
     )
     check_ceilings(days)
     exposure = cycle_exposure((a for d in days for a in d.administrations), bsa_uncapped)
     report, cumulative_warnings = assess_cumulative(
-        exposure, prior, scale=policy.doxorubicin_equivalence, override=override, cycle=cycle)
-    warnings += [ScheduleWarning(kind="limit", component=None, field="prior_exposure", message=m)
-                 for _, m in cumulative_warnings]
+        exposure, prior, scale=policy.doxorubicin_equivalence, override=override, cycle=cycle
+    )
+    warnings += [
+        ScheduleWarning(kind="limit", component=None, field="prior_exposure", message=m)
+        for _, m in cumulative_warnings
+    ]
     return Schedule(
-        regimen=regimen, patient=patient, cycle=cycle, start=start, bsa=bsa, bsa_unrounded=bsa_raw,
-        bsa_formula=policy.bsa_formula, weight=weight, policy=policy, concomitants=concomitants,
-        rule_set=rule_set, days=days, warnings=tuple(warnings), bsa_decimals=policy.bsa_decimals,
-        bsa_capped=capped, labs=lab_values, cumulative=report, override_cumulative=override,
+        regimen=regimen,
+        patient=patient,
+        cycle=cycle,
+        start=start,
+        bsa=bsa,
+        bsa_unrounded=bsa_raw,
+        bsa_formula=policy.bsa_formula,
+        weight=weight,
+        policy=policy,
+        concomitants=concomitants,
+        rule_set=rule_set,
+        days=days,
+        warnings=tuple(warnings),
+        bsa_decimals=policy.bsa_decimals,
+        bsa_capped=capped,
+        labs=lab_values,
+        cumulative=report,
+        override_cumulative=override,
     )
 
 
@@ -488,8 +610,15 @@ def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> li
     runs: dict[tuple[Any, ...], list[int]] = {}
     for day, adj in adjustments.items():
         if adj.adjusted != adj.unadjusted:
-            key = (adj.unadjusted.magnitude, adj.unadjusted.units, adj.adjusted.magnitude,
-                   adj.adjusted.units, adj.rule_text, adj.source, adj.inhibitors)
+            key = (
+                adj.unadjusted.magnitude,
+                adj.unadjusted.units,
+                adj.adjusted.magnitude,
+                adj.adjusted.units,
+                adj.rule_text,
+                adj.source,
+                adj.inhibitors,
+            )
             runs.setdefault(key, []).append(day)
     out = []
     above: dict[str, list[int]] = {}
@@ -498,19 +627,36 @@ def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> li
             above.setdefault(format_quantity(adj.above_label), []).append(day)
     if above:
         adj = next(a for a in adjustments.values() if a.above_label is not None)
-        label = "; ".join(f"{dose} on day(s) {format_days(tuple(days))}" for dose, days in above.items())
-        out.append(ScheduleWarning(
-            kind="interaction", component=comp.id, source=adj.source,
-            message=(f"{comp.drug}: the protocol rule's doses are ABOVE the label's with "
-                     f"{', '.join(adj.inhibitors)} (label: {label}). Confirm with the prescriber; "
-                     "the label rule set gives the label doses.")))
+        label = "; ".join(
+            f"{dose} on day(s) {format_days(tuple(days))}" for dose, days in above.items()
+        )
+        out.append(
+            ScheduleWarning(
+                kind="interaction",
+                component=comp.id,
+                source=adj.source,
+                message=(
+                    f"{comp.drug}: the protocol rule's doses are ABOVE the label's with "
+                    f"{', '.join(adj.inhibitors)} (label: {label}). Confirm with the prescriber; "
+                    "the label rule set gives the label doses."
+                ),
+            )
+        )
     for days in runs.values():
         adj = adjustments[days[0]]
         label = "Day" if len(days) == 1 else "Days"
-        out.append(ScheduleWarning(
-            kind="interaction", component=comp.id, source=adj.source,
-            message=(f"{label} {format_days(tuple(days))}: {comp.drug} {format_quantity(adj.unadjusted)} → "
-                     f"{format_quantity(adj.adjusted)} ({adj.rule_text}; {', '.join(adj.inhibitors)})")))
+        out.append(
+            ScheduleWarning(
+                kind="interaction",
+                component=comp.id,
+                source=adj.source,
+                message=(
+                    f"{label} {format_days(tuple(days))}: {comp.drug} "
+                    f"{format_quantity(adj.unadjusted)} → {format_quantity(adj.adjusted)} "
+                    f"({adj.rule_text}; {', '.join(adj.inhibitors)})"
+                ),
+            )
+        )
     return out
 
 
@@ -520,7 +666,9 @@ def _protocol_rule(comp: Component) -> Any:
     rule = comp.interaction_rule
     if rule is None:
         return None
-    return ProtocolRule(strong=rule.strong, moderate=rule.moderate, source=rule.source, text=rule.text)
+    return ProtocolRule(
+        strong=rule.strong, moderate=rule.moderate, source=rule.source, text=rule.text
+    )
 
 
 _MICRO = Decimal("0.000001")
@@ -541,7 +689,9 @@ def _measured(q: pint.Quantity, unit: str) -> pint.Quantity:
     return ureg.Quantity(float(half_up(q.to(target).magnitude, _MICRO)), target)
 
 
-def _hold(conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]) -> tuple[bool, str | None]:
+def _hold(
+    conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]
+) -> tuple[bool, str | None]:
     from .labs import evaluate_conditions
 
     return evaluate_conditions(conditions, day, labs)
@@ -560,14 +710,37 @@ def _hold_warnings(
         given = per_component.get(comp.id, {})
         for cond in comp.conditions:
             if not labs:
-                out.append(ScheduleWarning(kind="hold", component=comp.id, message=f"{comp.drug}: {cond.text} (no laboratory values given: check before each dose)"))
+                out.append(
+                    ScheduleWarning(
+                        kind="hold",
+                        component=comp.id,
+                        message=(
+                            f"{comp.drug}: {cond.text} "
+                            "(no laboratory values given: check before each dose)"
+                        ),
+                    )
+                )
                 continue
             unchecked = unchecked_days(cond, tuple(given), labs)
             if unchecked:
-                out.append(ScheduleWarning(kind="hold", component=comp.id, message=(
-                    f"{comp.drug}: {cond.text} (no {cond.lab} value for day(s) {format_days(unchecked)}: "
-                    "check before each of these doses)")))
+                out.append(
+                    ScheduleWarning(
+                        kind="hold",
+                        component=comp.id,
+                        message=(
+                            f"{comp.drug}: {cond.text} (no {cond.lab} value for day(s) "
+                            f"{format_days(unchecked)}: "
+                            "check before each of these doses)"
+                        ),
+                    )
+                )
         for day, a in given.items():
             if a.held:
-                out.append(ScheduleWarning(kind="hold", component=comp.id, message=f"Day {day}: {comp.drug} {a.hold_reason}"))
+                out.append(
+                    ScheduleWarning(
+                        kind="hold",
+                        component=comp.id,
+                        message=f"Day {day}: {comp.drug} {a.hold_reason}",
+                    )
+                )
     return out

@@ -93,7 +93,9 @@ def compose_tablets(
     strengths = tuple(strengths)
     items = (dose, *strengths)
     if not all(
-        isinstance(q, pint.Quantity) and q._REGISTRY is ureg and isinstance(q.magnitude, int | float)
+        isinstance(q, pint.Quantity)
+        and q._REGISTRY is ureg
+        and isinstance(q.magnitude, int | float)
         for q in items
     ):
         return _compose_tablets(dose, strengths)

@@ -7,7 +7,6 @@ Everything in regimen_calc that holds a unit holds a ``ureg`` quantity.
 from __future__ import annotations
 
 import functools
-import math
 from importlib import resources
 
 import pint
@@ -44,7 +43,7 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
         InputError: for a bare number, an unknown unit, the wrong dimension, NaN or infinity.
     """
     expected = f"a {dimension} with a unit such as {example!r}"
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, bool | int | float):  # bool is an int: refused the same way
         raise InputError(field, f"{expected} (a bare number has no unit)", value)
     if isinstance(value, pint.Quantity) and value._REGISTRY is ureg:
         q = value  # already ours: no need to re-parse its unit
@@ -57,7 +56,7 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
         text = value.strip()
         try:
             q = ureg.Quantity(text)
-        except Exception as exc:  # noqa: BLE001 - any failure of pint's parser means "not a quantity"
+        except Exception as exc:
             # pint's tokenizer and evaluator raise whatever the text provokes ("1/0 cm":
             # ZeroDivisionError; "☃": AssertionError): every one means the text is not a quantity.
             raise InputError(field, expected, value) from exc
