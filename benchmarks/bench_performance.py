@@ -246,7 +246,10 @@ def main() -> None:
     print(f"    forecast (Cohort.from_arrays + forecast)  {med(fc) * 1e3:7.1f} ms")
     print(f"    plain numpy, same doses                   {med(npy) * 1e3:7.1f} ms")
     print(f"    ratio forecast/numpy {med(fc) / med(npy):.2f}   (targets: ≤ 1 s, ≤ 3×)")
-    print(f"    patients whose numbers differ (exact BSA ties, which float noise puts a hair below and the naive baseline rounds down): {differ}")
+    print(
+        "    patients whose numbers differ (exact BSA ties, which float noise puts a hair below "
+        f"and the naive baseline rounds down): {differ}"
+    )
 
 
 if __name__ == "__main__":
