@@ -2,7 +2,7 @@
 
 Two Sybil collections, so the docs cannot drift from the code:
 
-* ``docs/*.md``: fenced blocks marked ```` ```python ```` run. A block that starts with ``>>>`` is a
+* ``docs/*.md`` and ``README.md``: fenced blocks marked ```` ```python ```` run. A block that starts with ``>>>`` is a
   doctest (its printed output is compared); any other python block is executed as code and must
   not raise (use ``assert`` to check a value). Blocks in any other language (``yaml``, ``bash``,
   ``text``, ``json``, ...) are shown, never run. A block can be skipped with
@@ -49,7 +49,7 @@ def _leave_tmp_dir(namespace: dict[str, Any]) -> None:
 
 _docs = Sybil(
     parsers=[PythonCodeBlockParser(doctest_optionflags=_OPTIONFLAGS), SkipParser()],
-    patterns=["docs/*.md"],
+    patterns=["docs/*.md", "README.md"],
     setup=_enter_tmp_dir,
     teardown=_leave_tmp_dir,
     name="docs",
