@@ -146,8 +146,14 @@ class _Document:
         if fill is not None:
             pdf.set_fill_color(*fill)
         for item in items:
+            # Left-aligned (fpdf2 justifies by default, which stretches the spaces of a short
+            # line), and one bullet is never split across two pages.
+            lines = pdf.multi_cell(0, 4.2, f"•  {_nb(item)}", markdown=False, dry_run=True,
+                                   output="LINES")
+            if pdf.will_page_break(4.2 * len(lines)):
+                pdf.add_page()
             pdf.multi_cell(0, 4.2, f"•  {_nb(item)}", markdown=False, fill=fill is not None,
-                           new_x="LMARGIN", new_y="NEXT")
+                           align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_fill_color(255, 255, 255)
 
     # -- sections ----------------------------------------------------------------------------
