@@ -55,7 +55,7 @@ def counted_drugs() -> tuple[str, ...]:
 
 
 def _q(value: Decimal) -> pint.Quantity:
-    return ureg.Quantity(float(value), "mg/m**2")
+    return ureg.Quantity(float(value), unit("mg/m**2"))
 
 
 def _d(x: float) -> Decimal:

@@ -96,6 +96,7 @@ _TABLE_FILE = "interactions.yaml"
 _RULES_FILE = "venetoclax_rules.yaml"
 _DEFAULT_STRONG = "default"
 _MG = ureg.milligram
+_MG_UNITS = ureg.Quantity(1, _MG)._units
 
 
 # --------------------------------------------------------------------------------------------
@@ -952,7 +953,9 @@ class _Outcome:
 
 
 def _mg(q: pint.Quantity) -> Decimal:
-    return Decimal(repr(q.to(_MG).magnitude))
+    # Already in mg (the usual case): skip pint's conversion machinery.
+    magnitude = q.magnitude if q._units == _MG_UNITS else q.to(_MG).magnitude
+    return Decimal(repr(magnitude))
 
 
 def _quantity(mg: Decimal) -> pint.Quantity:

@@ -27,7 +27,7 @@ import functools
 import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import pint
@@ -70,6 +70,7 @@ _MASS = ureg.gram.dimensionality
 
 
 _M2 = ureg.Unit("m**2")
+_KG = ureg.Unit("kg")
 
 #: A computed BSA is first rounded half-up to this many decimals, then to the policy's decimals.
 #: Binary arithmetic can land a hair below an exact tie: Mosteller for 197.5 cm and 71.1 kg is
@@ -92,10 +93,10 @@ def round_bsa(value: float, decimals: int) -> Decimal:
 
 
 @functools.lru_cache(maxsize=64)
-def _plain_rule(step: Decimal, units: pint.Unit) -> str:
+def _plain_rule(step: Decimal, units: Any) -> str:
     from .formatting import format_unit
 
-    return f"half-up to {step.normalize()} {format_unit(units)}"
+    return f"half-up to {step.normalize()} {format_unit(ureg.Unit(units))}"
 
 
 def half_up(value: float | Decimal, step: Decimal) -> Decimal:
@@ -419,7 +420,7 @@ class DosingPolicy:
         from .body_weight import adjusted_body_weight, ideal_body_weight
 
         basis = self.for_drug(drug).weight_basis
-        actual = patient.weight.to("kg")
+        actual = patient.weight.to(_KG)
         if basis == "actual":
             return actual, basis
         if patient.sex is None:
@@ -485,8 +486,9 @@ class DosingPolicy:
     def _plain(self, dose: pint.Quantity) -> RoundingResult:
         step = Decimal(1).scaleb(-self.dose_decimals)
         rounded = half_up(dose.magnitude, step)
-        out = ureg.Quantity(float(rounded), dose.units)
-        rule = _plain_rule(step, dose.units)
+        units = dose.units
+        out = ureg.Quantity(float(rounded), units)
+        rule = _plain_rule(step, dose._units)  # keyed on the cheap-to-hash units container
         if rounded == 0:  # never a zero dose: the dose is below the policy's precision
             return RoundingResult(
                 dose=dose,

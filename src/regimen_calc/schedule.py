@@ -441,7 +441,7 @@ def build_schedule(
         for day in comp.days:
             spec, dose, modified = calc[day]
             adj = adjustments.get(day)
-            changed = adj is not None and adj.adjusted != adj.unadjusted
+            changed = adj is not None and _changed(adj)
             held, reason = _hold(comp.conditions, day, lab_values)
             key = (
                 id(spec),
@@ -605,16 +605,30 @@ def build_schedule(
     )
 
 
+def _changed(adj: Any) -> bool:
+    """Whether an interaction rule changed the dose (same unit: compare magnitudes)."""
+    before, after = adj.unadjusted, adj.adjusted
+    if before._units == after._units:
+        return bool(before.magnitude != after.magnitude)
+    return bool(before != after)
+
+
 def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> list[ScheduleWarning]:
     """One warning per run of days with the same change (days 5-8: 400 mg → 70 mg ...)."""
+    texts: dict[tuple[Any, Any], str] = {}
+
+    def text(q: pint.Quantity) -> str:  # the same few doses recur on many days
+        key = (q.magnitude, q._units)
+        if key not in texts:
+            texts[key] = format_quantity(q)
+        return texts[key]
+
     runs: dict[tuple[Any, ...], list[int]] = {}
     for day, adj in adjustments.items():
-        if adj.adjusted != adj.unadjusted:
+        if _changed(adj):
             key = (
-                adj.unadjusted.magnitude,
-                adj.unadjusted.units,
-                adj.adjusted.magnitude,
-                adj.adjusted.units,
+                text(adj.unadjusted),
+                text(adj.adjusted),
                 adj.rule_text,
                 adj.source,
                 adj.inhibitors,
@@ -624,7 +638,7 @@ def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> li
     above: dict[str, list[int]] = {}
     for day, adj in adjustments.items():
         if adj.above_label is not None:
-            above.setdefault(format_quantity(adj.above_label), []).append(day)
+            above.setdefault(text(adj.above_label), []).append(day)
     if above:
         adj = next(a for a in adjustments.values() if a.above_label is not None)
         label = "; ".join(
@@ -652,7 +666,7 @@ def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> li
                 source=adj.source,
                 message=(
                     f"{label} {format_days(tuple(days))}: {comp.drug} "
-                    f"{format_quantity(adj.unadjusted)} → {format_quantity(adj.adjusted)} "
+                    f"{text(adj.unadjusted)} → {text(adj.adjusted)} "
                     f"({adj.rule_text}; {', '.join(adj.inhibitors)})"
                 ),
             )
