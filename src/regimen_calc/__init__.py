@@ -25,7 +25,6 @@ from .errors import (
     RegimenCalcError,
     UnknownDrugError,
 )
-from .forecast import Cohort, Forecast, PatientDataError, forecast, read_patients_csv
 from .formatting import format_quantity
 from .interactions import Concomitant
 from .loader import available_regimens, load_regimen, validate_file
@@ -92,3 +91,25 @@ __all__ = [
     "validate_file",
 ]
 
+
+
+#: Names served from :mod:`regimen_calc.cohort` on first use: the cohort forecast needs numpy,
+#: which a single schedule (and the command line's start-up) does not.
+_LAZY = {
+    "Cohort": "cohort",
+    "Forecast": "cohort",
+    "PatientDataError": "cohort",
+    "forecast": "cohort",
+    "read_patients_csv": "cohort",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -71,8 +71,8 @@ def forecast(
     (female, male or empty), concomitant (drug names separated by ';') and, optionally, id.
     Every bad row is reported with its line number and field, and nothing is forecast.
     """
-    from .forecast import forecast as run_forecast
-    from .forecast import read_patients_csv
+    from .cohort import forecast as run_forecast
+    from .cohort import read_patients_csv
     from .loader import load_regimen
 
     regimen = load_regimen(name, overlays=overlays)

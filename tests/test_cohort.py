@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 import regimen_calc as rc
 from regimen_calc.bsa import BSA_FORMULAS
 from regimen_calc.catalog import drug_info
-from regimen_calc.errors import InputError
-from regimen_calc.forecast import (
+from regimen_calc.cohort import (
     Cohort,
     PatientDataError,
     forecast,
@@ -32,6 +31,7 @@ from regimen_calc.forecast import (
     read_patients_csv,
     single_use_units,
 )
+from regimen_calc.errors import InputError
 from regimen_calc.policy import DosingPolicy, half_up
 from regimen_calc.units import ureg
 from strategies import HEIGHT_CM, WEIGHT_KG
@@ -562,7 +562,7 @@ def test_cli(tmp_path) -> None:
 def test_forecast_module_does_not_import_click() -> None:
     code = (
         "import sys, regimen_calc; before = 'click' in sys.modules; "
-        "import regimen_calc.forecast; print(before, 'click' in sys.modules)"
+        "import regimen_calc.cohort; print(before, 'click' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     before, after = out.stdout.split()

@@ -90,7 +90,7 @@ _REQUIRED_COLUMNS = ("height", "weight", "sex", "concomitant")
 # per-weight dose: name and source are descriptive; max_deviation_percent bounds a drug's rounding
 # rule (checked under `drugs`); the anthracycline equivalence scale counts cumulative doses.
 # `drugs` is checked per drug. Any other field sends the forecast to the per-patient path until
-# the vectorised path implements it and tests/test_forecast.py covers it.
+# the vectorised path implements it and tests/test_cohort.py covers it.
 _VECTORISED_POLICY_FIELDS = frozenset(
     {
         "bsa_formula",
@@ -149,7 +149,7 @@ def half_up_array(values: object, decimals: int, *, bsa: bool = False) -> np.nda
     addition is below 2e-7, so it cannot cross a half step that far away. Values within 1e-6 of
     a half step (the ties, where the float error decides) and larger values are rounded with
     ``policy.half_up`` itself. The result is ``units / 10^d``, which is correctly rounded and so
-    the same float as ``float(Decimal)``. ``tests/test_forecast.py`` checks the equality as a
+    the same float as ``float(Decimal)``. ``tests/test_cohort.py`` checks the equality as a
     property, ties included.
 
     Args:
