@@ -1,6 +1,6 @@
 """Red-team findings: each test states the behaviour the product promise requires.
 
-Every test is ``xfail(strict=True)`` until the problem is fixed; remove the mark with the fix.
+Each was found failing by an independent review and fixed; the tests keep it fixed.
 """
 
 from __future__ import annotations
@@ -61,24 +61,17 @@ _HIDAC = """\
 
 
 # 1 (high) ---------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="strong-inhibitor table (70 mg/day posaconazole) is applied per administration: "
-    "venetoclax q12h gives 70 mg twice a day = 140 mg/day",
-)
 def test_redteam_strong_inhibitor_cap_is_per_day_not_per_administration(tmp_path: Path) -> None:
-    reg = _site_regimen(tmp_path, "ven_bid", _VEN_BID)
-    s = reg.schedule(ADULT, concomitant=["posaconazole"])
-    for day, a in s.administrations("venetoclax"):
-        if day.day >= 4:  # steady state under posaconazole: 70 mg a day (label)
-            assert a.daily_dose.m_as("mg") <= 70, (day.day, str(a.dose), a.per_day)
+    """The label's doses and its CYP3A tables are once-daily doses (posaconazole: 70 mg a day).
+    A regimen giving venetoclax q12h would make the caps per administration (70 mg twice a day =
+    140 mg/day), so such a regimen is refused when it loads, naming the frequency."""
+    with pytest.raises(rc.LoadError) as err:
+        _site_regimen(tmp_path, "ven_bid", _VEN_BID)
+    assert any(p.path == "components[0].frequency" for p in err.value.problems)
+    assert "'daily' or 'once' for venetoclax" in str(err.value)
 
 
 # 2 (high) ---------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="height/weight text is evaluated as a pint expression: '1 70 cm' is 1 × 70 cm",
-)
 @pytest.mark.parametrize(
     ("height", "weight"),
     [
@@ -94,11 +87,6 @@ def test_redteam_patient_text_is_not_an_expression(height: str, weight: str) -> 
 
 
 # 3 (medium-high) --------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="vectorised forecast skips the dose ceilings: a patient whose schedule raises "
-    "DoseLimitError is forecast silently",
-)
 def test_redteam_forecast_applies_dose_ceilings_like_schedule(tmp_path: Path) -> None:
     reg = _site_regimen(tmp_path, "hidac", _HIDAC)
     big = rc.Patient(height="190 cm", weight="110 kg")  # BSA 2.41: 7,230 mg a dose > 7,000 mg
@@ -109,11 +97,6 @@ def test_redteam_forecast_applies_dose_ceilings_like_schedule(tmp_path: Path) ->
 
 
 # 4 (medium) -------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="Concomitant(rule='default') for posaconazole gives 100 mg steady state, laxer "
-    "than the table's posaconazole 70 mg, accepted without error",
-)
 def test_redteam_caller_rule_cannot_be_laxer_than_table() -> None:
     reg = rc.load_regimen("CAV")
     lax = rc.Concomitant("posaconazole", cyp3a4="strong", rule="default")
@@ -125,11 +108,6 @@ def test_redteam_caller_rule_cannot_be_laxer_than_table() -> None:
 
 
 # 5 (medium) -------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="plain rounding (dose_decimals=0) ignores max_deviation_percent: 2.5 mg -> 3 mg "
-    "(+20%) unflagged",
-)
 def test_redteam_plain_rounding_respects_max_deviation() -> None:
     child = rc.Patient(height="75 cm", weight="12 kg")  # Mosteller 0.50 m²
     s = rc.load_regimen("CLAG").schedule(child, policy=rc.DosingPolicy(dose_decimals=0))
@@ -140,11 +118,6 @@ def test_redteam_plain_rounding_respects_max_deviation() -> None:
 
 
 # 6 (medium) -------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="forecast totals rest on assumed days (CAV cladribine/cytarabine) and a not-stated "
-    "number of cycles, but the forecast output flags neither",
-)
 def test_redteam_forecast_flags_assumed_and_not_stated_values() -> None:
     fc = rc.forecast(rc.load_regimen("CAV"), [ADULT], cycles=3)
     text = fc.to_text()
@@ -153,11 +126,6 @@ def test_redteam_forecast_flags_assumed_and_not_stated_values() -> None:
 
 
 # 7 (low-medium) ---------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="a near-miss spelling of a table drug ('posaconazole' -> 'posaconazol') as a "
-    "Concomitant bypasses the table check: classed moderate, venetoclax 200 mg instead of 70 mg",
-)
 def test_redteam_near_miss_concomitant_name_is_not_silently_unknown() -> None:
     reg = rc.load_regimen("CAV")
     with pytest.raises(rc.RegimenCalcError):
@@ -165,11 +133,6 @@ def test_redteam_near_miss_concomitant_name_is_not_silently_unknown() -> None:
 
 
 # 8 (low) ----------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="a pack size of 300.4 mcg is accepted by NearestPack and refused only at schedule "
-    "time, naming 'strengths[0]' instead of the policy field rounding.sizes",
-)
 def test_redteam_fractional_pack_size_refused_naming_rounding_sizes() -> None:
     with pytest.raises(rc.InputError) as exc:
         policy = rc.DosingPolicy(

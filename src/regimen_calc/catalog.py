@@ -32,6 +32,9 @@ class Drug:
     interaction_rule: str | None = None
     #: Standing instructions from the label, each ``(text, source)``, printed with the schedule.
     instructions: tuple[tuple[str, str], ...] = ()
+    #: The frequencies a regimen may give the drug at (empty: any), and the source saying so.
+    frequencies: tuple[str, ...] = ()
+    frequencies_source: str | None = None
 
 
 @functools.cache
@@ -50,6 +53,8 @@ def _catalog() -> dict[str, Drug]:
             name=entry["name"],
             presentations=presentation,
             interaction_rule=entry.get("interaction_rule"),
+            frequencies=tuple(entry.get("frequencies", {}).get("allowed", ())),
+            frequencies_source=entry.get("frequencies", {}).get("source"),
             instructions=tuple(
                 (" ".join(i["text"].split()), i["source"]) for i in entry.get("instructions", ())
             ),

@@ -942,6 +942,13 @@ def _vectorised_doses(
         if (rounded == 0).any():
             reasons.append(f"{comp.id}: a dose rounds to 0 at the policy's decimals")
             return None
+        limit = policy.max_deviation_for(comp.drug)
+        if (np.abs(rounded - calc) > calc * (limit / 100.0) * (1 - 1e-9)).any():
+            # Near or beyond the limit the engine flags the dose and keeps it unrounded.
+            reasons.append(
+                f"{comp.id}: rounding near or beyond the {limit:g}% limit for some patient"
+            )
+            return None
         same[key] = _Column(values=rounded)
         out.append(same[key])
     # The check: each set's first patient, scheduled in full, must match to the last bit.
@@ -959,7 +966,33 @@ def _vectorised_doses(
                 f"{diff[1]!r}, schedule {diff[2]!r}"
             )
             return None
+    near = _near_a_ceiling(slots, out)
+    if near is not None:
+        # The per-patient path applies the ceilings exactly (and raises DoseLimitError).
+        reasons.append(near)
+        return None
     return out
+
+
+def _near_a_ceiling(slots: Sequence[_Slot], columns: Sequence[_Column]) -> str | None:
+    """Why some patient's dose is at or near a drug's single or daily ceiling, or ``None``."""
+    from .safety import _factor, _limits
+
+    margin = 1 - 1e-6  # the engine also checks the unrounded dose: decide near the line exactly
+    daily: dict[tuple[int, str], np.ndarray] = {}
+    for slot, col in zip(slots, columns, strict=True):
+        limits = _limits(slot.drug)
+        if limits is None:
+            continue
+        unit, max_single, max_daily = limits
+        single = col.values * _factor(slot.unit, unit)
+        if (single > max_single * margin).any():
+            return f"{slot.drug}: a dose at or near its single-dose ceiling for some patient"
+        key = (slot.day, slot.drug)
+        daily[key] = daily.get(key, 0) + single * slot.per_day
+        if (daily[key] > max_daily * margin).any():
+            return f"{slot.drug}: a day's total at or near its daily ceiling for some patient"
+    return None
 
 
 def _dependent_drugs(regimen: Regimen, slots: Sequence[_Slot]) -> list[str]:
@@ -1436,6 +1469,16 @@ def forecast(
     drugs = _aggregate([c.drug for c in regimen.components], slots, doses_by_cycle, group)
     names_by_set = [tuple(c.name for c in cs) for cs in cohort.concomitant_sets]
     notes = [f"{d.drug}: {d.pack_rule}" for d in drugs]
+    # The totals rest on the regimen's values: say which are assumed, not stated or site values,
+    # as every schedule does (kinds that depend on the patient, such as holds, are left out).
+    provenance = dict.fromkeys(
+        f"{w.kind.replace('_', ' ')}: {w.message}"
+        for scheds in reps.values()
+        for sched in scheds
+        for w in sched.warnings
+        if w.kind in ("assumed", "not_stated", "site", "cycle")
+    )
+    notes += list(provenance)
     return Forecast(
         regimen=regimen.id,
         cycles=cycles,

@@ -861,8 +861,35 @@ def _check_caller_class(c: Concomitant, entry: InteractionEntry, field: str) -> 
             f"True for {entry.name} (a P-gp inhibitor in the interaction table)",
             c.pgp,
         )
+    if entry.rule is not None and c.rule is not None and c.rule != entry.rule:
+        # Posaconazole's own table (70 mg) is stricter than the other strong inhibitors' (100 mg):
+        # a caller may not swap it for another.
+        raise InputError(
+            f"{field}.rule",
+            f"{entry.rule!r} or None for {entry.name} (its own rule in the interaction table)",
+            c.rule,
+        )
     rule = c.rule if c.rule is not None else (entry.rule if c.cyp3a4 == "strong" else None)
     return attrs.evolve(c, name=entry.name, rule=rule)
+
+
+#: How alike (difflib ratio) a caller's drug name may be to a table drug before it is taken for
+#: a misspelling of it ("posaconazol" is 0.96 like "posaconazole"); different drugs score lower.
+_NEAR_MISS = 0.85
+
+
+def _refuse_near_miss(c: Concomitant, exc: UnknownDrugError, field: str) -> None:
+    """A caller-classified drug whose name is a near-miss of a table drug is refused.
+
+    Otherwise "posaconazol" classed moderate would pass as an unknown drug and halve venetoclax
+    instead of applying posaconazole's 70 mg rule. A genuinely different drug can be given a
+    name that is not a near-miss (its full generic name, or a code).
+    """
+    _entries, index = _table()
+    key = _normalise(c.name)
+    close = difflib.get_close_matches(key, list(index), n=1, cutoff=_NEAR_MISS)
+    if close:
+        raise UnknownDrugError(c.name, (index[close[0]],)) from exc
 
 
 def resolve_concomitants(
@@ -903,7 +930,8 @@ def resolve_concomitants(
         elif isinstance(item, Concomitant):
             try:
                 entry = lookup_drug(item.name)
-            except UnknownDrugError:
+            except UnknownDrugError as exc:
+                _refuse_near_miss(item, exc, field)
                 out.append(item)  # the caller's own classification of a drug outside the table
             else:
                 out.append(_check_caller_class(item, entry, field))

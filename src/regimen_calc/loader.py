@@ -32,7 +32,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, override
 
 from . import _parsing
-from .catalog import known_drugs
+from .catalog import drug_info, known_drugs
 from .errors import InputError, LoadError, Problem
 from .model import (
     FREQUENCIES,
@@ -975,6 +975,15 @@ def _check_links(raw: dict) -> _Found:
     return out
 
 
+def _allowed_frequencies(drug: str) -> tuple[str, ...]:
+    """The frequencies the catalog allows for a drug (empty: any); unknown drugs: none checked."""
+    return drug_info(drug).frequencies if drug in known_drugs() else ()
+
+
+def _frequency_source(drug: str) -> str:
+    return drug_info(drug).frequencies_source or "drug catalog"
+
+
 def _check(reg: Regimen) -> _Found:
     """Rules that span fields: the converter checks each value; this checks how they fit."""
     out: _Found = []
@@ -1028,6 +1037,15 @@ def _check(reg: Regimen) -> _Found:
         if length is not None and length >= 1 and all_days and max(all_days) > length:
             out.append(
                 (f"{at}.days", f"day {max(all_days)} is after the end of the {length}-day cycle")
+            )
+        allowed = _allowed_frequencies(comp.drug)
+        if allowed and comp.frequency not in allowed:
+            out.append(
+                (
+                    f"{at}.frequency",
+                    f"expected {' or '.join(repr(f) for f in allowed)} for {comp.drug} "
+                    f"({_frequency_source(comp.drug)}), found {comp.frequency!r}",
+                )
             )
         if comp.frequency == "once" and len(all_days) > 1:
             out.append(

@@ -34,7 +34,7 @@ import pint
 
 from ._checks import is_number
 from .errors import InputError, RegimenCalcError
-from .units import as_quantity, ureg
+from .units import as_quantity, unit, ureg
 
 if TYPE_CHECKING:
     import os
@@ -154,7 +154,13 @@ def _sizes(value: object) -> tuple[pint.Quantity, ...]:
         raise InputError(
             "rounding.sizes", "a list of pack sizes such as ['300 mcg', '480 mcg']", value
         )
-    return tuple(_mass(v, f"rounding.sizes[{i}]", "300 mcg") for i, v in enumerate(value))
+    sizes = tuple(_mass(v, f"rounding.sizes[{i}]", "300 mcg") for i, v in enumerate(value))
+    for i, size in enumerate(sizes):
+        # Packs are counted in whole micrograms (as tablets are): 300.4 mcg is no pack size.
+        mcg = size.to(unit("mcg")).magnitude
+        if abs(mcg - math.floor(mcg + 0.5)) > 1e-9 * max(1.0, mcg):
+            raise InputError(f"rounding.sizes[{i}]", "a pack size in whole micrograms", str(size))
+    return sizes
 
 
 def _max_packs(_i: object, _a: object, value: object) -> None:
@@ -469,9 +475,9 @@ class DosingPolicy:
             raise InputError("dose", "a finite mass above 0", dose)
         rule = self.for_drug(drug).rounding
         if rule is None:
-            return self._plain(dose)
+            return self._plain(dose, self.max_deviation_for(drug))
         if isinstance(rule, ExactComposition):
-            return self._exact(dose, strengths)
+            return self._exact(dose, strengths, self.max_deviation_for(drug))
         limit = self.max_deviation_for(drug)
         if isinstance(rule, Increment):
             step = _dec(rule.step.to(dose.units).magnitude)
@@ -483,7 +489,7 @@ class DosingPolicy:
             text = f"{rule.describe()}, max deviation {limit:g}%"
         return _judge(dose, proposed_value, limit, text, packs)
 
-    def _plain(self, dose: pint.Quantity) -> RoundingResult:
+    def _plain(self, dose: pint.Quantity, limit: float) -> RoundingResult:
         step = Decimal(1).scaleb(-self.dose_decimals)
         rounded = half_up(dose.magnitude, step)
         units = dose.units
@@ -499,15 +505,16 @@ class DosingPolicy:
                 proposed=out,
                 reason="rounds to zero at the policy's decimals",
             )
-        deviation = float((_dec(float(rounded)) - _dec(dose.magnitude)) / _dec(dose.magnitude))
-        return RoundingResult(
-            dose=out, unrounded=dose, deviation=deviation, rule=rule, proposed=out
-        )
+        # Even the plain rounding keeps to the maximum deviation: 2.5 mg at 0 decimals would be
+        # 3 mg (+20%); beyond the limit it is flagged and the unrounded dose kept.
+        return _judge(dose, rounded, limit, rule, ())
 
-    def _exact(self, dose: pint.Quantity, strengths: tuple[pint.Quantity, ...]) -> RoundingResult:
+    def _exact(
+        self, dose: pint.Quantity, strengths: tuple[pint.Quantity, ...], limit: float
+    ) -> RoundingResult:
         from .tablets import compose_tablets
 
-        plain = self._plain(dose)
+        plain = self._plain(dose, limit)
         rule = ExactComposition().describe()
         if plain.flagged or not strengths:
             reason = plain.reason or "no tablet strengths in the catalog"

@@ -429,6 +429,12 @@ def build_schedule(
             calc[day] = (spec, dose, modified)
             planned[day] = modified
         adjustments: Mapping[int, Any] = {}
+        if info.interaction_rule == "venetoclax" and planned and comp.per_day != 1:
+            # The rule tables are daily doses; the loader refuses such a regimen (defence in depth).
+            raise InputError(
+                f"{comp.id}.frequency", "once daily for venetoclax (the label's doses are daily)",
+                comp.frequency,
+            )
         if info.interaction_rule == "venetoclax" and planned:
             adjustments = adjust_venetoclax(
                 planned, concomitants, rule_set=rule_set, protocol_rule=_protocol_rule(comp)

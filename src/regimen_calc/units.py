@@ -7,6 +7,7 @@ Everything in regimen_calc that holds a unit holds a ``ureg`` quantity.
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
 import pint
@@ -53,15 +54,22 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
         except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:
             raise InputError(field, expected, str(value)) from exc
     elif isinstance(value, str):
-        text = value.strip()
+        # One number and one unit, nothing else. pint would evaluate the text as an expression:
+        # "1 70 cm" is 1 × 70 cm and "70 kg / 2" is 35 kg, typos that land inside the plausible
+        # ranges and would silently change every dose.
+        m = _NUMBER_UNIT.match(value)
+        if m is None:
+            if _BARE_NUMBER.match(value):
+                raise InputError(field, f"{expected} (no unit was given)", value)
+            raise InputError(field, f"{expected}: one number and one unit", value)
         try:
-            q = ureg.Quantity(text)
+            num = m.group("num")
+            number = int(num) if num.isdigit() else float(num)  # "67 in" stays 67, not 67.0
+            q = ureg.Quantity(number, ureg.Unit(_unit_text(m.group("unit"))))
         except Exception as exc:
-            # pint's tokenizer and evaluator raise whatever the text provokes ("1/0 cm":
-            # ZeroDivisionError; "☃": AssertionError): every one means the text is not a quantity.
+            # Whatever pint raises for an unknown unit (UndefinedUnitError, AssertionError from
+            # its tokenizer), the text is not a quantity.
             raise InputError(field, expected, value) from exc
-        if not isinstance(q, pint.Quantity) or q.dimensionless:
-            raise InputError(field, f"{expected} (no unit was given)", value)
     else:
         raise InputError(field, expected, value)
     dims = {"mass": _MASS, "length": _LENGTH, "area": _AREA, "time": _TIME}[dimension]
@@ -71,6 +79,20 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
     if not is_number(mag) or (isinstance(mag, int) and abs(mag) > 1e300):
         raise InputError(field, f"{expected} with a finite number", str(value))
     return q
+
+
+#: "170 cm", "1.7 m", "67 in", "154 lb", "1.82 m^2", "2 m**2": one plain number, one unit.
+_NUMBER_UNIT = re.compile(
+    r"^\s*(?P<num>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*"
+    r"(?P<unit>[A-Za-zµμ]+(?:\s*(?:\^|\*\*)\s*[23]|[23²³])?)\s*$"
+)
+_BARE_NUMBER = re.compile(r"^\s*[+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?\s*$")
+
+
+def _unit_text(text: str) -> str:
+    """'m2', 'm²', 'm ** 2' → 'm^2' (pint reads only the caret and double-star forms)."""
+    text = re.sub(r"\s+", "", text).replace("**", "^").replace("²", "^2").replace("³", "^3")
+    return re.sub(r"([A-Za-z])([23])$", r"\1^\2", text)
 
 
 @functools.cache
