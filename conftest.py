@@ -4,10 +4,10 @@ Two Sybil collections, so the docs cannot drift from the code:
 
 * ``docs/*.md`` and ``README.md``: fenced blocks marked ```` ```python ```` run. A block that
   starts with ``>>>`` is a doctest (its printed output is compared); any other python block is
-  executed as code and must not raise (use ``assert`` to check a value). Blocks in any other language (``yaml``, ``bash``,
-  ``text``, ``json``, ...) are shown, never run. A block can be skipped with
-  ``<!-- skip: next -->`` on the line before it (say why in the page). The blocks of one page share
-  one namespace, top to bottom, like a reader's Python session.
+  executed as code and must not raise (use ``assert`` to check a value). Blocks in any other
+  language (``yaml``, ``bash``, ``text``, ``json``, ...) are shown, never run. A block can be
+  skipped with ``<!-- skip: next -->`` on the line before it (say why in the page). The blocks of
+  one page share one namespace, top to bottom, like a reader's Python session.
 * ``src/regimen_calc/**/*.py``: the ``>>>`` examples in docstrings, run as doctests in the
   namespace of their module.
 
