@@ -56,8 +56,9 @@ def list_command() -> None:
 
 
 def _status(prov: Any) -> str:
-    label = {"stated": "stated", "assumed": "assumed", "not_stated": "not stated",
-             "site": "site"}[prov.status]
+    label = {"stated": "stated", "assumed": "assumed", "not_stated": "not stated", "site": "site"}[
+        prov.status
+    ]
     extra = [x for x in (prov.source,) if x]
     text = f"{label} ({', '.join(extra)})" if extra else label
     if prov.note:
@@ -69,8 +70,9 @@ def _dose_text(comp: Any) -> str:
     from .formatting import format_days, format_dose_per_unit
 
     if comp.steps:
-        return "; ".join(f"days {format_days(s.days)}: {format_dose_per_unit(s.dose.amount)}"
-                         for s in comp.steps)
+        return "; ".join(
+            f"days {format_days(s.days)}: {format_dose_per_unit(s.dose.amount)}" for s in comp.steps
+        )
     if comp.dose is None:
         return "not stated"
     return format_dose_per_unit(comp.dose.amount)
@@ -107,16 +109,24 @@ def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
         rule = comp.interaction_rule
         if rule is None:
             return "none"
-        doses = ", ".join(f"{k} {format_dose_per_unit(v)}"
-                          for k, v in (("strong", rule.strong), ("moderate", rule.moderate)) if v)
+        doses = ", ".join(
+            f"{k} {format_dose_per_unit(v)}"
+            for k, v in (("strong", rule.strong), ("moderate", rule.moderate))
+            if v
+        )
         return f"{rule.text} ({doses})"
     raise AssertionError(field)  # pragma: no cover
 
 
 @main.command("show")
 @click.argument("name")
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="A site overlay file (repeatable).")
+@click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A site overlay file (repeatable).",
+)
 @library_errors
 def show_command(name: str, overlays: tuple[str, ...]) -> None:
     """Show regimen NAME as written, with the status of each value.
@@ -148,8 +158,17 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
         prov = reg.cycle.provenance.get(field)
         status = _status(prov) if prov else "stated"
         click.echo(f"  {label}: {text} [{status}]")
-    fields = ("drug", "dose", "route", "days", "frequency", "infusion", "sequence", "conditions",
-              "interaction_rule")
+    fields = (
+        "drug",
+        "dose",
+        "route",
+        "days",
+        "frequency",
+        "infusion",
+        "sequence",
+        "conditions",
+        "interaction_rule",
+    )
     for comp in reg.components:
         click.echo(f"\n{comp.drug} (component {comp.id}) [{_status(comp.provenance_of(''))}]")
         for field in fields:
@@ -157,7 +176,13 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
                 continue
             prov_field = comp.dose_field if field == "dose" else field
             prov = comp.provenance.get(prov_field) or comp.provenance.get(field)
-            status = _status(prov) if prov else _status(comp.provenance_of(""))
+            if prov:
+                status = _status(prov)
+            elif getattr(comp, field, None) in (None, ()):
+                # Nothing written for it: the component's source cannot be said to state it.
+                status = "not in the regimen file"
+            else:
+                status = _status(comp.provenance_of(""))
             click.echo(f"  {field.replace('_', ' ')}: {_field_text(comp, field, names)} [{status}]")
         for note in comp.notes:
             click.echo(f"  note: {note}")
@@ -202,8 +227,9 @@ def _parse_labs(items: tuple[str, ...]) -> dict[int, dict[str, float]]:
         day_text, sep, rest = item.partition(":")
         pairs = [p.partition("=") for p in rest.split(",")] if sep else []
         if not sep or not day_text.strip().lstrip("-").isdigit() or not all(p[1] for p in pairs):
-            raise click.BadParameter(f"{item!r}: expected DAY:LAB=VALUE[,LAB=VALUE], e.g. 1:wbc=25",
-                                     param_hint="--labs")
+            raise click.BadParameter(
+                f"{item!r}: expected DAY:LAB=VALUE[,LAB=VALUE], e.g. 1:wbc=25", param_hint="--labs"
+            )
         row = labs.setdefault(int(day_text), {})
         for name, _, value in pairs:
             row[name.strip()] = _number(value.strip(), "--labs", item)
@@ -216,8 +242,9 @@ def _parse_prior(items: tuple[str, ...]) -> dict[str, float]:
     for item in items:
         drug, sep, value = item.partition("=")
         if not sep or not drug.strip():
-            raise click.BadParameter(f"{item!r}: expected DRUG=MG_PER_M2, e.g. mitoxantrone=60",
-                                     param_hint="--prior")
+            raise click.BadParameter(
+                f"{item!r}: expected DRUG=MG_PER_M2, e.g. mitoxantrone=60", param_hint="--prior"
+            )
         prior[drug.strip()] = _number(value.strip(), "--prior", item)
     return prior
 
@@ -228,56 +255,126 @@ def _parse_date(value: str | None, option: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r}: expected a date as YYYY-MM-DD",
-                                 param_hint=option) from None
+        raise click.BadParameter(
+            f"{value!r}: expected a date as YYYY-MM-DD", param_hint=option
+        ) from None
 
 
 @main.command("schedule")
 @click.argument("name")
 @click.option("--height", required=True, help='Height with its unit, e.g. "170 cm" or "67 in".')
 @click.option("--weight", required=True, help='Weight with its unit, e.g. "70 kg" or "154 lb".')
-@click.option("--sex", type=click.Choice(["female", "male"], case_sensitive=False),
-              help="Needed by some BSA formulas (Schlich).")
+@click.option(
+    "--sex",
+    type=click.Choice(["female", "male"], case_sensitive=False),
+    help="Needed by some BSA formulas (Schlich).",
+)
 @click.option("--age", type=click.IntRange(0, 120), help="Age in whole years.")
 @click.option("--bsa-formula", help="BSA formula (default: the policy's, Mosteller).")
 @click.option("--start", help="Date of day 1, YYYY-MM-DD (needed for dates and for ics).")
 @click.option("--cycle", type=int, default=1, show_default=True, help="Cycle number.")
-@click.option("--concomitant", "concomitants", multiple=True, metavar="NAME[:START-[STOP]]",
-              help="A concomitant drug, optionally with the days taken (repeatable), "
-                   "e.g. posaconazole or posaconazole:0- or fluconazole:3-10.")
-@click.option("--rule-set", type=click.Choice(["label", "protocol"]), default="label",
-              show_default=True, help="Venetoclax interaction rule set.")
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="A site overlay file (repeatable).")
-@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False),
-              help="An institution dosing-policy YAML file (rounding, weight basis, dose levels).")
-@click.option("--labs", "lab_items", multiple=True, metavar="DAY:LAB=VALUE[,LAB=VALUE]",
-              help="Laboratory values for a day (repeatable), e.g. 1:wbc=25 or 0:wbc=12,crcl=80; "
-                   "units in docs/safety.md.")
-@click.option("--prior", "prior_items", multiple=True, metavar="DRUG=MG_PER_M2",
-              help="Prior cumulative exposure in mg/m² (repeatable), e.g. mitoxantrone=60.")
-@click.option("--override-cumulative", metavar="REASON",
-              help="Schedule past a cumulative limit; the reason is printed on the schedule.")
+@click.option(
+    "--concomitant",
+    "concomitants",
+    multiple=True,
+    metavar="NAME[:START-[STOP]]",
+    help="A concomitant drug, optionally with the days taken (repeatable), "
+    "e.g. posaconazole or posaconazole:0- or fluconazole:3-10.",
+)
+@click.option(
+    "--rule-set",
+    type=click.Choice(["label", "protocol"]),
+    default="label",
+    show_default=True,
+    help="Venetoclax interaction rule set.",
+)
+@click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A site overlay file (repeatable).",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="An institution dosing-policy YAML file (rounding, weight basis, dose levels).",
+)
+@click.option(
+    "--labs",
+    "lab_items",
+    multiple=True,
+    metavar="DAY:LAB=VALUE[,LAB=VALUE]",
+    help="Laboratory values for a day (repeatable), e.g. 1:wbc=25 or 0:wbc=12,crcl=80; "
+    "units in docs/safety.md.",
+)
+@click.option(
+    "--prior",
+    "prior_items",
+    multiple=True,
+    metavar="DRUG=MG_PER_M2",
+    help="Prior cumulative exposure in mg/m² (repeatable), e.g. mitoxantrone=60.",
+)
+@click.option(
+    "--override-cumulative",
+    metavar="REASON",
+    help="Schedule past a cumulative limit; the reason is printed on the schedule.",
+)
 @click.option("--patient-name", help="The patient's full name (printed).")
 @click.option("--patient-id", help="A second identifier such as a hospital number (printed).")
 @click.option("--measured-on", help="Date height and weight were measured, YYYY-MM-DD.")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text",
-              show_default=True, help="Output format.")
-@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4",
-              show_default=True, help="Paper size for html and pdf (landscape).")
-@click.option("--ics-include-patient", is_flag=True,
-              help="Put the patient's name and identifier in ics events (left out by default: "
-                   "calendars are often synced outside the hospital).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_NAMES),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    default="a4",
+    show_default=True,
+    help="Paper size for html and pdf (landscape).",
+)
+@click.option(
+    "--ics-include-patient",
+    is_flag=True,
+    help="Put the patient's name and identifier in ics events (left out by default: "
+    "calendars are often synced outside the hospital).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of standard output.",
+)
 @library_errors
 def schedule_command(
-    name: str, height: str, weight: str, sex: str | None, age: int | None,
-    bsa_formula: str | None, start: str | None, cycle: int, concomitants: tuple[str, ...],
-    rule_set: str, overlays: tuple[str, ...], policy_file: str | None,
-    lab_items: tuple[str, ...], prior_items: tuple[str, ...], override_cumulative: str | None,
-    patient_name: str | None, patient_id: str | None,
-    measured_on: str | None, fmt: str, paper: str, ics_include_patient: bool, output: str | None,
+    name: str,
+    height: str,
+    weight: str,
+    sex: str | None,
+    age: int | None,
+    bsa_formula: str | None,
+    start: str | None,
+    cycle: int,
+    concomitants: tuple[str, ...],
+    rule_set: str,
+    overlays: tuple[str, ...],
+    policy_file: str | None,
+    lab_items: tuple[str, ...],
+    prior_items: tuple[str, ...],
+    override_cumulative: str | None,
+    patient_name: str | None,
+    patient_id: str | None,
+    measured_on: str | None,
+    fmt: str,
+    paper: str,
+    ics_include_patient: bool,
+    output: str | None,
 ) -> None:
     """Compute and print the day-by-day schedule of regimen NAME for one patient."""
     items = [_parse_concomitant(c) for c in concomitants]
@@ -294,18 +391,33 @@ def schedule_command(
     from .patient import Patient
     from .render import BINARY_FORMATS, render
 
-    patient = Patient(height=height, weight=weight, sex=sex, age=age, name=patient_name,
-                      identifier=patient_id, measured_on=measured)
+    patient = Patient(
+        height=height,
+        weight=weight,
+        sex=sex,
+        age=age,
+        name=patient_name,
+        identifier=patient_id,
+        measured_on=measured,
+    )
     regimen = load_regimen(name, overlays=overlays)
     policy = None
     if policy_file is not None:
         from .policy import load_policy
 
         policy = load_policy(policy_file)
-    schedule = regimen.schedule(patient, cycle=cycle, start=start_date, concomitant=items,
-                                rule_set=rule_set, bsa_formula=bsa_formula, policy=policy,
-                                labs=labs or None, prior_exposure=prior or None,
-                                override_cumulative=override_cumulative)
+    schedule = regimen.schedule(
+        patient,
+        cycle=cycle,
+        start=start_date,
+        concomitant=items,
+        rule_set=rule_set,
+        bsa_formula=bsa_formula,
+        policy=policy,
+        labs=labs or None,
+        prior_exposure=prior or None,
+        override_cumulative=override_cumulative,
+    )
     options: dict[str, Any] = {"paper": paper.lower()} if fmt in ("html", "pdf") else {}
     if fmt == "ics":
         options["include_patient"] = ics_include_patient

@@ -1476,9 +1476,21 @@ def forecast(
         for scheds in reps.values()
         for sched in scheds
         for w in sched.warnings
-        if w.kind in ("assumed", "not_stated", "site", "cycle")
+        if w.kind in ("assumed", "not_stated", "site", "cycle", "rounding")
+        or (w.kind == "interaction" and "ABOVE the label" in w.message)
     )
     notes += list(provenance)
+    if any(d.rounding is not None for d in getattr(policy, "drugs", {}).values()):
+        notes.append(
+            "rounding: where a drug's rounding would pass its maximum deviation, that patient's "
+            "schedule flags the dose for pharmacist review; such doses are counted unrounded here"
+        )
+    notes += [
+        f"hold rule not applied: {comp.drug}: {cond.text} A forecast has no laboratory values, "
+        "so the totals count every dose."
+        for comp in regimen.components
+        for cond in comp.conditions
+    ]
     return Forecast(
         regimen=regimen.id,
         cycles=cycles,

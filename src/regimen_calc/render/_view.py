@@ -70,8 +70,15 @@ _WARNING_LABELS = {
 }
 
 #: The columns of the cumulative-exposure table.
-CUMULATIVE_COLUMNS = ("Drug", "Before this cycle", "This cycle", "Lifetime", "Limit",
-                      "% of limit", "Status")
+CUMULATIVE_COLUMNS = (
+    "Drug",
+    "Before this cycle",
+    "This cycle",
+    "Lifetime",
+    "Limit",
+    "% of limit",
+    "Status",
+)
 
 #: The columns of the day-by-day table, in order (shared by text, Markdown, HTML and PDF).
 DAY_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -86,6 +93,10 @@ DAY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("holds", "Holds and conditions"),
     ("status", "Status"),
 )
+
+
+#: What an output shows when its values come from an example overlay or policy.
+EXAMPLE_BANNER = "EXAMPLE VALUES, NOT FOR PATIENT USE"
 
 
 @attrs.frozen(kw_only=True)
@@ -159,6 +170,8 @@ class ScheduleView:
     """Everything a printed schedule shows, as text."""
 
     title: str
+    #: Empty, or the EXAMPLE banner every format must carry (an example overlay or policy).
+    example_banner: str
     patient: tuple[tuple[str, str], ...]
     body: tuple[tuple[str, str], ...]
     regimen: tuple[tuple[str, str], ...]
@@ -249,8 +262,13 @@ def _unmarked_fields(a: Administration) -> list[str]:
     pass for stated ones. (A field the source leaves out, such as a ramp-up, has no value here.)
     """
     groups: dict[str, list[str]] = {}
-    for field, label in (("drug", "drug"), ("dose", "dose"), ("steps", "dose steps"),
-                         ("days", "days"), ("frequency", "frequency")):
+    for field, label in (
+        ("drug", "drug"),
+        ("dose", "dose"),
+        ("steps", "dose steps"),
+        ("days", "days"),
+        ("frequency", "frequency"),
+    ):
         mark = _provenance_mark(a, field)
         if mark in ("ASSUMED", "SITE VALUE"):
             groups.setdefault(mark, []).append(label)
@@ -274,13 +292,21 @@ def _stopped_inhibitors(a: Administration, day: int, concomitants: Sequence[obje
     for c in concomitants:
         stop = getattr(c, "stop_day", None)
         if c.name in a.adjustment.inhibitors and stop is not None and stop < day:
-            out.append(f"{c.name} stopped after day {stop}: the reduced dose continues until the "
-                       "planned dose returns (label: 2-3 days after the inhibitor is stopped)")
+            out.append(
+                f"{c.name} stopped after day {stop}: the reduced dose continues until the "
+                "planned dose returns (label: 2-3 days after the inhibitor is stopped)"
+            )
     return out
 
 
-def _row(a: Administration, names: dict[str, str], decimals: int, day: int = 0,
-         concomitants: Sequence[object] = (), resumed: str = "") -> Row:
+def _row(
+    a: Administration,
+    names: dict[str, str],
+    decimals: int,
+    day: int = 0,
+    concomitants: Sequence[object] = (),
+    resumed: str = "",
+) -> Row:
     after = names.get(a.sequence.after) if a.sequence is not None else None
     holds = "; ".join(c.text for c in a.conditions) or "none stated"
     held_reason = _clean_hold_reason(a.hold_reason) if a.held else ""
@@ -293,9 +319,11 @@ def _row(a: Administration, names: dict[str, str], decimals: int, day: int = 0,
         dose = f"HELD: do not give ({dose} not given)"
     stopped = _stopped_inhibitors(a, day, concomitants)
     if a.adjustment is not None:
-        dose += (f" ADJUSTED: reduced from "
-                 f"{format_quantity(a.adjustment.unadjusted, decimals=decimals)} for "
-                 f"{', '.join(a.adjustment.inhibitors)}")
+        dose += (
+            f" ADJUSTED: reduced from "
+            f"{format_quantity(a.adjustment.unadjusted, decimals=decimals)} for "
+            f"{', '.join(a.adjustment.inhibitors)}"
+        )
         if stopped:
             dose += " (stopped; wash-out)"
     if resumed:
@@ -310,11 +338,15 @@ def _row(a: Administration, names: dict[str, str], decimals: int, day: int = 0,
     if a.rounding.flagged:
         # Not the policy's rule text: it is written by pint and could print "µg".
         if a.dose == a.rounding.unrounded:
-            flags.append("rounding not applied: rounding would change the dose by more than the "
-                         "policy allows, so the unrounded dose is printed; pharmacist review")
+            flags.append(
+                "rounding not applied: rounding would change the dose by more than the "
+                "policy allows, so the unrounded dose is printed; pharmacist review"
+            )
         else:
-            flags.append("rounding flagged: the dose to give differs from the calculated dose by "
-                         "more than the policy allows; check both")
+            flags.append(
+                "rounding flagged: the dose to give differs from the calculated dose by "
+                "more than the policy allows; check both"
+            )
     flags += list(a.warnings)
     return Row(
         drug=a.drug,
@@ -323,8 +355,11 @@ def _row(a: Administration, names: dict[str, str], decimals: int, day: int = 0,
         calculated=calculated,
         dose=dose,
         route=_marked_route(a),
-        frequency=("once (single dose)" if a.frequency == "once" and a.per_day == 1
-                   else format_frequency(a.per_day)),
+        frequency=(
+            "once (single dose)"
+            if a.frequency == "once" and a.per_day == 1
+            else format_frequency(a.per_day)
+        ),
         timing=format_sequence(a.sequence, after_name=after),
         infusion=format_infusion(a.infusion, route=a.route),
         holds=holds,
@@ -352,7 +387,13 @@ def _calendar(schedule: Schedule) -> tuple[tuple[tuple[CalendarCell, ...], ...],
 
     def cell(day: int, date: datetime.date | None) -> CalendarCell:
         sd = by_day.get(day)
-        drugs = tuple(dict.fromkeys(a.drug for a in sd.administrations)) if sd else ()
+        drugs = (
+            tuple(
+                dict.fromkeys(f"{a.drug} (HELD)" if a.held else a.drug for a in sd.administrations)
+            )
+            if sd
+            else ()
+        )
         in_cycle = first <= day <= last
         return CalendarCell(
             date="" if date is None else format_date(date, weekday=False, year=False),
@@ -415,8 +456,11 @@ def _body(schedule: Schedule) -> tuple[tuple[str, str], ...]:
         ("Height", height),
         ("Weight", weight),
         ("Measured on", measured),
-        ("BSA used for doses", format_quantity(schedule.bsa, decimals=bsa_decimals)
-         + (" (capped by the policy)" if getattr(schedule, "bsa_capped", False) else "")),
+        (
+            "BSA used for doses",
+            format_quantity(schedule.bsa, decimals=bsa_decimals)
+            + (" (capped by the policy)" if getattr(schedule, "bsa_capped", False) else ""),
+        ),
         ("BSA formula", formula_name(schedule.bsa_formula)),
         ("BSA before rounding", format_quantity(schedule.bsa_unrounded.to("m**2"), decimals=4)),
         (
@@ -428,10 +472,17 @@ def _body(schedule: Schedule) -> tuple[tuple[str, str], ...]:
                 else ", no cap"
             ),
         ),
-        ("Weight used for doses", f"{format_quantity(schedule.weight)} (actual body weight)" + (
-            "; some drugs are dosed on another weight: see the dosing policy"
-            if any(a.weight_basis not in (None, "actual") for _d, a in schedule.administrations())
-            else "")),
+        (
+            "Weight used for doses",
+            f"{format_quantity(schedule.weight)} (actual body weight)"
+            + (
+                "; some drugs are dosed on another weight: see the dosing policy"
+                if any(
+                    a.weight_basis not in (None, "actual") for _d, a in schedule.administrations()
+                )
+                else ""
+            ),
+        ),
     )
 
 
@@ -476,22 +527,31 @@ def _cumulative(schedule: Schedule) -> tuple[tuple[tuple[str, ...], ...], str]:
     rows = []
     for d in data.get("drugs", []):
         pct = d.get("percent_of_limit")
-        rows.append((
-            str(d.get("drug", "")), text(d.get("prior")), text(d.get("this_cycle")),
-            text(d.get("lifetime")), text(d.get("limit")),
-            "not stated" if pct is None else f"{format_number(pct, decimals=1)}%",
-            _CUMULATIVE_STATUS.get(str(d.get("status", "")), str(d.get("status", ""))),
-        ))
+        rows.append(
+            (
+                str(d.get("drug", "")),
+                text(d.get("prior")),
+                text(d.get("this_cycle")),
+                text(d.get("lifetime")),
+                text(d.get("limit")),
+                "not stated" if pct is None else f"{format_number(pct, decimals=1)}%",
+                _CUMULATIVE_STATUS.get(str(d.get("status", "")), str(d.get("status", ""))),
+            )
+        )
     note = ""
     counted = [d for d in data.get("drugs", []) if d.get("doxorubicin_equivalent") is not None]
     if data.get("scale_name") and counted:
-        note = (f"Doxorubicin-equivalent ({data['scale_name']}): this cycle "
-                f"{text(data.get('doxorubicin_equivalent_cycle'))}, lifetime "
-                f"{text(data.get('doxorubicin_equivalent_lifetime'))}.")
+        note = (
+            f"Doxorubicin-equivalent ({data['scale_name']}): this cycle "
+            f"{text(data.get('doxorubicin_equivalent_cycle'))}, lifetime "
+            f"{text(data.get('doxorubicin_equivalent_lifetime'))}."
+        )
     elif data.get("scale_name"):
         # A 0 would read as "no anthracycline": say instead that none of these drugs is counted.
-        note = ("Doxorubicin-equivalent: not counted (no drug above has an equivalence factor "
-                f"in {data['scale_name']}).")
+        note = (
+            "Doxorubicin-equivalent: not counted (no drug above has an equivalence factor "
+            f"in {data['scale_name']})."
+        )
     if data.get("override"):
         note += f" Limit overridden: {data['override']}."
     return tuple(rows), note.strip()
@@ -517,8 +577,11 @@ def build_view(schedule: Schedule) -> ScheduleView:
         was_adjusted[a.component] = a.adjustment is not None
         if not before or a.adjustment is not None:
             return ""
-        stopped = [f"{c.name} stopped after day {c.stop_day}" for c in concomitants
-                   if getattr(c, "stop_day", None) is not None and c.stop_day < day]
+        stopped = [
+            f"{c.name} stopped after day {c.stop_day}"
+            for c in concomitants
+            if getattr(c, "stop_day", None) is not None and c.stop_day < day
+        ]
         return "; ".join(stopped) or "no interaction rule applies from this day"
 
     days = tuple(
@@ -527,8 +590,10 @@ def build_view(schedule: Schedule) -> ScheduleView:
             label=_day_label(d.day),
             date=format_date(d.date) if d.date else "date not set",
             date_iso=d.date.isoformat() if d.date else "",
-            rows=tuple(_row(a, names, decimals, d.day, concomitants, resumed_text(a, d.day))
-                       for a in d.administrations),
+            rows=tuple(
+                _row(a, names, decimals, d.day, concomitants, resumed_text(a, d.day))
+                for a in d.administrations
+            ),
         )
         for d in schedule.days
     )
@@ -538,8 +603,12 @@ def build_view(schedule: Schedule) -> ScheduleView:
         date = format_date(d.date) if d.date else ""
         if a.tablets:
             tablets.append(
-                (_day_label(d.day), date, f"{a.drug} {format_quantity(a.dose, decimals=decimals)}",
-                 describe_tablets(a.tablets))
+                (
+                    _day_label(d.day),
+                    date,
+                    f"{a.drug} {format_quantity(a.dose, decimals=decimals)}",
+                    describe_tablets(a.tablets),
+                )
             )
         if a.adjustment is not None:
             adj = a.adjustment
@@ -595,36 +664,69 @@ def build_view(schedule: Schedule) -> ScheduleView:
     policy = schedule.policy
     # An example overlay or policy (its source says "EXAMPLE ONLY") must not pass for a real one.
     example = [r.id for r in reg.references if (r.title or "").upper().startswith("EXAMPLE")]
+    policy_text = f"{getattr(policy, 'name', '') or ''} {getattr(policy, 'source', '') or ''}"
+    example_policy = "EXAMPLE" in policy_text.upper() or "ILLUSTRATION" in policy_text.upper()
     title = f"{reg.name}: cycle {schedule.cycle} dose schedule"
+    banner = ""
+    if example or example_policy:
+        banner = (
+            f"{EXAMPLE_BANNER} ({', '.join([*example, *(['policy'] if example_policy else [])])})"
+        )
+        title = f"{banner}: {title}"
     if example:
-        title = (f"EXAMPLE VALUES, NOT FOR PATIENT USE ({', '.join(example)}): {title}")
-        regimen_rows.append(("Example values", "the site values come from an EXAMPLE overlay "
-                             "(not real doses for this regimen); replace it with the site's "
-                             "approved protocol"))
+        regimen_rows.append(
+            (
+                "Example values",
+                "the site values come from an EXAMPLE overlay "
+                "(not real doses for this regimen); replace it with the site's "
+                "approved protocol",
+            )
+        )
+    if example_policy:
+        regimen_rows.append(
+            (
+                "Example policy",
+                "the dosing policy is an EXAMPLE (illustration "
+                "only); use the institution's approved policy",
+            )
+        )
     policy_rows = []
     if getattr(policy, "name", None) or getattr(policy, "source", None):
         policy_rows.append(("Policy", " — ".join(x for x in (policy.name, policy.source) if x)))
     policy_rows += [
-        ("BSA", f"{formula_name(policy.bsa_formula)}, half-up to "
-                f"{format_number(policy.bsa_decimals, decimals=0)} decimal places"),
-        ("Dose to give", f"calculated dose rounded half-up to "
-                         f"{format_number(policy.dose_decimals, decimals=0)} decimal places "
-                         "of its unit, unless a drug rule below applies"),
+        (
+            "BSA",
+            f"{formula_name(policy.bsa_formula)}, half-up to "
+            f"{format_number(policy.bsa_decimals, decimals=0)} decimal places",
+        ),
+        (
+            "Dose to give",
+            f"calculated dose rounded half-up to "
+            f"{format_number(policy.dose_decimals, decimals=0)} decimal places "
+            "of its unit, unless a drug rule below applies",
+        ),
     ]
     drug_rules: dict[str, str] = {}
     for _d, a in schedule.administrations():
         if a.drug in getattr(policy, "drugs", {}) and a.drug not in drug_rules:
             drug_rules[a.drug] = re.sub(r"(?<![A-Za-z])[µμu]g\b", "mcg", a.rounding.rule)
     policy_rows += [(f"Rounding: {drug}", rule) for drug, rule in drug_rules.items()]
-    bases = {a.drug: a.weight_basis for _d, a in schedule.administrations()
-             if a.basis == "weight" and a.weight_basis and a.weight_basis != "actual"}
+    bases = {
+        a.drug: a.weight_basis
+        for _d, a in schedule.administrations()
+        if a.basis == "weight" and a.weight_basis and a.weight_basis != "actual"
+    }
     policy_rows += [
-        ("Weight", "actual body weight" + "".join(
-            f"; {drug}: {basis} body weight" for drug, basis in bases.items())),
+        (
+            "Weight",
+            "actual body weight"
+            + "".join(f"; {drug}: {basis} body weight" for drug, basis in bases.items()),
+        ),
         ("Interaction rules", f"{schedule.rule_set} rule set"),
     ]
     return ScheduleView(
         title=title,
+        example_banner=banner,
         patient=_patient(schedule),
         body=_body(schedule),
         regimen=tuple(regimen_rows),
@@ -633,10 +735,16 @@ def build_view(schedule: Schedule) -> ScheduleView:
             ("Cycle number", format_number(schedule.cycle, decimals=0)),
             ("Cycle length", length),
             ("Number of cycles", max_cycles),
-            ("Day 1 (first chemotherapy day)",
-             format_date(schedule.start) if schedule.start else f"{NOT_GIVEN} (day numbers only)"),
-            ("Treatment days", format_days(tuple(d.day for d in schedule.days))
-             if schedule.days else "none"),
+            (
+                "Day 1 (first chemotherapy day)",
+                format_date(schedule.start)
+                if schedule.start
+                else f"{NOT_GIVEN} (day numbers only)",
+            ),
+            (
+                "Treatment days",
+                format_days(tuple(d.day for d in schedule.days)) if schedule.days else "none",
+            ),
         ),
         concomitants=_concomitants(schedule),
         policy=tuple(policy_rows),

@@ -98,11 +98,15 @@ def render_csv(schedule: Schedule) -> str:
                 "interaction_rule": "",
                 "interaction_source": "",
                 "notes": " | ".join(row.notes),
-                "flags": " | ".join(row.flags),
+                # An example overlay's or policy's doses say so on every row a machine reads.
+                "flags": " | ".join(
+                    [view.example_banner, *row.flags] if view.example_banner else row.flags
+                ),
             }
             if adj is not None:
-                adjustment = next(x for x in view.adjustments
-                                  if x.day == day_view.label and x.drug == a.drug)
+                adjustment = next(
+                    x for x in view.adjustments if x.day == day_view.label and x.drug == a.drug
+                )
                 values.update(
                     interaction_unadjusted=adjustment.unadjusted,
                     interaction_adjusted=adjustment.adjusted,

@@ -37,8 +37,10 @@ def render_ics(schedule: Schedule, *, include_patient: bool = False) -> str:
     """
     if schedule.start is None:
         raise InputError(
-            "start", "a start date (the date of day 1) for an iCalendar file, e.g. --start "
-            "2026-01-05", None)
+            "start",
+            "a start date (the date of day 1) for an iCalendar file, e.g. --start 2026-01-05",
+            None,
+        )
     import icalendar
 
     view = build_view(schedule)
@@ -66,17 +68,25 @@ def render_ics(schedule: Schedule, *, include_patient: bool = False) -> str:
         event.add("dtstamp", stamp)
         event.add("dtstart", day.date)
         event.add("dtend", day.date + datetime.timedelta(days=1))
-        drugs = ", ".join(dict.fromkeys(r.drug for r in day_view.rows))
-        event.add("summary", f"{reg.id} cycle {schedule.cycle}, {day_view.label}: {drugs}")
+        # The title is what a calendar shows: a held or stopped drug must not read as scheduled.
+        drugs = ", ".join(
+            dict.fromkeys(f"{r.drug} (HELD)" if r.held else r.drug for r in day_view.rows)
+        )
+        example = "EXAMPLE, NOT FOR PATIENT USE: " if view.example_banner else ""
+        event.add("summary", f"{example}{reg.id} cycle {schedule.cycle}, {day_view.label}: {drugs}")
         lines = [f"{reg.name}, version {reg.version}", f"Patient: {who}", ""]
+        if view.example_banner:
+            lines[:0] = [view.example_banner, ""]
         for r in day_view.rows:
             line = f"{r.drug}: {r.dose}, {r.route}, {r.frequency}; {r.infusion}; {r.timing}"
             if r.tablets:
                 line += f"; {r.tablets}"
             if r.holds != "none stated":
                 line += f"; {r.holds}"
-            if r.held:
-                line += f"; {r.status}"
+            if r.held or r.status != "give":
+                line += f"; {r.status}"  # HELD, or the ASSUMED / SITE VALUE marks
+            if r.flags:
+                line += "; " + "; ".join(r.flags)  # e.g. rounding flagged for pharmacist review
             lines.append(line)
         lines += ["", view.disclaimer]
         event.add("description", "\n".join(lines))
