@@ -979,19 +979,28 @@ def _near_a_ceiling(slots: Sequence[_Slot], columns: Sequence[_Column]) -> str |
     from .safety import _factor, _limits
 
     margin = 1 - 1e-6  # the engine also checks the unrounded dose: decide near the line exactly
-    daily: dict[tuple[int, str], np.ndarray] = {}
+    highest: dict[int, float] = {}  # equal specs share one column: its maximum, once
+    by_day: dict[tuple[int, str], list[tuple[_Slot, _Column]]] = {}
     for slot, col in zip(slots, columns, strict=True):
         limits = _limits(slot.drug)
         if limits is None:
             continue
-        unit, max_single, max_daily = limits
-        single = col.values * _factor(slot.unit, unit)
-        if (single > max_single * margin).any():
+        unit, max_single, _ = limits
+        if id(col) not in highest:
+            highest[id(col)] = float(col.values.max()) if len(col.values) else 0.0
+        if highest[id(col)] * _factor(slot.unit, unit) > max_single * margin:
             return f"{slot.drug}: a dose at or near its single-dose ceiling for some patient"
-        key = (slot.day, slot.drug)
-        daily[key] = daily.get(key, 0) + single * slot.per_day
-        if (daily[key] > max_daily * margin).any():
-            return f"{slot.drug}: a day's total at or near its daily ceiling for some patient"
+        by_day.setdefault((slot.day, slot.drug), []).append((slot, col))
+    for (_day, drug), items in by_day.items():
+        unit, _, max_daily = _limits(drug)  # type: ignore[misc]
+        if len(items) == 1:  # one administration slot that day: its highest dose decides
+            slot, col = items[0]
+            total_max = highest[id(col)] * _factor(slot.unit, unit) * slot.per_day
+        else:  # several slots of one drug on one day: add them patient by patient
+            total = sum(c.values * (_factor(s.unit, unit) * s.per_day) for s, c in items)
+            total_max = float(np.max(total))
+        if total_max > max_daily * margin:
+            return f"{drug}: a day's total at or near its daily ceiling for some patient"
     return None
 
 
