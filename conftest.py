@@ -25,11 +25,18 @@ from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
 from pathlib import Path
 from typing import Any
 
+from hypothesis import settings
 from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 from sybil.parsers.rest import DocTestParser
 
 _OPTIONFLAGS = ELLIPSIS | NORMALIZE_WHITESPACE
+
+# Property tests check rules, not speed (speed lives in benchmarks/): no per-example deadline, so
+# a busy CI machine cannot fail a correct property. HYPOTHESIS_PROFILE=dev gives the default.
+settings.register_profile("default-no-deadline", deadline=None)
+settings.register_profile("dev", settings.get_profile("default"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default-no-deadline"))
 
 
 def _enter_tmp_dir(namespace: dict[str, Any]) -> None:
