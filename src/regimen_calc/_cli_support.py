@@ -1,4 +1,4 @@
-"""What every ``regimen-calc`` command shares: how an error reaches the user.
+"""What every ``regimen-calc`` command shares: how an error reaches the user, and common options.
 
 Imported by ``cli.py`` and ``forecast_cli.py`` only (it imports click), never by the library.
 """
@@ -15,7 +15,25 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["library_errors"]
+__all__ = ["library_errors", "overlay_option", "rule_set_option"]
+
+#: ``--rule-set label|protocol``: the venetoclax interaction rule set.
+rule_set_option = click.option(
+    "--rule-set",
+    type=click.Choice(["label", "protocol"]),
+    default="label",
+    show_default=True,
+    help="Venetoclax interaction rule set.",
+)
+
+#: ``--overlay FILE`` (repeatable): site overlay files.
+overlay_option = click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A site overlay file (repeatable).",
+)
 
 
 def library_errors(func: F) -> F:

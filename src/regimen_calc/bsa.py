@@ -264,8 +264,8 @@ def body_surface_area(
             or a negative value, and ``sex`` for an invalid sex or one Schlich needs but lacks.
 
     Example:
-        >>> round(body_surface_area("170 cm", "65 kg").m_as("m**2"), 4)
-        1.752
+        >>> f"{body_surface_area('170 cm', '65 kg').m_as('m**2'):.4f}"
+        '1.7520'
     """
     chosen = _formula(formula)
     height_cm = positive_magnitude(

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from ._cli_support import library_errors
+from ._cli_support import library_errors, overlay_option, rule_set_option
 
 FORMAT_NAMES = ("text", "markdown", "html", "pdf", "csv", "json", "ics")
 _CONCOMITANT = re.compile(r"^(?P<name>[^:]+?)\s*(?::\s*(?P<start>-?\d+)\s*-\s*(?P<stop>-?\d+)?)?$")
@@ -120,13 +120,7 @@ def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
 
 @main.command("show")
 @click.argument("name")
-@click.option(
-    "--overlay",
-    "overlays",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="A site overlay file (repeatable).",
-)
+@overlay_option
 @library_errors
 def show_command(name: str, overlays: tuple[str, ...]) -> None:
     """Show regimen NAME as written, with the status of each value.
@@ -281,20 +275,8 @@ def _parse_date(value: str | None, option: str) -> datetime.date | None:
     help="A concomitant drug, optionally with the days taken (repeatable), "
     "e.g. posaconazole or posaconazole:0- or fluconazole:3-10.",
 )
-@click.option(
-    "--rule-set",
-    type=click.Choice(["label", "protocol"]),
-    default="label",
-    show_default=True,
-    help="Venetoclax interaction rule set.",
-)
-@click.option(
-    "--overlay",
-    "overlays",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="A site overlay file (repeatable).",
-)
+@rule_set_option
+@overlay_option
 @click.option(
     "--policy",
     "policy_file",

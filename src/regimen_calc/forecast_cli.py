@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from ._cli_support import library_errors
+from ._cli_support import library_errors, overlay_option, rule_set_option
 
 __all__ = ["forecast"]
 
@@ -39,20 +39,8 @@ __all__ = ["forecast"]
     type=click.Path(dir_okay=False, writable=True),
     help="Write to this file instead of standard output.",
 )
-@click.option(
-    "--rule-set",
-    type=click.Choice(["label", "protocol"]),
-    default="label",
-    show_default=True,
-    help="Venetoclax interaction rule set.",
-)
-@click.option(
-    "--overlay",
-    "overlays",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Site overlay file (repeatable).",
-)
+@rule_set_option
+@overlay_option
 @click.option("--totals-only", is_flag=True, help="Leave out the per-patient rows (text, json).")
 @library_errors
 def forecast(
