@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .body_weight import adjusted_body_weight, ideal_body_weight
 from .bsa import BSA_FORMULAS, body_surface_area
 from .errors import (
@@ -42,11 +40,6 @@ from .policy import (
 from .schedule import Administration, Schedule, ScheduleDay, ScheduleWarning
 from .tablets import TabletCompositionError, compose_tablets
 from .units import ureg
-
-try:
-    __version__ = version("regimen-calc")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
 
 __all__ = [
     "BSA_FORMULAS",
@@ -104,7 +97,20 @@ _LAZY = {
 }
 
 
+def _version() -> str:
+    """The installed distribution's version (importlib.metadata costs ~10 ms: read on first use)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("regimen-calc")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> object:
+    if name == "__version__":
+        value = globals()[name] = _version()
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

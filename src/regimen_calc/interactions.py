@@ -59,7 +59,6 @@ approximating.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -759,6 +758,8 @@ def lookup_drug(name: str) -> InteractionEntry:
     key = _normalise(name)
     if key in index:
         return entries[index[key]]
+    import difflib  # only on an error: kept off the start-up path
+
     near = difflib.get_close_matches(key, list(index), n=3, cutoff=0.6)
     suggestions = tuple(
         dict.fromkeys(index[n] if n == index[n] else f"{n} ({index[n]})" for n in near)
@@ -887,6 +888,8 @@ def _refuse_near_miss(c: Concomitant, exc: UnknownDrugError, field: str) -> None
     """
     _entries, index = _table()
     key = _normalise(c.name)
+    import difflib  # only on an error: kept off the start-up path
+
     close = difflib.get_close_matches(key, list(index), n=1, cutoff=_NEAR_MISS)
     if close:
         raise UnknownDrugError(c.name, (index[close[0]],)) from exc

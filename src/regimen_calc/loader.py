@@ -10,7 +10,6 @@ by the JSON Schema ``schema/regimen.schema.json``.
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import math
 import os
@@ -258,6 +257,8 @@ def _close_drugs(name: str, drugs: Sequence[str]) -> list[str]:
     'liposomal mitoxantrone' must lead to 'mitoxantrone liposome' (its own drug), not only to
     'mitoxantrone', whose doses are not interchangeable with it.
     """
+
+    import difflib  # only on an error: kept off the start-up path
 
     def words(text: str) -> str:
         return " ".join(sorted(re.findall(r"[a-z]+", text.lower())))
@@ -670,6 +671,8 @@ def _resolve(
     index = _index(dirs)
     found = index.get(text.lower())
     if found is None:
+        import difflib  # only on an error: kept off the start-up path
+
         close = difflib.get_close_matches(text.lower(), sorted(index), n=3, cutoff=0.5)
         ids = sorted({str(_peek(p).get("id")) for p in set(index.values()) if _peek(p)})
         hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(ids)}"
