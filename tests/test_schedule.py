@@ -394,3 +394,70 @@ def test_protocol_rule_above_the_label_is_warned() -> None:
     assert [a.adjustment.above_label for d, a in vori.administrations("venetoclax")][4:] == [
         None
     ] * 3
+
+
+# ------------------------------------------------------------------------------- the plan
+# A regimen's patient-independent work (order, provenance and label warnings, flat doses and
+# their venetoclax adjustments) is made once per regimen and policy and reused. Reuse must never
+# change a number or a warning: a schedule from a warm plan equals one from a fresh plan.
+
+_EXAMPLE_POLICY = rc.load_policy(
+    Path(rc.__file__).parent / "data" / "policies" / "example-institution.yaml"
+)
+_CONCOMITANT_SETS = (
+    (),
+    ("posaconazole",),
+    ("fluconazole",),
+    ("voriconazole", "fluconazole"),
+    (rc.Concomitant("posaconazole", cyp3a4="strong", rule="posaconazole", start_day=4),),
+)
+_LABS = (None, {1: {"wbc": 25}}, {3: {"wbc": 21}, 4: {"anc": 0.3}})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    first=patients(),
+    second=patients(),
+    regimen=st.sampled_from((*REGIMENS, "VA-CAG")),
+    concomitant=st.sampled_from(_CONCOMITANT_SETS),
+    rule_set=st.sampled_from(("label", "protocol")),
+    policy=st.sampled_from((None, _EXAMPLE_POLICY)),
+    labs=st.sampled_from(_LABS),
+)
+def test_a_remembered_plan_gives_the_same_schedule_as_a_fresh_one(
+    first, second, regimen, concomitant, rule_set, policy, labs
+) -> None:
+    from regimen_calc import schedule as engine
+
+    reg = rc.load_regimen(regimen, overlays=[OVERLAY] if regimen == "VA-CAG" else ())
+    kwargs = dict(concomitant=concomitant, rule_set=rule_set, policy=policy, labs=labs)
+    try:
+        reg.schedule(first, **kwargs)  # warms the plan with another patient
+        warm = reg.schedule(second, **kwargs)
+    except rc.RegimenCalcError as exc:  # e.g. no protocol rule in this regimen: same refusal
+        engine._PLANS.clear()
+        with pytest.raises(type(exc)):
+            reg.schedule(second, **kwargs)
+        return
+    engine._PLANS.clear()
+    fresh = reg.schedule(second, **kwargs)
+    assert warm == fresh
+    assert warm.to_dict() == fresh.to_dict()
+
+
+def test_the_plan_cache_and_memo_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from regimen_calc import schedule as engine
+
+    reg = rc.load_regimen("CLAG+VEN")
+    for _ in range(engine.PLAN_CACHE_SIZE + 5):
+        reg.schedule(A, policy=rc.DosingPolicy())  # a new (equal) policy object each time
+    assert len(engine._PLANS) == engine.PLAN_CACHE_SIZE
+    engine._PLANS.clear()
+    monkeypatch.setattr(engine, "_MEMO_SIZE", 5)
+    windows = [(start, stop) for start in range(1, 9) for stop in range(start, 9)]
+    for start, stop in windows:  # 36 concomitant windows: a memo entry or more each
+        inhibitor = rc.Concomitant("x", cyp3a4="strong", start_day=start, stop_day=stop)
+        reg.schedule(A, concomitant=[inhibitor])
+    (plan,) = engine._PLANS.values()
+    venetoclax = next(cp for cp in plan.components if cp.venetoclax)
+    assert 0 < len(venetoclax.memo) <= 5

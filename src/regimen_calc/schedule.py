@@ -9,6 +9,7 @@ Every step is recorded on the administration, so a pharmacist can check each num
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -286,6 +287,181 @@ def _field_warnings(comp: Component) -> tuple[str, ...]:
     return tuple(out)
 
 
+# --------------------------------------------------------------------------------------------
+# The plan: what a regimen's schedule needs that no patient changes, made once per regimen and
+# policy. Per patient, only the BSA- and weight-based doses, their rounding, holds and ceilings
+# are computed; flat doses (venetoclax) and their interaction adjustments come from the plan.
+
+#: Plans kept at once (regimen × policy pairs, by identity); the oldest is dropped beyond this.
+PLAN_CACHE_SIZE = 32
+#: Remembered results per component (flat-dose administrations, venetoclax adjustments).
+_MEMO_SIZE = 256
+_NO_HOLD: tuple[bool, str | None] = (False, None)
+
+
+@attrs.frozen(eq=False)
+class _ComponentPlan:
+    """One component under one policy: the facts its schedule needs that no patient changes."""
+
+    comp: Component
+    rules: Any  # DrugPolicy
+    strengths: tuple[pint.Quantity, ...]
+    is_tablet: bool
+    venetoclax: bool
+    by_weight: bool
+    #: (day, dose spec) for every day, in the component's day order.
+    specs: tuple[tuple[int, Any], ...]
+    #: id(spec) -> (dose, modified dose) for flat doses, which are the same for every patient.
+    flat_doses: tuple[tuple[int, tuple[pint.Quantity, pint.Quantity]], ...]
+    field_warnings: tuple[str, ...]
+    protocol_rule: Any
+    modification_warning: ScheduleWarning | None
+    #: Results reused across patients, by their inputs: flat-dose administrations and venetoclax
+    #: adjustments. Everything stored is immutable; the memo is emptied when it grows too large.
+    memo: dict[tuple[Any, ...], Any] = attrs.field(factory=dict)
+
+    def remember(self, key: tuple[Any, ...], value: Any) -> Any:
+        if len(self.memo) >= _MEMO_SIZE:
+            self.memo.clear()
+        self.memo[key] = value
+        return value
+
+
+@attrs.frozen(eq=False)
+class _Plan:
+    regimen: Regimen
+    policy: DosingPolicy
+    #: Components in administration order.
+    components: tuple[_ComponentPlan, ...]
+    provenance_warnings: tuple[ScheduleWarning, ...]
+    label_warnings: tuple[ScheduleWarning, ...]
+
+
+_PLANS: dict[tuple[int, int], _Plan] = {}
+
+
+def _plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
+    """The regimen's plan under this policy, made on first use and kept (both are immutable).
+
+    Keyed by identity: the plan holds both objects, so their ids cannot be reused while it is kept.
+    """
+    key = (id(regimen), id(policy))
+    plan = _PLANS.get(key)
+    if plan is None or plan.regimen is not regimen or plan.policy is not policy:
+        plan = _make_plan(regimen, policy)
+        if len(_PLANS) >= PLAN_CACHE_SIZE:
+            _PLANS.pop(next(iter(_PLANS)), None)
+        _PLANS[key] = plan
+    return plan
+
+
+def _make_plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
+    components = []
+    for comp in _order(regimen.components):
+        info = drug_info(comp.drug)
+        rules = policy.for_drug(comp.drug)
+        specs = []
+        flat: dict[int, tuple[pint.Quantity, pint.Quantity]] = {}
+        for day in comp.days:
+            spec = comp.dose_on(day)
+            if spec is None:  # guarded by missing_site_values and the loader; never guess
+                raise MissingSiteValuesError(regimen.id, (f"{comp.id}.dose (day {day})",))
+            specs.append((day, spec))
+            if spec.basis == "flat" and id(spec) not in flat:
+                flat[id(spec)] = _planned(spec.amount, comp.drug, policy)
+        pres = info.presentations
+        modification = None
+        if rules.modification is not None:
+            modification = ScheduleWarning(
+                kind="policy",
+                component=comp.id,
+                field="modification",
+                message=(
+                    f"{comp.drug}: {rules.modification.describe()}. Every {comp.drug} dose is "
+                    f"{format_number(rules.modification.percent)}% of the protocol dose."
+                ),
+            )
+        components.append(
+            _ComponentPlan(
+                comp=comp,
+                rules=rules,
+                strengths=pres.strengths if pres is not None else (),
+                is_tablet=pres is not None and pres.kind == "tablet",
+                venetoclax=info.interaction_rule == "venetoclax",
+                by_weight=any(isinstance(spec, PerWeight) for _, spec in specs),
+                specs=tuple(specs),
+                flat_doses=tuple(flat.items()),
+                field_warnings=_field_warnings(comp),
+                protocol_rule=_protocol_rule(comp),
+                modification_warning=modification,
+            )
+        )
+    label = tuple(
+        ScheduleWarning(
+            kind="label",
+            component=comp.id,
+            source=source,
+            message=f"{comp.drug}: {text} ({source})",
+        )
+        for comp in regimen.components
+        for text, source in drug_info(comp.drug).instructions
+    )
+    return _Plan(
+        regimen=regimen,
+        policy=policy,
+        components=tuple(components),
+        provenance_warnings=tuple(_provenance_warnings(regimen)),
+        label_warnings=label,
+    )
+
+
+def _planned(
+    dose: pint.Quantity, drug: str, policy: DosingPolicy
+) -> tuple[pint.Quantity, pint.Quantity]:
+    """The calculated dose (in mg, never g) and the policy's dose level of it."""
+    if dose._units == _GRAM._units:  # orders are written in mg: 1,750 mg, never 1.75 g
+        dose = dose.to(_MILLIGRAM)
+    modified, _ = policy.modify(drug, dose)
+    return dose, modified
+
+
+def _venetoclax(
+    cp: _ComponentPlan,
+    planned: Mapping[int, pint.Quantity],
+    concomitants: tuple[Any, ...],
+    rule_set: str,
+) -> tuple[Mapping[int, Any], tuple[ScheduleWarning, ...]]:
+    """The day-by-day venetoclax adjustments and their warnings (remembered by their inputs)."""
+    from .interactions import adjust_venetoclax
+
+    comp = cp.comp
+    if comp.per_day != 1:
+        # The rule tables are daily doses; the loader refuses such a regimen (defence in depth).
+        raise InputError(
+            f"{comp.id}.frequency", "once daily for venetoclax (the label's doses are daily)",
+            comp.frequency,
+        )
+    key = (
+        "venetoclax",
+        tuple((day, q.magnitude, q._units) for day, q in planned.items()),
+        concomitants,
+        rule_set,
+    )
+    found = cp.memo.get(key)
+    if found is None:
+        adjustments = adjust_venetoclax(
+            planned, concomitants, rule_set=rule_set, protocol_rule=cp.protocol_rule
+        )
+        found = cp.remember(key, (adjustments, tuple(_interaction_warnings(comp, adjustments))))
+    return found
+
+
+@functools.cache
+def _default_policy() -> DosingPolicy:
+    """The policy used when none is given (one shared instance: it is immutable)."""
+    return DosingPolicy()
+
+
 def build_schedule(
     regimen: Regimen,
     patient: Patient,
@@ -329,7 +505,7 @@ def build_schedule(
         CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """
     from .cumulative import _check_override, assess_cumulative, check_prior_exposure, cycle_exposure
-    from .interactions import adjust_venetoclax, resolve_concomitants
+    from .interactions import resolve_concomitants
     from .safety import check_ceilings
     from .tablets import compose_tablets
 
@@ -340,9 +516,10 @@ def build_schedule(
     missing = regimen.missing_site_values()
     if missing:
         raise MissingSiteValuesError(regimen.id, missing)
-    policy = DosingPolicy() if policy is None else policy
+    policy = _default_policy() if policy is None else policy
     if not isinstance(policy, DosingPolicy):
         raise InputError("policy", "a DosingPolicy", type(policy).__name__)
+    plan = _plan(regimen, policy)  # before a bsa_formula override: the plan does not use it
     if bsa_formula is not None:
         from .bsa import BSA_FORMULAS
 
@@ -363,10 +540,13 @@ def build_schedule(
     height, weight = _measured(patient.height, "cm"), _measured(patient.weight, "kg")
     bsa_raw = body_surface_area(height, weight, formula=policy.bsa_formula, sex=patient.sex)
     bsa = policy.bsa_for_calculation(bsa_raw)
-    bsa_uncapped = attrs.evolve(policy, bsa_cap=None).bsa_for_calculation(bsa_raw)
-    capped = bsa != bsa_uncapped
+    if policy.bsa_cap is None:
+        bsa_uncapped, capped = bsa, False
+    else:
+        bsa_uncapped = attrs.evolve(policy, bsa_cap=None).bsa_for_calculation(bsa_raw)
+        capped = bsa != bsa_uncapped
 
-    warnings = _provenance_warnings(regimen)
+    warnings = list(plan.provenance_warnings)
     if regimen.cycle.max_cycles is None and cycle > 1:
         warnings.append(
             ScheduleWarning(
@@ -388,13 +568,12 @@ def build_schedule(
         )
 
     per_component: dict[str, dict[int, Administration]] = {}
-    for comp in _order(regimen.components):
-        info = drug_info(comp.drug)
-        rules = policy.for_drug(comp.drug)
+    for cp in plan.components:
+        comp, rules = cp.comp, cp.rules
         planned: dict[int, pint.Quantity] = {}
         calc: dict[int, tuple[Any, pint.Quantity, pint.Quantity]] = {}
         dosing_weight, weight_basis = weight, "actual"
-        if any(isinstance(comp.dose_on(d), PerWeight) for d in comp.days):
+        if cp.by_weight:
             dosing_weight, weight_basis = policy.dosing_weight(comp.drug, patient)
             dosing_weight = _measured(dosing_weight, "kg")
             if weight_basis != "actual" and dosing_weight > weight:
@@ -414,51 +593,33 @@ def build_schedule(
         # Many days share the same inputs (cladribine days 1-5; venetoclax at steady state). Each
         # distinct set of inputs is computed once and its (immutable) Administration reused.
         # Keys use id() and magnitudes: hashing a pint Quantity converts it to base units (slow).
-        by_spec: dict[int, tuple[pint.Quantity, pint.Quantity]] = {}
-        for day in comp.days:
-            spec = comp.dose_on(day)
-            if spec is None:  # guarded by missing_site_values and the loader; never guess
-                raise MissingSiteValuesError(regimen.id, (f"{comp.id}.dose (day {day})",))
+        by_spec: dict[int, tuple[pint.Quantity, pint.Quantity]] = dict(cp.flat_doses)
+        for day, spec in cp.specs:
             if id(spec) not in by_spec:
                 dose = spec.calculate(bsa=bsa, weight=dosing_weight)
-                if dose.units == _GRAM:  # orders are written in mg: 1,750 mg, never 1.75 g
-                    dose = dose.to(_MILLIGRAM)
-                modified, _ = policy.modify(comp.drug, dose)
-                by_spec[id(spec)] = (dose, modified)
+                by_spec[id(spec)] = _planned(dose, comp.drug, policy)
             dose, modified = by_spec[id(spec)]
             calc[day] = (spec, dose, modified)
             planned[day] = modified
         adjustments: Mapping[int, Any] = {}
-        if info.interaction_rule == "venetoclax" and planned and comp.per_day != 1:
-            # The rule tables are daily doses; the loader refuses such a regimen (defence in depth).
-            raise InputError(
-                f"{comp.id}.frequency", "once daily for venetoclax (the label's doses are daily)",
-                comp.frequency,
-            )
-        if info.interaction_rule == "venetoclax" and planned:
-            adjustments = adjust_venetoclax(
-                planned, concomitants, rule_set=rule_set, protocol_rule=_protocol_rule(comp)
-            )
-        strengths = info.presentations.strengths if info.presentations is not None else ()
-        is_tablet = info.presentations is not None and info.presentations.kind == "tablet"
-        field_warnings = _field_warnings(comp)
+        interaction_warnings: tuple[ScheduleWarning, ...] = ()
+        if cp.venetoclax and planned:
+            adjustments, interaction_warnings = _venetoclax(cp, planned, concomitants, rule_set)
         days_out: dict[int, Administration] = {}
         made: dict[tuple[Any, ...], Administration] = {}
         for day in comp.days:
             spec, dose, modified = calc[day]
             adj = adjustments.get(day)
             changed = adj is not None and _changed(adj)
-            held, reason = _hold(comp.conditions, day, lab_values)
-            key = (
-                id(spec),
-                (adj.adjusted.magnitude, adj.adjusted.units, adj.rule_id, adj.inhibitors, adj.note)
-                if changed
-                else None,
-                held,
-                reason,
-            )
+            held, reason = _hold(comp.conditions, day, lab_values) if comp.conditions else _NO_HOLD
+            key = (id(spec), _adjustment_key(adj) if changed else None, held, reason)
             if key in made:
                 days_out[day] = made[key]
+                continue
+            # A flat dose's administration is the same for every patient: made once per plan.
+            flat = spec.basis == "flat"
+            if flat and (hit := cp.memo.get(key)) is not None:
+                days_out[day] = made[key] = hit
                 continue
             adjustment = None
             to_round = modified
@@ -474,13 +635,13 @@ def build_schedule(
                     above_label=adj.above_label,
                 )
                 to_round = adj.adjusted
-            rounding = policy.round_dose(comp.drug, to_round, strengths=strengths)
+            rounding = policy.round_dose(comp.drug, to_round, strengths=cp.strengths)
             tablets: tuple[tuple[pint.Quantity, int], ...] = ()
             if rounding.packs:
-                tablets = rounding.packs if is_tablet else ()
-            elif is_tablet and not rounding.flagged:
-                tablets = compose_tablets(rounding.dose, strengths)
-            admin_warnings = list(field_warnings)
+                tablets = rounding.packs if cp.is_tablet else ()
+            elif cp.is_tablet and not rounding.flagged:
+                tablets = compose_tablets(rounding.dose, cp.strengths)
+            admin_warnings = list(cp.field_warnings)
             if rules.modification is not None:
                 admin_warnings.append(
                     f"{rules.modification.describe()} (protocol dose {format_quantity(dose)})"
@@ -517,20 +678,12 @@ def build_schedule(
                 notes=comp.notes,
                 warnings=tuple(admin_warnings),
             )
+            if flat:
+                cp.remember(key, days_out[day])
         per_component[comp.id] = days_out
-        warnings += _interaction_warnings(comp, adjustments)
-        if rules.modification is not None:
-            warnings.append(
-                ScheduleWarning(
-                    kind="policy",
-                    component=comp.id,
-                    field="modification",
-                    message=(
-                        f"{comp.drug}: {rules.modification.describe()}. Every {comp.drug} dose is "
-                        f"{format_number(rules.modification.percent)}% of the protocol dose."
-                    ),
-                )
-            )
+        warnings += interaction_warnings
+        if cp.modification_warning is not None:
+            warnings.append(cp.modification_warning)
         flagged = [d for d, a in days_out.items() if a.rounding.flagged]
         if flagged:
             a = days_out[flagged[0]]
@@ -552,16 +705,7 @@ def build_schedule(
                 )
             )
     warnings += _hold_warnings(regimen, lab_values, per_component)
-    for comp in regimen.components:
-        for text, source in drug_info(comp.drug).instructions:
-            warnings.append(
-                ScheduleWarning(
-                    kind="label",
-                    component=comp.id,
-                    source=source,
-                    message=f"{comp.drug}: {text} ({source})",
-                )
-            )
+    warnings += plan.label_warnings
     from .labs import eligibility_warnings
 
     warnings += [
@@ -569,7 +713,7 @@ def build_schedule(
     ]
 
     all_days = sorted({d for comps in per_component.values() for d in comps})
-    ordered_ids = [c.id for c in _order(regimen.components)]
+    ordered_ids = [cp.comp.id for cp in plan.components]
     days = tuple(
         ScheduleDay(
             day=day,
@@ -608,6 +752,23 @@ def build_schedule(
         labs=lab_values,
         cumulative=report,
         override_cumulative=override,
+    )
+
+
+def _adjustment_key(adj: Any) -> tuple[Any, ...]:
+    """Every field of an adjustment that reaches an administration (quantities as magnitudes)."""
+    above = adj.above_label
+    return (
+        adj.unadjusted.magnitude,
+        adj.unadjusted._units,
+        adj.adjusted.magnitude,
+        adj.adjusted._units,
+        adj.rule_id,
+        adj.rule_text,
+        adj.source,
+        adj.inhibitors,
+        adj.note,
+        None if above is None else (above.magnitude, above._units),
     )
 
 
