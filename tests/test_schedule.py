@@ -9,6 +9,7 @@ Golden values are hand arithmetic from shared/clinical-reference.md (§1 doses, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 from pathlib import Path
@@ -414,33 +415,39 @@ _CONCOMITANT_SETS = (
 _LABS = (None, {1: {"wbc": 25}}, {3: {"wbc": 21}, 4: {"anc": 0.3}})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     first=patients(),
     second=patients(),
     regimen=st.sampled_from((*REGIMENS, "VA-CAG")),
-    concomitant=st.sampled_from(_CONCOMITANT_SETS),
-    rule_set=st.sampled_from(("label", "protocol")),
+    concomitants=st.lists(st.sampled_from(_CONCOMITANT_SETS), min_size=2, max_size=2),
+    rule_sets=st.lists(st.sampled_from(("label", "protocol")), min_size=2, max_size=2),
     policy=st.sampled_from((None, _EXAMPLE_POLICY)),
-    labs=st.sampled_from(_LABS),
+    labs=st.lists(st.sampled_from(_LABS), min_size=2, max_size=2),
 )
 def test_a_remembered_plan_gives_the_same_schedule_as_a_fresh_one(
-    first, second, regimen, concomitant, rule_set, policy, labs
+    first, second, regimen, concomitants, rule_sets, policy, labs
 ) -> None:
+    """The plan is warmed with another patient and other concomitants, rule set and labs."""
     from regimen_calc import schedule as engine
 
     reg = rc.load_regimen(regimen, overlays=[OVERLAY] if regimen == "VA-CAG" else ())
-    kwargs = dict(concomitant=concomitant, rule_set=rule_set, policy=policy, labs=labs)
+    warm_up, asked = (
+        dict(concomitant=c, rule_set=r, policy=policy, labs=lab)
+        for c, r, lab in zip(concomitants, rule_sets, labs, strict=True)
+    )
+    engine._PLANS.clear()
+    with contextlib.suppress(rc.RegimenCalcError):  # e.g. no protocol rule in this regimen
+        reg.schedule(first, **warm_up)
     try:
-        reg.schedule(first, **kwargs)  # warms the plan with another patient
-        warm = reg.schedule(second, **kwargs)
-    except rc.RegimenCalcError as exc:  # e.g. no protocol rule in this regimen: same refusal
+        warm = reg.schedule(second, **asked)
+    except rc.RegimenCalcError as exc:  # a fresh plan must refuse it the same way
         engine._PLANS.clear()
         with pytest.raises(type(exc)):
-            reg.schedule(second, **kwargs)
+            reg.schedule(second, **asked)
         return
     engine._PLANS.clear()
-    fresh = reg.schedule(second, **kwargs)
+    fresh = reg.schedule(second, **asked)
     assert warm == fresh
     assert warm.to_dict() == fresh.to_dict()
 
