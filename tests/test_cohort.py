@@ -140,6 +140,29 @@ def test_single_use_units_is_fewest_then_least_waste(
         assert tuple(got[:, i]) == _brute_force_syringes(dose, sizes)
 
 
+@given(
+    sizes=st.lists(
+        st.sampled_from([0.25, 1.0, 2.5, 10.0, 75.0, 120.0, 150.0, 300.0, 480.0]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
+    data=st.data(),
+)
+def test_single_use_units_matches_brute_force_for_other_strengths(
+    sizes: list[float], data: st.DataObject
+) -> None:
+    """Any strengths; doses up to 6 of the largest, some exactly on a combination's total."""
+    top = 6 * max(sizes)
+    on_totals = st.lists(st.sampled_from(sizes), min_size=1, max_size=6).map(sum)
+    doses = data.draw(
+        st.lists(st.one_of(st.floats(0, top), on_totals, st.just(0.0)), min_size=1, max_size=20)
+    )
+    got = single_use_units(doses, sizes)
+    for i, dose in enumerate(doses):
+        assert tuple(got[:, i]) == _brute_force_syringes(dose, sizes)
+
+
 def test_single_use_units_examples() -> None:
     got = single_use_units([350.0, 480.0, 480.01, 600.0, 780.0, 960.0], [300.0, 480.0])
     assert got.T.tolist() == [[0, 1], [0, 1], [2, 0], [2, 0], [1, 1], [0, 2]]

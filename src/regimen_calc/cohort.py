@@ -169,11 +169,24 @@ def half_up_array(values: object, decimals: int, *, bsa: bool = False) -> np.nda
     x = np.asarray(values, dtype=np.float64)
     if not np.isfinite(x).all():
         raise InputError("values", "finite numbers (no NaN or infinity)", "a NaN or infinite value")
+    return _half_up(x, decimals, bsa=bsa)
+
+
+def _half_up(x: np.ndarray, decimals: int, *, bsa: bool = False) -> np.ndarray:
+    """:func:`half_up_array` for a float64 array already checked finite (in place where it can)."""
     scale = float(10**decimals)
-    scaled = x * scale
-    out = np.floor(scaled + 0.5) / scale
-    frac = scaled - np.floor(scaled)
-    exact = (np.abs(frac - 0.5) < _TIE_TOLERANCE) | (np.abs(scaled) >= _FAST_LIMIT)
+    t = x * scale
+    t += 0.5
+    out = np.floor(t)  # floor(x·10^d + 0.5): the same operations as the docstring's
+    # How far x·10^d + 0.5 sits above the integer below it; a half step of x·10^d is an integer
+    # here, so a tie is a distance within the tolerance of 0 or of 1: |t - 0.5| near 0.5.
+    t -= out
+    t -= 0.5
+    np.abs(t, out=t)
+    exact = t > 0.5 - _TIE_TOLERANCE
+    out /= scale
+    if x.size and max(abs(float(x.max())), abs(float(x.min()))) * scale >= _FAST_LIMIT:
+        exact |= np.abs(x * scale) >= _FAST_LIMIT
     if exact.any():
         step = Decimal(1).scaleb(-decimals)
         where = np.flatnonzero(exact)
@@ -215,27 +228,36 @@ def single_use_units(doses: object, strengths: Sequence[float]) -> np.ndarray:
         raise InputError("doses", "finite doses of 0 or more", "a negative or non-finite dose")
     order = sorted(range(len(sizes)), key=lambda j: -sizes[j])
     largest = sizes[order[0]]
-    # The fewest units: ceil(dose / largest), corrected where the float quotient is off by one.
-    n = np.ceil(d / largest)
-    n = np.where((n > 0) & ((n - 1) * largest >= d), n - 1, n)
-    n = np.where(n * largest < d, n + 1, n).astype(np.int64)
-    counts = np.zeros((len(sizes), d.size), dtype=np.int64)
-    for count in np.unique(n):
-        if count == 0:
-            continue
-        idx = np.flatnonzero(n == count)
-        combos = list(itertools.combinations_with_replacement(order, int(count)))
+    if d.size == 0:
+        return np.zeros((len(sizes), 0), dtype=np.int64)
+    # The most units any dose takes: ceil(dose / largest), corrected where the float quotient is
+    # off by one (the same float operations as the comparisons below).
+    most_dose = float(d.max())
+    most = math.ceil(most_dose / largest)
+    if most > 0 and (most - 1) * largest >= most_dose:
+        most -= 1
+    if most * largest < most_dose:
+        most += 1
+    # Every combination of 0 to `most` units, ordered as the rule prefers them: fewer units
+    # first; for one number of units, smaller totals first; for equal totals, more of the largest
+    # strengths first (combinations_with_replacement lists them so, and the sort is stable).
+    rows: list[np.ndarray] = [np.zeros((1, len(sizes)), dtype=np.int64)]  # no unit: dose 0
+    for count in range(1, most + 1):
+        combos = list(itertools.combinations_with_replacement(order, count))
         if len(combos) > _MAX_COMBINATIONS:
             raise InputError("doses", f"a dose of at most {_MAX_COMBINATIONS} combinations", count)
-        # Largest strengths first, so among equal totals the first (argmin) has most of them.
         table = np.zeros((len(combos), len(sizes)), dtype=np.int64)
         for row, combo in enumerate(combos):
             for j in combo:
                 table[row, j] += 1
-        totals = table @ np.array(sizes)
-        cost = np.where(totals[None, :] >= d[idx, None], totals[None, :], np.inf)
-        counts[:, idx] = table[np.argmin(cost, axis=1)].T
-    return counts
+        rows.append(table[np.argsort(table @ np.array(sizes), kind="stable")])
+    table = np.concatenate(rows)
+    totals = table @ np.array(sizes)
+    # A dose takes the first combination, in that order, whose total is at least the dose: the
+    # first place where the running maximum of the totals reaches it.
+    reach = np.maximum.accumulate(totals)
+    pick = np.searchsorted(reach, d, side="left")
+    return np.take(np.ascontiguousarray(table.T), pick, axis=1)
 
 
 def _tablet_counts(
