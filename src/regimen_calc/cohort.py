@@ -35,6 +35,7 @@ found in the check above.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import math
@@ -58,7 +59,7 @@ from .interactions import Concomitant, resolve_concomitants
 from .model import Flat, PerBsa, PerWeight, Regimen
 from .patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
 from .policy import DosingPolicy, half_up, round_bsa
-from .schedule import Schedule, build_schedule
+from .schedule import Schedule, _default_policy, build_schedule
 from .units import ureg
 
 __all__ = [
@@ -347,7 +348,7 @@ def _numbers(field: str, value: object) -> np.ndarray:
         raise InputError(
             field, "a list or array of numbers (int or float; not text, bools or objects)", value
         )
-    return arr.astype(np.float64).reshape(-1)
+    return arr.astype(np.float64).reshape(-1)  # a copy: the cohort must not change with the caller
 
 
 def _concomitant_key(items: object) -> object:
@@ -546,6 +547,8 @@ class Cohort:
             ("height_cm", h, HEIGHT_RANGE_CM, "cm"),
             ("weight_kg", w, WEIGHT_RANGE_KG, "kg"),
         ):
+            if values.size and low <= values.min() and values.max() <= high:
+                continue  # all in range (a NaN makes min and max NaN, which fails this test)
             bad = ~(np.isfinite(values) & (values >= low) & (values <= high))
             for i in np.flatnonzero(bad):
                 problems.append(
@@ -816,12 +819,42 @@ class _Slot:
     unit: pint.Unit
 
 
-@attrs.frozen(eq=False)
 class _Column:
-    """One slot's doses for every patient; ``per_group`` when they depend only on the drug set."""
+    """One slot's doses for every patient; ``per_group`` when they depend only on the drug set.
 
-    values: np.ndarray
-    per_group: np.ndarray | None = None
+    A column made from ``per_group`` spreads it to the patients (``per_group[group]``) only when
+    ``values`` is read: the totals of such drugs are added per set and spread once at the end.
+    """
+
+    __slots__ = ("_group", "_values", "per_group")
+
+    def __init__(
+        self,
+        values: np.ndarray | None = None,
+        *,
+        per_group: np.ndarray | None = None,
+        group: np.ndarray | None = None,
+    ) -> None:
+        self._values, self.per_group, self._group = values, per_group, group
+
+    @property
+    def values(self) -> np.ndarray:
+        if self._values is None:
+            self._values = self.per_group[self._group]  # type: ignore[index]
+        return self._values
+
+    def at(self, i: int) -> float:
+        """Patient ``i``'s dose."""
+        if self._values is None:
+            return float(self.per_group[self._group[i]])  # type: ignore[index]
+        return float(self._values[i])
+
+    def highest(self) -> float:
+        """The highest dose of any patient (0 for no patient)."""
+        if self.per_group is not None and self._group is not None:
+            # Sets without patients hold 0 in per_group; doses are never negative.
+            return float(self.per_group.max()) if self._group.size else 0.0
+        return float(self.values.max()) if len(self.values) else 0.0
 
 
 def _slots(s: Schedule) -> tuple[_Slot, ...]:
@@ -865,10 +898,13 @@ def _policy_gaps(policy: DosingPolicy, drugs: Sequence[str]) -> list[str]:
     return gaps
 
 
-def _bsa_array(cohort: Cohort, policy: DosingPolicy) -> np.ndarray:
-    """BSA for calculation, as ``policy.bsa_for_calculation(body_surface_area(...))`` gives it."""
+def _bsa_array(cohort: Cohort, policy: DosingPolicy, w: np.ndarray) -> np.ndarray:
+    """BSA for calculation, as ``policy.bsa_for_calculation(body_surface_area(...))`` gives it.
+
+    ``w`` is the cohort's measured weights (:func:`_measured`), shared with per-weight doses.
+    """
     formula = BSA_FORMULAS[policy.bsa_formula]
-    h, w = _measured(cohort.height_cm), _measured(cohort.weight_kg)
+    h = _measured(cohort.height_cm)
     if formula.key == "mosteller":
         # Square root, product and quotient are correctly rounded in IEEE arithmetic, so this is
         # the same float as bsa._mosteller's math.sqrt(h * w / 3600.0).
@@ -900,8 +936,16 @@ def _conversion_chain(
     ``build_schedule`` then writes grams as milligrams. pint converts by one multiplication with
     a cached factor, so applying the same factors in the same order gives the same floats.
     """
-    product = (spec.amount * ureg.Quantity(1.0, basis_unit)).units
-    target = spec.amount.units * ureg.Unit(basis_unit)
+    return _unit_conversion_chain(spec.amount.units, basis_unit)
+
+
+@functools.lru_cache(maxsize=64)
+def _unit_conversion_chain(
+    amount_unit: pint.Unit, basis_unit: str
+) -> tuple[tuple[float, ...], pint.Unit]:
+    """:func:`_conversion_chain` for a dose per ``amount_unit`` (it does not use the magnitude)."""
+    product = (ureg.Quantity(1.0, amount_unit) * ureg.Quantity(1.0, basis_unit)).units
+    target = amount_unit * ureg.Unit(basis_unit)
     factors = [ureg.Quantity(1.0, product).to(target).magnitude]
     unit = ureg.Quantity(1.0, target).units
     if unit == ureg.gram:
@@ -915,14 +959,18 @@ def _vectorised_doses(
     cohort: Cohort,
     policy: DosingPolicy,
     slots: Sequence[_Slot],
-    reps: Mapping[int, Schedule],
+    reps: Mapping[int, tuple[int, list[float]]],
     reasons: list[str],
 ) -> list[_Column] | None:
-    """Per slot, every patient's dose; ``None`` (with a reason) where this path does not apply."""
+    """Per slot, every patient's dose; ``None`` (with a reason) where this path does not apply.
+
+    ``reps``: per concomitant set, its first patient's index and that patient's scheduled doses
+    (:func:`_schedule_doses`), which the vectorised doses must equal to the last bit.
+    """
     by_id = {c.id: c for c in regimen.components}
     bsa = weight = None
     group = cohort.concomitant_group
-    rep_doses = {g: _schedule_doses(s, slots) for g, s in reps.items()}
+    rep_doses = {g: doses for g, (_, doses) in reps.items()}
     out: list[_Column] = []
     same: dict[tuple[object, ...], _Column] = {}  # one array for equal specs (filgrastim d0-5)
     for k, slot in enumerate(slots):
@@ -933,7 +981,7 @@ def _vectorised_doses(
             per_group = np.zeros(len(cohort.concomitant_sets))
             for g, doses in rep_doses.items():
                 per_group[g] = doses[k]
-            out.append(_Column(values=per_group[group], per_group=per_group))
+            out.append(_Column(per_group=per_group, group=group))
             continue
         if not isinstance(spec, PerBsa | PerWeight):
             reasons.append(f"{comp.id}: a {type(spec).__name__} dose is not in the vectorised path")
@@ -943,11 +991,11 @@ def _vectorised_doses(
                 f"{comp.id}: a per-{spec.basis} dose of {comp.drug}, which has an interaction rule"
             )
             return None
+        weight = _measured(cohort.weight_kg) if weight is None else weight
         if isinstance(spec, PerBsa):
-            bsa = _bsa_array(cohort, policy) if bsa is None else bsa
+            bsa = _bsa_array(cohort, policy, weight) if bsa is None else bsa
             basis, basis_unit = bsa, "m**2"
         else:
-            weight = _measured(cohort.weight_kg) if weight is None else weight
             basis, basis_unit = weight, "kg"
         key = (type(spec).__name__, spec.amount.magnitude, str(spec.amount.units), slot.unit)
         if key in same:
@@ -961,10 +1009,19 @@ def _vectorised_doses(
         for f in factors:
             calc = calc * f
         rounded = half_up_array(calc, policy.dose_decimals)
+        limit = policy.max_deviation_for(comp.drug)
+        step = 10.0**-policy.dose_decimals
+        # Rounding moves a dose by at most half a step (and float noise): where the smallest
+        # dose is above a step and a step is within the limit of it, no dose can round to 0 or
+        # pass the limit, and the patient-by-patient checks below are not needed.
+        smallest = float(calc.min()) if calc.size else 0.0
+        if smallest > step and step < smallest * (limit / 100.0) * (1 - 1e-9):
+            same[key] = _Column(values=rounded)
+            out.append(same[key])
+            continue
         if (rounded == 0).any():
             reasons.append(f"{comp.id}: a dose rounds to 0 at the policy's decimals")
             return None
-        limit = policy.max_deviation_for(comp.drug)
         if (np.abs(rounded - calc) > calc * (limit / 100.0) * (1 - 1e-9)).any():
             # Near or beyond the limit the engine flags the dose and keeps it unrounded.
             reasons.append(
@@ -974,9 +1031,8 @@ def _vectorised_doses(
         same[key] = _Column(values=rounded)
         out.append(same[key])
     # The check: each set's first patient, scheduled in full, must match to the last bit.
-    for g in reps:
-        i = int(np.flatnonzero(group == g)[0])
-        got = [float(col.values[i]) for col in out]
+    for g, (i, _) in reps.items():
+        got = [col.at(i) for col in out]
         if got != rep_doses[g]:
             diff = next(
                 (slots[k], got[k], rep_doses[g][k])
@@ -1009,7 +1065,7 @@ def _near_a_ceiling(slots: Sequence[_Slot], columns: Sequence[_Column]) -> str |
             continue
         unit, max_single, _ = limits
         if id(col) not in highest:
-            highest[id(col)] = float(col.values.max()) if len(col.values) else 0.0
+            highest[id(col)] = col.highest()
         if highest[id(col)] * _factor(slot.unit, unit) > max_single * margin:
             return f"{slot.drug}: a dose at or near its single-dose ceiling for some patient"
         by_day.setdefault((slot.day, slot.drug), []).append((slot, col))
@@ -1336,30 +1392,42 @@ def _aggregate(
         # set and spread to patients at the end: each patient's float operations are the same.
         in_groups = all(doses[k].per_group is not None for doses in doses_by_cycle for k in ks)
         size = len(doses_by_cycle[0][ks[0]].per_group) if in_groups else n  # type: ignore[arg-type]
-        total = np.zeros(size)
-        packs = {s: np.zeros(size, dtype=np.int64) for s in strengths}
-        counted: dict[int, np.ndarray] = {}  # by id of the dose array: equal specs share one
+        # Each distinct dose column (the same doses on cladribine days 1-5, in every cycle) is
+        # multiplied by the number of times it is given, instead of added once per slot: one
+        # rounding instead of several. Columns are told apart by content, so that both paths,
+        # which share arrays differently, group and add them in the same order.
+        given: list[list[Any]] = []  # [column, values, factor, times], in order of first use
         for doses in doses_by_cycle:
             for k in ks:
                 slot, column = slots[k], doses[k]
                 values = column.per_group if in_groups else column.values
                 assert values is not None
                 factor = 1.0 if slot.unit == unit else ureg.Quantity(1.0, slot.unit).to(unit).m
-                dose = values if factor == 1.0 else values * factor  # as pint's .to() does
-                total = total + dose * slot.per_day
-                if kind == "none":
-                    continue
-                counts = counted.get(id(values))
-                if counts is None:
-                    if not in_groups and column.per_group is not None:
-                        per_group = column.per_group
-                        per_group = per_group if factor == 1.0 else per_group * factor
-                        counts = count(per_group)[:, group]
-                    else:
-                        counts = count(dose)
-                    counted[id(values)] = counts
-                for j, s in enumerate(strengths):
-                    packs[s] = packs[s] + counts[j] * slot.per_day
+                for entry in given:
+                    if entry[2] == factor and (
+                        entry[1] is values or np.array_equal(entry[1], values)
+                    ):
+                        entry[3] += slot.per_day
+                        break
+                else:
+                    given.append([column, values, factor, slot.per_day])
+        total: np.ndarray | None = None  # the first term alone: 0 + x is x for every dose
+        packs: dict[str, np.ndarray] = {}
+        for column, values, factor, times in given:
+            dose = values if factor == 1.0 else values * factor  # as pint's .to() does
+            total = dose * times if total is None else total + dose * times
+            if kind == "none":
+                continue
+            if not in_groups and column.per_group is not None:
+                per_group = column.per_group
+                per_group = per_group if factor == 1.0 else per_group * factor
+                counts = count(per_group)[:, group]
+            else:
+                counts = count(dose)
+            for j, s in enumerate(strengths):
+                packs[s] = counts[j] * times if s not in packs else packs[s] + counts[j] * times
+        total = np.zeros(size) if total is None else total
+        packs = {s: packs.get(s, np.zeros(size, dtype=np.int64)) for s in strengths}
         if in_groups:
             total = total[group]
             packs = {s: a[group] for s, a in packs.items()}
@@ -1441,7 +1509,7 @@ def forecast(
             f"{limit}"
         )
         raise InputError("cycles", f"a whole number from 1 to {limit} ({why})", cycles)
-    policy = DosingPolicy() if policy is None else policy
+    policy = _default_policy() if policy is None else policy
     if not isinstance(policy, DosingPolicy):
         raise InputError("policy", "a DosingPolicy", type(policy).__name__)
     cohort = _cohort(patients, concomitant_by_patient)
@@ -1453,11 +1521,12 @@ def forecast(
     # answer for everything that does not depend on height and weight, and the check.
     group = cohort.concomitant_group
     reps: dict[int, list[Schedule]] = {}
+    firsts: dict[int, int] = {}
     for g in range(len(cohort.concomitant_sets)):
         members = np.flatnonzero(group == g)
         if members.size == 0:
             continue
-        first = int(members[0])
+        first = firsts[g] = int(members[0])
         reps[g] = [
             build_schedule(
                 regimen,
@@ -1474,8 +1543,9 @@ def forecast(
     reasons: list[str] = [] if vectorised else ["the per-patient path was asked for"]
     if vectorised:
         reasons += _policy_gaps(policy, _dependent_drugs(regimen, slots))
+    rep_doses: dict[int, tuple[int, list[float]]] = {}  # per set: first patient, their doses
     if not reasons:
-        for scheds in reps.values():
+        for g, scheds in reps.items():
             if any(_slots(s) != slots for s in scheds):
                 reasons.append("the administrations differ between concomitant sets or cycles")
                 break
@@ -1483,11 +1553,10 @@ def forecast(
             if any(_schedule_doses(s, slots) != first for s in scheds[1:]):
                 reasons.append("the doses differ from cycle to cycle")
                 break
+            rep_doses[g] = (firsts[g], first)
     doses = None
     if not reasons:
-        doses = _vectorised_doses(
-            regimen, cohort, policy, slots, {g: s[0] for g, s in reps.items()}, reasons
-        )
+        doses = _vectorised_doses(regimen, cohort, policy, slots, rep_doses, reasons)
     if doses is not None:
         doses_by_cycle: Sequence[Sequence[_Column]] = [doses] * cycles
         method: Literal["vectorised", "per-patient"] = "vectorised"
