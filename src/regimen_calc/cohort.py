@@ -184,11 +184,14 @@ def _half_up(x: np.ndarray, decimals: int, *, bsa: bool = False) -> np.ndarray:
     t -= out
     t -= 0.5
     np.abs(t, out=t)
-    exact = t > 0.5 - _TIE_TOLERANCE
     out /= scale
-    if x.size and max(abs(float(x.max())), abs(float(x.min()))) * scale >= _FAST_LIMIT:
-        exact |= np.abs(x * scale) >= _FAST_LIMIT
-    if exact.any():
+    if not x.size:
+        return out
+    large = max(abs(float(x.max())), abs(float(x.min()))) * scale >= _FAST_LIMIT
+    if large or float(t.max()) > 0.5 - _TIE_TOLERANCE:  # some tie or large value: find them
+        exact = t > 0.5 - _TIE_TOLERANCE
+        if large:
+            exact |= np.abs(x * scale) >= _FAST_LIMIT
         step = Decimal(1).scaleb(-decimals)
         where = np.flatnonzero(exact)
         distinct, inverse = np.unique(x[where], return_inverse=True)
@@ -561,15 +564,17 @@ class Cohort:
                         ),
                     )
                 )
-        sexes: list[str | None] = [None] * n
+        sexes: tuple[str | None, ...] = (None,) * n  # made without a list of n items
         if sex is not None:
+            found: list[str | None] = [None] * n
             sex = _per_patient("sex", sex, n)  # type: ignore[assignment]
             memo: dict[object, str | None] = {}
             for i, s in enumerate(sex):
                 try:
-                    sexes[i] = memo[s] if s in memo else memo.setdefault(s, normalize_sex(s))
+                    found[i] = memo[s] if s in memo else memo.setdefault(s, normalize_sex(s))
                 except InputError as exc:
                     problems.append(Problem(file="<cohort>", path=f"sex[{i}]", message=str(exc)))
+            sexes = tuple(found)
         if concomitant_sets is not None or concomitant_group is not None:
             if concomitant is not None or concomitant_sets is None or concomitant_group is None:
                 raise InputError(
@@ -609,7 +614,7 @@ class Cohort:
             ids=ids if isinstance(ids, _NumberedIds) else tuple(ids),
             height_cm=h,
             weight_kg=w,
-            sex=tuple(sexes),
+            sex=sexes,
             concomitant_sets=sets,
             concomitant_group=group,
         )
