@@ -468,3 +468,28 @@ def test_the_plan_cache_and_memo_are_bounded(monkeypatch: pytest.MonkeyPatch) ->
     (plan,) = engine._PLANS.values()
     venetoclax = next(cp for cp in plan.components if cp.venetoclax)
     assert 0 < len(venetoclax.memo) <= 5
+
+
+def test_schedules_from_several_threads_share_the_plans_safely() -> None:
+    """Threads evicting and adding plans at once: no error, and every schedule is the same."""
+    import threading
+
+    reg = rc.load_regimen("CLAG+VEN")
+    expected = reg.schedule(A, concomitant=["posaconazole"]).to_dict()
+    problems: list[str] = []
+
+    def work() -> None:
+        try:
+            for _ in range(60):  # a new policy object each time: plans are made and evicted
+                got = reg.schedule(A, concomitant=["posaconazole"], policy=rc.DosingPolicy())
+                if got.to_dict()["days"] != expected["days"]:
+                    problems.append("a different schedule")
+        except Exception as exc:  # any error in a thread is the failure
+            problems.append(repr(exc))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert problems == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -338,6 +339,7 @@ class _Plan:
 
 
 _PLANS: dict[tuple[int, int], _Plan] = {}
+_PLANS_LOCK = threading.Lock()
 
 
 def _plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
@@ -349,9 +351,10 @@ def _plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
     plan = _PLANS.get(key)
     if plan is None or plan.regimen is not regimen or plan.policy is not policy:
         plan = _make_plan(regimen, policy)
-        if len(_PLANS) >= PLAN_CACHE_SIZE:
-            _PLANS.pop(next(iter(_PLANS)), None)
-        _PLANS[key] = plan
+        with _PLANS_LOCK:  # schedules may be built from several threads
+            if len(_PLANS) >= PLAN_CACHE_SIZE:
+                _PLANS.pop(next(iter(_PLANS)), None)
+            _PLANS[key] = plan
     return plan
 
 
