@@ -163,6 +163,19 @@ def test_single_use_units_matches_brute_force_for_other_strengths(
         assert tuple(got[:, i]) == _brute_force_syringes(dose, sizes)
 
 
+def test_single_use_units_with_doses_far_apart() -> None:
+    """Counts from 1 to 125 units: only the counts the doses need are listed (hand-checked)."""
+    got = single_use_units([300.0, 60_000.0, 59_700.0, 0.0], [300.0, 480.0])
+    # 60,000 = 125 × 480. 59,700 needs 125 units (124 × 480 = 59,520 is short); with a 300s,
+    # 300a + 480(125 - a) = 60,000 - 180a ≥ 59,700 allows a ≤ 1: one 300 gives 59,820, the least.
+    assert got.T.tolist() == [[1, 0], [0, 125], [1, 124], [0, 0]]
+
+
+def test_single_use_units_refuses_a_dose_with_too_many_combinations() -> None:
+    with pytest.raises(InputError, match="combinations"):
+        single_use_units([216_000.0], [100.0, 300.0, 480.0])  # 450 units of 3 strengths
+
+
 def test_single_use_units_examples() -> None:
     got = single_use_units([350.0, 480.0, 480.01, 600.0, 780.0, 960.0], [300.0, 480.0])
     assert got.T.tolist() == [[0, 1], [0, 1], [2, 0], [2, 0], [1, 1], [0, 2]]

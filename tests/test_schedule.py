@@ -493,3 +493,27 @@ def test_schedules_from_several_threads_share_the_plans_safely() -> None:
     for t in threads:
         t.join()
     assert problems == []
+
+
+def test_a_policy_and_a_regimen_cannot_be_changed_in_place() -> None:
+    """Plans are kept per regimen and policy: changing either in place must be impossible."""
+    reg = rc.load_regimen("CLAG")
+    sched = reg.schedule(A)  # the shared default policy
+    with pytest.raises(TypeError):
+        sched.policy.drugs["cytarabine"] = rc.DrugPolicy()  # type: ignore[index]
+    with pytest.raises(TypeError):
+        reg.components[0].provenance["dose"] = None  # type: ignore[index]
+    with pytest.raises(TypeError):
+        reg.cycle.provenance["length_days"] = None  # type: ignore[index]
+
+
+def test_the_plan_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from regimen_calc import schedule as engine
+
+    reg = rc.load_regimen("CLAG+VEN")
+    expected = reg.schedule(B, concomitant=["posaconazole"])
+    monkeypatch.setattr(engine, "PLAN_CACHE_SIZE", 0)
+    engine._PLANS.clear()
+    for _ in range(2):
+        assert reg.schedule(B, concomitant=["posaconazole"]) == expected
+        assert engine._PLANS == {}

@@ -115,6 +115,9 @@ _FAST_LIMIT = 2.0**29
 
 # single_use_units: the most combinations of one count it will compare.
 _MAX_COMBINATIONS = 100_000
+# single_use_units: beyond this many counts between the smallest and largest dose's, only the
+# counts some dose needs are listed (found by sorting the counts).
+_MAX_COUNT_RANGE = 64
 
 #: The most cycles a forecast sums when the regimen does not state its number of cycles. Each
 #: cycle builds full schedules, so an unbounded count (a typo such as ``cycles=1000000``) would
@@ -234,19 +237,19 @@ def single_use_units(doses: object, strengths: Sequence[float]) -> np.ndarray:
     largest = sizes[order[0]]
     if d.size == 0:
         return np.zeros((len(sizes), 0), dtype=np.int64)
-    # The most units any dose takes: ceil(dose / largest), corrected where the float quotient is
-    # off by one (the same float operations as the comparisons below).
-    most_dose = float(d.max())
-    most = math.ceil(most_dose / largest)
-    if most > 0 and (most - 1) * largest >= most_dose:
-        most -= 1
-    if most * largest < most_dose:
-        most += 1
-    # Every combination of 0 to `most` units, ordered as the rule prefers them: fewer units
-    # first; for one number of units, smaller totals first; for equal totals, more of the largest
-    # strengths first (combinations_with_replacement lists them so, and the sort is stable).
+    # The fewest units: ceil(dose / largest), corrected where the float quotient is off by one.
+    n = np.ceil(d / largest)
+    n = np.where((n > 0) & ((n - 1) * largest >= d), n - 1, n)
+    n = np.where(n * largest < d, n + 1, n).astype(np.int64)
+    low, high = int(n.min()), int(n.max())
+    counts = range(max(low, 1), high + 1)
+    if len(counts) > _MAX_COUNT_RANGE:  # doses far apart: only the counts some dose needs
+        counts = [int(c) for c in np.unique(n) if c > 0]  # type: ignore[assignment]
+    # The combinations of those numbers of units, ordered as the rule prefers them: fewer units
+    # first; for one number of units, smaller totals first; for equal totals, more of the
+    # largest strengths first (combinations_with_replacement lists them so; the sort is stable).
     rows: list[np.ndarray] = [np.zeros((1, len(sizes)), dtype=np.int64)]  # no unit: dose 0
-    for count in range(1, most + 1):
+    for count in counts:
         combos = list(itertools.combinations_with_replacement(order, count))
         if len(combos) > _MAX_COMBINATIONS:
             raise InputError("doses", f"a dose of at most {_MAX_COMBINATIONS} combinations", count)
@@ -258,7 +261,9 @@ def single_use_units(doses: object, strengths: Sequence[float]) -> np.ndarray:
     table = np.concatenate(rows)
     totals = table @ np.array(sizes)
     # A dose takes the first combination, in that order, whose total is at least the dose: the
-    # first place where the running maximum of the totals reaches it.
+    # first place where the running maximum of the totals reaches it. Every combination of
+    # fewer units than the dose's count totals less than the dose, so that place lies among
+    # the combinations of exactly its count.
     reach = np.maximum.accumulate(totals)
     pick = np.searchsorted(reach, d, side="left")
     return np.take(np.ascontiguousarray(table.T), pick, axis=1)
@@ -1399,8 +1404,9 @@ def _aggregate(
         size = len(doses_by_cycle[0][ks[0]].per_group) if in_groups else n  # type: ignore[arg-type]
         # Each distinct dose column (the same doses on cladribine days 1-5, in every cycle) is
         # multiplied by the number of times it is given, instead of added once per slot: one
-        # rounding instead of several. Columns are told apart by content, so that both paths,
-        # which share arrays differently, group and add them in the same order.
+        # rounding per distinct column instead of one per slot. Columns are told apart by
+        # content, so that both paths, which share arrays differently, group and add them in
+        # the same order.
         given: list[list[Any]] = []  # [column, values, factor, times], in order of first use
         for doses in doses_by_cycle:
             for k in ks:
@@ -1485,7 +1491,8 @@ def forecast(
         concomitant_by_patient: with a sequence of patients, each patient's concomitant drugs
             (names or :class:`Concomitant` objects), as a sequence in patient order or a mapping
             from ``Patient.identifier``; ``None`` for none.
-        policy: the dosing policy; ``DosingPolicy()`` when not given.
+        policy: the dosing policy; the default ``DosingPolicy()`` when not given (one shared
+            instance: policies are immutable).
         rule_set: the venetoclax interaction rule set (``"label"`` or ``"protocol"``).
         progress: show a progress line on stderr (only when stderr is a terminal).
         vectorised: ``False`` forces the per-patient path (for checking, or timing).

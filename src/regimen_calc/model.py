@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
 import attrs
 import pint
 
 from .units import ureg
+
+
+def _read_only(value: Mapping[str, Provenance]) -> Mapping[str, Provenance]:
+    """A read-only copy: a loaded regimen is immutable (it is cached, and so are its plans)."""
+    return MappingProxyType(dict(value))
 
 if TYPE_CHECKING:
     from .patient import Patient
@@ -182,7 +188,9 @@ class Component:
     notes: tuple[str, ...] = ()
     source: str | None = None
     status: Status = "stated"
-    provenance: Mapping[str, Provenance] = attrs.field(factory=dict, hash=False)
+    provenance: Mapping[str, Provenance] = attrs.field(
+        factory=dict, converter=_read_only, hash=False
+    )
 
     @property
     def per_day(self) -> int:
@@ -214,7 +222,9 @@ class CycleInfo:
 
     length_days: int | None = None
     max_cycles: int | None = None
-    provenance: Mapping[str, Provenance] = attrs.field(factory=dict, hash=False)
+    provenance: Mapping[str, Provenance] = attrs.field(
+        factory=dict, converter=_read_only, hash=False
+    )
 
 
 @attrs.frozen(kw_only=True)

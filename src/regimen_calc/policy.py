@@ -27,6 +27,7 @@ import functools
 import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -305,7 +306,9 @@ def _bsa_cap(value: object) -> pint.Quantity | None:
 
 
 def _drugs(value: object) -> object:
-    return dict(value) if isinstance(value, Mapping) else value
+    # A read-only copy: a policy is immutable (schedules share it, and the engine keeps a plan
+    # per policy), so ``policy.drugs["x"] = ...`` must fail rather than change later schedules.
+    return MappingProxyType(dict(value)) if isinstance(value, Mapping) else value
 
 
 def _whole(field: str, low: int, high: int) -> object:
@@ -369,7 +372,7 @@ class DosingPolicy:
                 f"one of {', '.join(scales)}",
                 self.doxorubicin_equivalence,
             )
-        if not isinstance(self.drugs, dict):
+        if not isinstance(self.drugs, MappingProxyType):  # the converter made any mapping one
             raise InputError("drugs", "a mapping of generic drug name → DrugPolicy", self.drugs)
         for drug, rules in self.drugs.items():
             field = f"drugs[{drug!r}]"

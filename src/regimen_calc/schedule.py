@@ -293,7 +293,8 @@ def _field_warnings(comp: Component) -> tuple[str, ...]:
 # policy. Per patient, only the BSA- and weight-based doses, their rounding, holds and ceilings
 # are computed; flat doses (venetoclax) and their interaction adjustments come from the plan.
 
-#: Plans kept at once (regimen × policy pairs, by identity); the oldest is dropped beyond this.
+#: Plans kept at once (regimen × policy pairs, by identity); the oldest made is dropped beyond
+#: this, and 0 keeps none.
 PLAN_CACHE_SIZE = 32
 #: Remembered results per component (flat-dose administrations, venetoclax adjustments).
 _MEMO_SIZE = 256
@@ -343,18 +344,21 @@ _PLANS_LOCK = threading.Lock()
 
 
 def _plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
-    """The regimen's plan under this policy, made on first use and kept (both are immutable).
+    """The regimen's plan under this policy, made on first use and kept.
 
-    Keyed by identity: the plan holds both objects, so their ids cannot be reused while it is kept.
+    Both are immutable (frozen attrs classes whose mappings are read-only), so a plan made once
+    stays true. Keyed by identity: the plan holds both objects, so their ids cannot be reused
+    while it is kept.
     """
     key = (id(regimen), id(policy))
     plan = _PLANS.get(key)
     if plan is None or plan.regimen is not regimen or plan.policy is not policy:
         plan = _make_plan(regimen, policy)
         with _PLANS_LOCK:  # schedules may be built from several threads
-            if len(_PLANS) >= PLAN_CACHE_SIZE:
-                _PLANS.pop(next(iter(_PLANS)), None)
-            _PLANS[key] = plan
+            while _PLANS and len(_PLANS) >= PLAN_CACHE_SIZE:
+                _PLANS.pop(next(iter(_PLANS)))
+            if PLAN_CACHE_SIZE > 0:
+                _PLANS[key] = plan
     return plan
 
 
@@ -494,7 +498,8 @@ def build_schedule(
         concomitant: concomitant drugs, by name or as
             :class:`~regimen_calc.interactions.Concomitant`.
         rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``.
-        policy: the dosing policy; ``DosingPolicy()`` when not given.
+        policy: the dosing policy; the default ``DosingPolicy()`` when not given (one shared
+            instance: policies are immutable).
         labs: laboratory values by day, such as ``{1: {"wbc": 25}}`` (units in docs/safety.md).
         bsa_formula: overrides the policy's BSA formula.
         prior_exposure: the patient's anthracycline exposure before this cycle, in mg/m² per drug,
@@ -522,7 +527,7 @@ def build_schedule(
     policy = _default_policy() if policy is None else policy
     if not isinstance(policy, DosingPolicy):
         raise InputError("policy", "a DosingPolicy", type(policy).__name__)
-    plan = _plan(regimen, policy)  # before a bsa_formula override: the plan does not use it
+    plan_policy = policy  # before a bsa_formula override: the plan does not use the formula
     if bsa_formula is not None:
         from .bsa import BSA_FORMULAS
 
@@ -537,6 +542,7 @@ def build_schedule(
     prior = check_prior_exposure(prior_exposure)
     override = _check_override(override_cumulative)
     concomitants = resolve_concomitants(concomitant)
+    plan = _plan(regimen, plan_policy)
 
     from .bsa import body_surface_area
 
