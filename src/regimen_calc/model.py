@@ -16,9 +16,11 @@ import pint
 from .units import ureg
 
 
-def _read_only(value: Mapping[str, Provenance]) -> Mapping[str, Provenance]:
-    """A read-only copy: a loaded regimen is immutable (it is cached, and so are its plans)."""
-    return MappingProxyType(dict(value))
+def _read_only(value: object) -> object:
+    """A read-only copy of a mapping: a loaded regimen is immutable (it is cached, and so are
+    its plans). Anything else is left for the loader's checks to refuse by name."""
+    return MappingProxyType(dict(value)) if isinstance(value, Mapping) else value
+
 
 if TYPE_CHECKING:
     from .patient import Patient
