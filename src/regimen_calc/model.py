@@ -230,6 +230,20 @@ class CycleInfo:
 
 
 @attrs.frozen(kw_only=True)
+class SourceFile:
+    """A file a loaded regimen was read from, so every schedule can name it and its content."""
+
+    #: ``"regimen"`` (the file named), ``"base"`` (reached through ``extends``) or ``"overlay"``.
+    role: Literal["regimen", "base", "overlay"]
+    #: The path as it was found on the search path (bundled files: relative to the package).
+    path: str
+    #: SHA-256 of the file's bytes, as 64 lowercase hex digits.
+    sha256: str
+    #: ``True`` for a file shipped inside the package.
+    bundled: bool = False
+
+
+@attrs.frozen(kw_only=True)
 class Regimen:
     """A regimen as data: its drugs, their doses and days, and the sources behind every value."""
 
@@ -245,6 +259,8 @@ class Regimen:
     notes: tuple[str, ...] = ()
     overlays: tuple[str, ...] = ()
     file: str | None = attrs.field(default=None, eq=False)
+    #: Every file this regimen was read from, the regimen's own first (empty when built in code).
+    files: tuple[SourceFile, ...] = attrs.field(default=(), eq=False)
 
     def component(self, component_id: str) -> Component:
         """The component with this id."""
