@@ -111,6 +111,17 @@ def test_strengths_are_returned_as_given() -> None:
     assert composition[1][0] is strengths[1]
 
 
+def test_cached_composition_returns_each_callers_own_strengths() -> None:
+    # The cache is keyed by value; a second caller with equal but distinct quantities must still
+    # get its own objects back (the cohort forecast finds a strength's position by identity).
+    first = [mg(10), mg(50), mg(100)]
+    second = [mg(10), mg(50), mg(100)]
+    compose_tablets(mg(170), first)
+    composition = compose_tablets(mg(170), second)
+    assert [n for _, n in composition] == [1, 1, 2]
+    assert [id(s) for s, _ in composition] == [id(second[2]), id(second[1]), id(second[0])]
+
+
 def test_equal_strengths_count_once() -> None:
     strengths = [mg(100), ureg.Quantity(0.1, "g"), mg(50)]
     composition = compose_tablets(mg(250), strengths)

@@ -76,8 +76,9 @@ def _micrograms(q: object, field: str) -> int:
 
 
 #: Compositions already worked out, keyed by the dose and strengths' magnitudes and units: a
-#: schedule asks for the same venetoclax dose on many days.
-_COMPOSED: dict[tuple[object, ...], tuple[tuple[pint.Quantity, int], ...]] = {}
+#: schedule asks for the same venetoclax dose on many days. A composition is kept as positions in
+#: the strengths (not the quantities themselves), so every caller gets back its own objects.
+_COMPOSED: dict[tuple[object, ...], tuple[tuple[int, int], ...]] = {}
 
 
 def compose_tablets(
@@ -102,10 +103,12 @@ def compose_tablets(
     key = tuple((q.magnitude, q.units) for q in items)
     found = _COMPOSED.get(key)
     if found is None:
-        found = _compose_tablets(dose, strengths)
+        composed = _compose_tablets(dose, strengths)
+        position = {id(s): i for i, s in reversed(tuple(enumerate(strengths)))}
+        found = tuple((position[id(s)], n) for s, n in composed)
         if len(_COMPOSED) < 4096:
             _COMPOSED[key] = found
-    return found
+    return tuple((strengths[i], n) for i, n in found)
 
 
 def _compose_tablets(
