@@ -73,3 +73,22 @@ _docstrings = Sybil(
 )
 
 pytest_collect_file = (_docs + _docstrings).pytest()
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Keep each document's examples in their own order, wherever a random test order puts them.
+
+    The blocks of one page share a namespace top to bottom (see above), so they must run in line
+    order; the suite itself runs in random order (pytest-randomly) so that a test that passes only
+    after another fails loudly. Within each document, this puts the examples back in line order at
+    the places the random order gave that document's examples.
+    """
+    places: dict[Any, list[int]] = {}
+    for i, item in enumerate(items):
+        example = getattr(item, "example", None)
+        if example is not None and hasattr(example, "line"):
+            places.setdefault(item.path, []).append(i)
+    for positions in places.values():
+        in_order = sorted((items[i] for i in positions), key=lambda item: item.example.line)
+        for i, item in zip(positions, in_order, strict=True):
+            items[i] = item
