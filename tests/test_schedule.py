@@ -355,6 +355,12 @@ def test_to_dict_is_json_and_keeps_provenance() -> None:
         "status": "assumed",
         "source": "ChiCTR2400091392",
         "note": cyt["provenance"]["days"]["note"],
+        # Days carried over from another trial are an inference (clinical reference 1.4: L).
+        "confidence": "L",
+    }
+    # The dose is stated by NCT05657639, an H abstract; the days and route are graded L.
+    assert cyt["confidence"] == {
+        "drug": "H", "dose": "H", "route": "L", "days": "L", "frequency": "H"
     }
     assert cyt["dose"]["text"] == "20 mg" and cyt["administrations_per_day"] == 2
 
