@@ -71,7 +71,9 @@ protocol) and its confidence, from the clinical reference's key:
 A value's confidence is its source's, unless the value is graded lower on its own (an assumed value
 carried over from another trial is an inference: **L**). Where the clinical reference gives a range
 (H/M, L/M), the lower grade is used. Every schedule marks a value that rests on an M or L source
-with `[M]` or `[L]` and lists those values in a warning. The known gaps in these sources, and how the library handles each one, are listed
+with `[M]` or `[L]` and lists those values in a warning.
+
+The known gaps in these sources, and how the library handles each one, are listed
 in [Limitations](limitations.md#known-gaps-in-the-public-sources).
 
 **This page is not a prescribing source.** Check every value against the primary document.

@@ -118,7 +118,8 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
             "overlays": list(reg.overlays),
             "cycle_length_days": reg.cycle.length_days,
             "max_cycles": reg.cycle.max_cycles,
-            "max_cycles_bound": None if reg.cycle.max_cycles is None else reg.cycle.max_cycles_bound,
+            "max_cycles_bound": (
+                None if reg.cycle.max_cycles is None else reg.cycle.max_cycles_bound),
             "references": [
                 {"id": r.id, "kind": r.kind, "title": r.title, "url": r.url, "doi": r.doi,
                  "confidence": r.confidence}

@@ -231,9 +231,8 @@ def _start_gates() -> Mapping[str, StartGate]:
             continue
         low, high = table[lab]["plausible"]
         if not is_number(threshold) or not low <= threshold <= high:
-            problems.append(
-                Problem("eligibility.yaml", f"{at}.threshold", f"outside {low}-{high}: {threshold!r}")
-            )
+            found = f"outside {low}-{high}: {threshold!r}"
+            problems.append(Problem("eligibility.yaml", f"{at}.threshold", found))
             continue
         gates[drug] = StartGate(
             drug=drug,
@@ -270,7 +269,9 @@ class StartGateResult:
     checked_by: tuple[int, float] | None
 
 
-def _latest(lab: str, day: int, labs: Mapping[int, Mapping[str, float]]) -> tuple[int, float] | None:
+def _latest(
+    lab: str, day: int, labs: Mapping[int, Mapping[str, float]]
+) -> tuple[int, float] | None:
     """The latest value of ``lab`` on or before ``day``, with its day."""
     found = None
     for d in sorted(labs):
@@ -301,11 +302,10 @@ def evaluate_start_gate(
                 gate=gate, days=ordered, held=held, first_dose=day, checked_by=latest
             )
         seen_day, value = latest
-        when = f"day {seen_day}" if seen_day == day else f"day {seen_day}, the latest value"
-        held[day] = (
-            f"held: not started: {gate.describe(value)} ({when}) is not {gate.limit} "
-            f"(start gate; {gate.source})"
-        )
+        found = f"{gate.describe(value)} on day {seen_day}"
+        if seen_day != day:
+            found = f"the latest {found}"
+        held[day] = f"held: not started: {found} is not {gate.limit} (start gate; {gate.source})"
     return StartGateResult(gate=gate, days=ordered, held=held, first_dose=None, checked_by=None)
 
 

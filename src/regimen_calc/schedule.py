@@ -359,7 +359,11 @@ def _confidence_warnings(regimen: Regimen) -> list[ScheduleWarning]:
         values = [f"{what} {_and(labels)}" for what, labels in by_what.items()]
         ref = regimen.reference(source)
         kind = f", {REFERENCE_KIND_NAMES[ref.kind]}" if ref is not None else ""
-        own = "" if ref is None or ref.confidence == grade else f" (the source itself: {ref.confidence})"
+        own = (
+            ""
+            if ref is None or ref.confidence in (None, grade)
+            else f" (the source itself: {ref.confidence})"
+        )
         out.append(
             ScheduleWarning(
                 kind="confidence",
