@@ -13,6 +13,7 @@ import functools
 import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
@@ -515,7 +516,7 @@ def _make_plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
                 protocol_rule=_protocol_rule(comp),
                 modification_warning=modification,
                 start_gate=start_gate_for(comp.drug),
-                confidence=_confidence_by_field(regimen, comp),
+                confidence=MappingProxyType(_confidence_by_field(regimen, comp)),
             )
         )
     label = tuple(
