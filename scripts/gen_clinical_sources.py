@@ -24,7 +24,7 @@ from regimen_calc.formatting import (
     format_sequence,
     route_name,
 )
-from regimen_calc.model import Component, Provenance, Regimen
+from regimen_calc.model import REFERENCE_KIND_NAMES, Component, Provenance, Regimen
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "clinical-sources.md"
 
@@ -60,7 +60,20 @@ The status of a value:
   schedule can be computed (see [Writing a regimen](regimen-format.md)).
 
 The sources are given by their ids. Each regimen's table of references below gives the document
-behind each id. The known gaps in these sources, and how the library handles each one, are listed
+behind each id, its kind (registry record, abstract, paper, label, secondary source or site
+protocol) and its confidence, from the clinical reference's key:
+
+- **H** (high): registry text, a label or guideline text, retrieved directly.
+- **M** (medium): a conference abstract or a secondary summary, or a primary source backed only by
+  a secondary one.
+- **L** (low): inferred, or quoted without a retrieved primary source.
+
+A value's confidence is its source's, unless the value is graded lower on its own (an assumed value
+carried over from another trial is an inference: **L**). Where the clinical reference gives a range
+(H/M, L/M), the lower grade is used. Every schedule marks a value that rests on an M or L source
+with `[M]` or `[L]` and lists those values in a warning.
+
+The known gaps in these sources, and how the library handles each one, are listed
 in [Limitations](limitations.md#known-gaps-in-the-public-sources).
 
 **This page is not a prescribing source.** Check every value against the primary document.
@@ -139,16 +152,29 @@ def _status(prov: Provenance) -> str:
     return STATUS_TEXT[prov.status]
 
 
+def _grade(reg: Regimen, prov: Provenance | None) -> str:
+    grade = reg.confidence_of(prov) if prov is not None else None
+    return f"**{grade}**" if grade in ("M", "L") else grade or "—"
+
+
 def _cycle_rows(reg: Regimen) -> list[str]:
     rows = []
     for field, label in (("length_days", "cycle length"), ("max_cycles", "number of cycles")):
         value = getattr(reg.cycle, field)
-        text = "—" if value is None else (f"{value} days" if field == "length_days" else str(value))
+        if value is None:
+            text = "—"
+        elif field == "length_days":
+            text = f"{value} days"
+        else:
+            text = f"at most {value}" if reg.cycle.max_cycles_bound == "at_most" else str(value)
         prov = reg.cycle.provenance.get(field)
         status = _status(prov) if prov else "stated"
         source = prov.source if prov and prov.source else ""
         note = prov.note if prov and prov.note else ""
-        rows.append(f"| {label} | {_cell(text)} | {status} | {_cell(source)} | {_cell(note)} |")
+        grade = _grade(reg, prov) if value is not None else "—"
+        rows.append(
+            f"| {label} | {_cell(text)} | {status} | {grade} | {_cell(source)} | {_cell(note)} |"
+        )
     return rows
 
 
@@ -161,7 +187,7 @@ def render_regimen(reg: Regimen) -> str:
     if reg.aliases:
         out[-1] += " Aliases: " + ", ".join(f"`{a}`" for a in reg.aliases) + "."
     out += ["", _cell(reg.description), ""]
-    out += ["### References", "", "| Id | Kind | Document |", "|---|---|---|"]
+    out += ["### References", "", "| Id | Kind | Confidence | Document |", "|---|---|---|---|"]
     for ref in reg.references:
         doc = _cell(ref.title)
         if ref.url:
@@ -170,13 +196,15 @@ def render_regimen(reg: Regimen) -> str:
             doc += f" doi:{_cell(ref.doi)}"
         if ref.note:
             doc += f" *{_cell(ref.note)}*"
-        out.append(f"| {_cell(ref.id)} | {ref.kind} | {doc} |")
-    out += ["", "### Cycle", "", "| Value | As written | Status | Source | Note |",
-            "|---|---|---|---|---|"]
+        kind = REFERENCE_KIND_NAMES[ref.kind]
+        out.append(f"| {_cell(ref.id)} | {kind} | {ref.confidence or '—'} | {doc} |")
+    out += ["", "### Cycle", "", "| Value | As written | Status | Confidence | Source | Note |",
+            "|---|---|---|---|---|---|"]
     out += _cycle_rows(reg)
     for comp in reg.components:
         out += ["", f"### {comp.drug} (`{comp.id}`)", "",
-                "| Field | As written | Status | Source | Note |", "|---|---|---|---|---|"]
+                "| Field | As written | Status | Confidence | Source | Note |",
+                "|---|---|---|---|---|---|"]
         for field in FIELDS:
             value = _value(comp, field)
             if value is None:
@@ -184,9 +212,10 @@ def render_regimen(reg: Regimen) -> str:
             prov = _provenance(comp, field)
             label = {"dose": "dose (ramp-up steps)" if comp.steps else "dose",
                      "steps": "ramp-up steps"}.get(field, field).replace("_", " ")
+            grade = "—" if value == "—" else _grade(reg, prov)
             out.append(
-                f"| {label} | {_cell(value)} | {_status(prov)} | {_cell(prov.source or '')} "
-                f"| {_cell(prov.note or '')} |"
+                f"| {label} | {_cell(value)} | {_status(prov)} | {grade} "
+                f"| {_cell(prov.source or '')} | {_cell(prov.note or '')} |"
             )
         for note in comp.notes:
             out += ["", f"Note: {_cell(note)}"]

@@ -85,6 +85,14 @@ d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
 e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]
 """
 
+GRADED_HEAD = """\
+id: T
+name: Test regimen
+version: "1"
+references:
+  - {id: R1, kind: abstract, confidence: M, title: An abstract}
+"""
+
 #: (case id, file text, path the LoadError must name, fragment of its message).
 BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
     ("unknown top-level key", one(top="colour: red\n"), "colour", "unknown key"),
@@ -314,6 +322,54 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
     ("not UTF-8", b"id: T\nname: \xff\xfe\n", "", "UTF-8"),
     ("a tab for indentation", "id: T\n\tname: x\n", "line 2", "'\\t'"),
     ("a site overlay loaded as a regimen", "overlay_for: T\n", "", "site overlay"),
+    (
+        "unknown reference kind",
+        one(head=HEAD.replace("kind: paper", "kind: website")),
+        "references[0].kind",
+        "expected one of registry, abstract, paper, label, secondary, site, found 'website'",
+    ),
+    (
+        "unknown reference confidence",
+        one(head=HEAD.replace("kind: paper", "kind: paper, confidence: high")),
+        "references[0].confidence",
+        "expected one of H, M, L, found 'high'",
+    ),
+    (
+        "unknown value confidence",
+        one(route="{value: IV, status: stated, source: R1, confidence: X}"),
+        "components[0].route.confidence",
+        "expected one of H, M, L (the clinical reference's confidence key), found 'X'",
+    ),
+    (
+        "confidence of a not_stated value",
+        one(route="{status: not_stated, source: R1, confidence: L}"),
+        "components[0].route.confidence",
+        "a not_stated value has no value to grade",
+    ),
+    (
+        "a value graded above its source",
+        one(
+            head=GRADED_HEAD,
+            days="{value: 1-5, status: stated, source: R1, confidence: H}",
+        ),
+        "components[0].days.confidence",
+        "a value cannot be more certain than its source: R1 is graded M, found 'H'",
+    ),
+    (
+        "unknown cycle bound",
+        one(top="cycle: {max_cycles: 2, max_cycles_bound: up_to}\n"),
+        "cycle.max_cycles_bound",
+        "expected one of at_most, exactly, found 'up_to'",
+    ),
+    (
+        "cycle bound without a number of cycles",
+        one(
+            top="cycle: {max_cycles: {status: not_stated, source: R1}, "
+            "max_cycles_bound: exactly}\n"
+        ),
+        "cycle.max_cycles_bound",
+        "says how max_cycles is given, but the cycle has no max_cycles value",
+    ),
 ]
 
 
@@ -343,6 +399,89 @@ def test_a_valid_small_file_loads(tmp_path: Path) -> None:
     reg = rc.load_regimen(file)
     assert reg.components[0].days == (1, 2, 3, 4, 5)
     assert reg.file == str(file)
+
+
+def test_confidence_comes_from_the_value_else_its_source(tmp_path: Path) -> None:
+    file = tmp_path / "t.yaml"
+    file.write_text(
+        one(head=GRADED_HEAD, days="{value: 1-5, status: stated, source: R1, confidence: L}"),
+        encoding="utf-8",
+    )
+    reg = rc.load_regimen(file)
+    comp = reg.components[0]
+    assert reg.references[0].kind == "abstract" and reg.references[0].confidence == "M"
+    assert reg.confidence_of(comp.provenance_of("dose")) == "M"  # the source's grade
+    assert reg.confidence_of(comp.provenance_of("days")) == "L"  # lowered on the value
+    # An ungraded source (the template's paper) grades nothing; a not_stated value has no value.
+    plain = tmp_path / "p.yaml"
+    plain.write_text(one(route="{status: not_stated, source: R1}"), encoding="utf-8")
+    ungraded = rc.load_regimen(plain)
+    assert ungraded.confidence_of(ungraded.components[0].provenance_of("dose")) is None
+    assert ungraded.confidence_of(ungraded.components[0].provenance_of("route")) is None
+
+
+@pytest.mark.parametrize(
+    ("source", "value", "loads"),
+    [(s, v, "HML".index(v) >= "HML".index(s)) for s in "HML" for v in "HML"],
+)
+def test_a_value_may_lower_its_sources_grade_never_raise_it(
+    tmp_path: Path, source: str, value: str, loads: bool
+) -> None:
+    file = tmp_path / "t.yaml"
+    file.write_text(
+        one(
+            head=GRADED_HEAD.replace("confidence: M", f"confidence: {source}"),
+            days=f"{{value: 1-5, status: stated, source: R1, confidence: {value}}}",
+        ),
+        encoding="utf-8",
+    )
+    if loads:
+        assert rc.load_regimen(file).components[0].provenance_of("days").confidence == value
+    else:
+        with pytest.raises(LoadError, match=r"components\[0\]\.days\.confidence"):
+            rc.load_regimen(file)
+
+
+@pytest.mark.parametrize(
+    ("cycle", "bound"),
+    [
+        ("{max_cycles: 2}", "at_most"),  # a largest number is what max_cycles means
+        ("{max_cycles: 2, max_cycles_bound: at_most}", "at_most"),
+        ("{max_cycles: 2, max_cycles_bound: exactly}", "exactly"),
+    ],
+)
+def test_the_number_of_cycles_is_at_most_unless_it_says_exactly(
+    tmp_path: Path, cycle: str, bound: str
+) -> None:
+    file = tmp_path / "t.yaml"
+    file.write_text(one(top=f"cycle: {cycle}\n"), encoding="utf-8")
+    reg = rc.load_regimen(file)
+    assert (reg.cycle.max_cycles, reg.cycle.max_cycles_bound) == (2, bound)
+
+
+def test_lipo_mit_clag_gives_up_to_2_cycles() -> None:
+    # ChiCTR2400086291 abstract: "every 4 weeks for up to 2 cycles".
+    cycle = rc.load_regimen("Lipo-MIT+CLAG").cycle
+    assert (cycle.length_days, cycle.max_cycles, cycle.max_cycles_bound) == (28, 2, "at_most")
+    assert cycle.provenance["max_cycles"].status == "stated"
+
+
+def test_an_overlay_may_say_how_its_number_of_cycles_is_given(tmp_path: Path) -> None:
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        EXAMPLE_OVERLAY.read_text(encoding="utf-8")
+        + "cycle:\n  max_cycles: 3\n  max_cycles_bound: exactly\n",
+        encoding="utf-8",
+    )
+    cycle = rc.load_regimen("VA-CAG", overlays=[overlay]).cycle
+    assert (cycle.max_cycles, cycle.max_cycles_bound) == (3, "exactly")
+    assert cycle.provenance["max_cycles"].status == "site"
+    overlay.write_text(
+        EXAMPLE_OVERLAY.read_text(encoding="utf-8") + "cycle:\n  max_cycles_bound: sometimes\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError, match=r"o\.yaml: cycle\.max_cycles_bound: expected one of"):
+        rc.load_regimen("VA-CAG", overlays=[overlay])
 
 
 def test_days_as_a_quoted_number_is_a_day(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import yaml
 
 from regimen_calc import loader
 from regimen_calc.catalog import known_drugs
-from regimen_calc.model import FREQUENCIES, STATUSES
+from regimen_calc.model import CONFIDENCES, FREQUENCIES, REFERENCE_KINDS, STATUSES
 
 SCHEMA: dict[str, Any] = json.loads(
     (resources.files("regimen_calc") / "schema" / "regimen.schema.json").read_text(encoding="utf-8")
@@ -61,7 +61,9 @@ def test_the_schema_lists_what_the_loader_accepts() -> None:
     for field in loader.PROVENANCE_FIELDS:
         assert defs["component"]["properties"][field] == {"$ref": f"#/$defs/{field}Field"}
     assert set(defs["overlay"]["properties"]) == set(loader.OVERLAY_KEYS)
-    assert set(defs["cycle"]["properties"]) == set(loader.CYCLE_FIELDS)
+    assert set(defs["cycle"]["properties"]) == {*loader.CYCLE_FIELDS, loader.CYCLE_BOUND}
+    assert defs["referenceKind"]["enum"] == list(REFERENCE_KINDS)
+    assert defs["confidence"]["enum"] == list(CONFIDENCES)
 
 
 def _clag() -> dict[str, Any]:
@@ -132,6 +134,17 @@ BROKEN: list[tuple[str, Any]] = [
         "required on stated",
         _set(["components", 0, "route"], {"value": "IV", "status": "stated", "required": True}),
     ),
+    ("unknown reference kind", _set(["references", 0, "kind"], "website")),
+    ("unknown reference confidence", _set(["references", 0, "confidence"], "high")),
+    (
+        "unknown value confidence",
+        _set(["components", 0, "route"], {"value": "IV", "status": "stated", "confidence": "X"}),
+    ),
+    (
+        "confidence of a not_stated value",
+        _set(["components", 0, "route"], {"status": "not_stated", "confidence": "L"}),
+    ),
+    ("unknown cycle bound", _set(["cycle", "max_cycles_bound"], "up_to")),
     ("missing id", lambda d: d.pop("id")),
     ("missing drug", lambda d: d["components"][0].pop("drug")),
     ("no components", _set(["components"], [])),

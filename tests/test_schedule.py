@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -355,6 +356,12 @@ def test_to_dict_is_json_and_keeps_provenance() -> None:
         "status": "assumed",
         "source": "ChiCTR2400091392",
         "note": cyt["provenance"]["days"]["note"],
+        # Days carried over from another trial are an inference (clinical reference 1.4: L).
+        "confidence": "L",
+    }
+    # The dose is stated by NCT05657639, an H abstract; the days and route are graded L.
+    assert cyt["confidence"] == {
+        "drug": "H", "dose": "H", "route": "L", "days": "L", "frequency": "H"
     }
     assert cyt["dose"]["text"] == "20 mg" and cyt["administrations_per_day"] == 2
 
@@ -517,3 +524,61 @@ def test_the_plan_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> 
     for _ in range(2):
         assert reg.schedule(B, concomitant=["posaconazole"]) == expected
         assert engine._PLANS == {}
+
+
+# --------------------------------------------------------------------------------------------
+# Provenance wording and source confidence.
+
+
+def test_an_assumed_value_never_names_the_regimens_own_source_as_another() -> None:
+    # CMGV's filgrastim days 0-10 are this library's reading of the abstract's "from day 0 until
+    # the white-cell count exceeds 20 × 10⁹/L": an inference from its own source.
+    sched = rc.load_regimen("CMGV").schedule(A)
+    (days,) = [w for w in sched.warnings if w.kind == "assumed" and w.field == "days"]
+    assert days.message.startswith(
+        "filgrastim days: assumed, not stated as such by CMGV-ASH-abstract:"
+    )
+    assert "assumed from CMGV-ASH-abstract" not in days.message
+    # In every bundled regimen, "assumed from X ... own source (Y)" names two different sources.
+    for rid in rc.available_regimens():
+        reg = rc.load_regimen(rid)
+        if reg.missing_site_values():
+            continue
+        for w in reg.schedule(A).warnings:
+            found = re.search(
+                r"assumed from (\S+), not stated by the regimen's own source \((\S+)\)", w.message
+            )
+            if found:
+                assert found[1] != found[2], w.message
+
+
+def test_cmgv_doses_rest_on_the_abstract_and_are_graded_m() -> None:
+    # Clinical reference §1.6: the CMG+VEN doses come from the ASH abstract (confidence M); the
+    # registry description states no dose.
+    reg = rc.load_regimen("CMGV")
+    for comp in reg.components:
+        prov = comp.provenance_of(comp.dose_field)
+        assert prov.source == "CMGV-ASH-abstract"
+        assert reg.confidence_of(prov) == "M"
+    sched = reg.schedule(A)
+    graded = {w.source: w.message for w in sched.warnings if w.kind == "confidence"}
+    assert "mitoxantrone liposome drug, dose, days and frequency" in graded["CMGV-ASH-abstract"]
+    assert "Marked [M] in the schedule" in graded["CMGV-ASH-abstract"]
+    day1 = {a.drug: a for a in sched.day(1).administrations}
+    assert day1["mitoxantrone liposome"].confidence["dose"] == "M"
+
+
+def test_a_regimen_of_h_sources_has_no_confidence_warning() -> None:
+    # CLAG: NCT06763666 registry record (H), Neupogen label (H); nothing assumed from a trial.
+    assert [w for w in rc.load_regimen("CLAG").schedule(A).warnings if w.kind == "confidence"] == []
+
+
+def test_values_carried_over_from_another_trial_are_graded_l() -> None:
+    # CAV: days and routes from ChiCTR2400091392 applied to NCT05657639 (clinical reference 1.4:
+    # "Inference (L)"); the source itself is an H abstract.
+    sched = rc.load_regimen("CAV").schedule(A)
+    (low,) = [w for w in sched.warnings if w.kind == "confidence"]
+    assert low.field == "L" and low.source == "ChiCTR2400091392"
+    assert low.message.startswith(
+        "Confidence L (the source itself: H): cladribine route and days; cytarabine route and days:"
+    )

@@ -26,7 +26,10 @@ def quantity(q: pint.Quantity | None, *, per_unit: bool = False) -> dict[str, An
 
 
 def _provenance(prov: Any) -> dict[str, Any]:
-    return {"status": prov.status, "source": prov.source, "note": prov.note}
+    return {
+        "status": prov.status, "source": prov.source, "note": prov.note,
+        "confidence": prov.confidence,
+    }
 
 
 def _administration(a: Administration) -> dict[str, Any]:
@@ -80,6 +83,7 @@ def _administration(a: Administration) -> dict[str, Any]:
         },
         "tablets": [{"strength": quantity(s), "count": n} for s, n in a.tablets],
         "provenance": {k: _provenance(v) for k, v in a.provenance.items()},
+        "confidence": dict(a.confidence),
         "notes": list(a.notes),
         "warnings": list(a.warnings),
     }
@@ -114,8 +118,11 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
             "overlays": list(reg.overlays),
             "cycle_length_days": reg.cycle.length_days,
             "max_cycles": reg.cycle.max_cycles,
+            "max_cycles_bound": (
+                None if reg.cycle.max_cycles is None else reg.cycle.max_cycles_bound),
             "references": [
-                {"id": r.id, "kind": r.kind, "title": r.title, "url": r.url, "doi": r.doi}
+                {"id": r.id, "kind": r.kind, "title": r.title, "url": r.url, "doi": r.doi,
+                 "confidence": r.confidence}
                 for r in reg.references],
         },
         "patient": {

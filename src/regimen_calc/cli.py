@@ -48,7 +48,8 @@ def list_command() -> None:
             click.echo(f"  aliases: {', '.join(reg.aliases)}")
         for ref in reg.references:
             where = f" <{ref.url}>" if ref.url else ""
-            click.echo(f"  - {ref.id} ({ref.kind}): {ref.title}{where}")
+            grade = f", confidence {ref.confidence}" if ref.confidence else ""
+            click.echo(f"  - {ref.id} ({ref.kind}{grade}): {ref.title}{where}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,13 +143,16 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
     click.echo("\nReferences:")
     for ref in reg.references:
         where = f" <{ref.url}>" if ref.url else ""
-        click.echo(f"  - {ref.id} ({ref.kind}): {ref.title}{where}")
+        grade = f", confidence {ref.confidence}" if ref.confidence else ""
+        click.echo(f"  - {ref.id} ({ref.kind}{grade}): {ref.title}{where}")
     click.echo("\nCycle:")
     for field, label, unit in (("length_days", "length", "days"), ("max_cycles", "cycles", "")):
         value = getattr(reg.cycle, field)
         text = (
             "not stated" if value is None else f"{format_number(value, decimals=0)} {unit}".strip()
         )
+        if field == "max_cycles" and value is not None and reg.cycle.max_cycles_bound == "at_most":
+            text = f"at most {text}"
         prov = reg.cycle.provenance.get(field)
         status = _status(prov) if prov else "stated"
         click.echo(f"  {label}: {text} [{status}]")

@@ -6,18 +6,26 @@ import functools
 import operator
 from collections.abc import Mapping, Sequence
 
+import attrs
+
 from ._checks import is_number
 from ._data import read_data
-from .errors import InputError
+from .errors import InputError, LoadError, Problem
+from .formatting import format_days, format_number
 from .model import Condition
 
 __all__ = [
     "LAB_UNITS",
+    "StartGate",
+    "StartGateResult",
     "check_labs",
     "eligibility_for",
     "eligibility_warnings",
     "evaluate_conditions",
+    "evaluate_start_gate",
     "lab_table",
+    "start_gate_for",
+    "start_gate_warnings",
     "unchecked_days",
 ]
 
@@ -163,4 +171,185 @@ def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]
                 f"{trial} eligibility: no {table[lab]['name']} value given; "
                 f"check {lim['text']} ({source})."
             )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Start gates: a label's condition on starting a drug (venetoclax: white-cell count below
+# 25 × 10⁹/L before the first dose), data in eligibility.yaml's ``start_gates``.
+
+#: How a lab unit is printed (ISMP-style: ``× 10⁹/L``, never ``10^9/L``).
+_PRINTED_UNITS = {"10^9/L": "× 10⁹/L"}
+_OPERATOR_WORDS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least"}
+
+
+@attrs.frozen(kw_only=True)
+class StartGate:
+    """A drug is started only when the latest value of ``lab`` meets ``operator threshold``."""
+
+    drug: str
+    lab: str
+    operator: str
+    threshold: float
+    text: str
+    source: str
+
+    def met_by(self, value: float) -> bool:
+        return bool(_OPS[self.operator](value, self.threshold))
+
+    def describe(self, value: float) -> str:
+        """``white-cell count 30 × 10⁹/L``: a value of the gate's lab, as printed."""
+        return f"{lab_table()[self.lab]['name']} {_lab_value(self.lab, value)}"
+
+    @property
+    def limit(self) -> str:
+        """``below 25 × 10⁹/L``."""
+        return f"{_OPERATOR_WORDS[self.operator]} {_lab_value(self.lab, self.threshold)}"
+
+
+def _lab_value(lab: str, value: float) -> str:
+    unit = str(lab_table()[lab]["unit"])
+    return f"{format_number(value)} {_PRINTED_UNITS.get(unit, unit)}"
+
+
+@functools.cache
+def _start_gates() -> Mapping[str, StartGate]:
+    """Every start gate of eligibility.yaml, checked against the lab table (a broken data file
+    is a LoadError naming the entry, never a gate that silently never fires)."""
+    raw = _eligibility().get("start_gates") or {}
+    table = lab_table()
+    gates: dict[str, StartGate] = {}
+    problems = []
+    for drug, entry in raw.items():  # type: ignore[union-attr]
+        at = f"start_gates.{drug}"
+        lab, op, threshold = entry.get("lab"), entry.get("operator"), entry.get("threshold")
+        if lab not in table:
+            problems.append(Problem("eligibility.yaml", f"{at}.lab", f"not in labs.yaml: {lab!r}"))
+            continue
+        if op not in _OPS:
+            problems.append(Problem("eligibility.yaml", f"{at}.operator", f"found {op!r}"))
+            continue
+        low, high = table[lab]["plausible"]
+        if not is_number(threshold) or not low <= threshold <= high:
+            found = f"outside {low}-{high}: {threshold!r}"
+            problems.append(Problem("eligibility.yaml", f"{at}.threshold", found))
+            continue
+        gates[drug] = StartGate(
+            drug=drug,
+            lab=lab,
+            operator=op,
+            threshold=float(threshold),
+            text=" ".join(str(entry["text"]).split()),
+            source=" ".join(str(entry["source"]).split()),
+        )
+    if problems:
+        raise LoadError(problems)
+    return gates
+
+
+def start_gate_for(drug: str) -> StartGate | None:
+    """The label's start gate for a drug (by generic name), or ``None``."""
+    return _start_gates().get(drug)
+
+
+@attrs.frozen(kw_only=True)
+class StartGateResult:
+    """A start gate evaluated over a component's days for one cycle's labs.
+
+    ``held``: the days held because the latest value did not meet the gate, with the reason.
+    ``first_dose``: the day of the first dose given (``None`` when every day is held).
+    ``checked_by``: ``(day, value)`` of the value the first dose was checked against, or ``None``
+    when no value was given on or before its day (the gate was not evaluated).
+    """
+
+    gate: StartGate
+    days: tuple[int, ...]
+    held: Mapping[int, str]
+    first_dose: int | None
+    checked_by: tuple[int, float] | None
+
+
+def _latest(
+    lab: str, day: int, labs: Mapping[int, Mapping[str, float]]
+) -> tuple[int, float] | None:
+    """The latest value of ``lab`` on or before ``day``, with its day."""
+    found = None
+    for d in sorted(labs):
+        if d > day:
+            break
+        value = labs[d].get(lab)
+        if value is not None:
+            found = (d, value)
+    return found
+
+
+def evaluate_start_gate(
+    gate: StartGate, days: Sequence[int], labs: Mapping[int, Mapping[str, float]]
+) -> StartGateResult:
+    """Which of a drug's days the start gate holds.
+
+    The drug's days are taken in order. Each day is checked against the latest value of the
+    gate's lab on or before it: while that value does not meet the gate, the day is held (the
+    drug is not started); the first day whose latest value meets it, or that has no value at all
+    to decide on, is the first dose, and the days after it are not gated.
+    """
+    held: dict[int, str] = {}
+    ordered = tuple(sorted(days))
+    for day in ordered:
+        latest = _latest(gate.lab, day, labs)
+        if latest is None or gate.met_by(latest[1]):
+            return StartGateResult(
+                gate=gate, days=ordered, held=held, first_dose=day, checked_by=latest
+            )
+        seen_day, value = latest
+        found = f"{gate.describe(value)} on day {seen_day}"
+        if seen_day != day:
+            found = f"the latest {found}"
+        held[day] = f"held: not started: {found} is not {gate.limit} (start gate; {gate.source})"
+    return StartGateResult(gate=gate, days=ordered, held=held, first_dose=None, checked_by=None)
+
+
+def start_gate_warnings(result: StartGateResult, *, first_step: str | None = None) -> list[str]:
+    """What a pharmacist must know about a start gate's result (empty when it was met by a
+    value of the first dose's own day).
+
+    Args:
+        result: the evaluated gate.
+        first_step: the first dose of a ramp-up as printed (``100 mg``), when the drug has one.
+    """
+    gate = result.gate
+    rule = f"{gate.drug} start gate ({gate.text}; {gate.source})"
+    planned = result.days[0] if result.days else None
+    out = []
+    if result.first_dose is None:
+        return [
+            f"{rule}: NOT STARTED this cycle: no {lab_table()[gate.lab]['name']} "
+            f"{gate.limit} was given on or before any of its days ({format_days(result.days)}); "
+            "every dose is held."
+        ]
+    first = result.first_dose
+    if result.checked_by is None:
+        out.append(
+            f"{rule}: NOT EVALUATED: no {lab_table()[gate.lab]['name']} was given for day "
+            f"{first} or before; check it before the first dose (day {first})."
+        )
+    elif result.checked_by[0] != first:
+        seen_day, value = result.checked_by
+        out.append(
+            f"{rule}: met by the day {seen_day} value ({gate.describe(value)}); no value was "
+            f"given for day {first}, the first dose: confirm it before that dose."
+        )
+    if first != planned:
+        moved = (
+            f"{rule}: the first {gate.drug} dose moves from day {planned} to day {first} "
+            f"({'day' if len(result.held) == 1 else 'days'} {format_days(tuple(result.held))} "
+            "held); the doses after it are as the "
+            "regimen schedules them: confirm the start, the days and the doses with the prescriber."
+        )
+        if first_step is not None:
+            moved += (
+                f" The ramp-up starts at {first_step}: the dose printed for day {first} is not "
+                "the ramp-up's first step."
+            )
+        out.append(moved)
     return out

@@ -34,6 +34,7 @@ from . import _parsing
 from .catalog import drug_info, known_drugs
 from .errors import InputError, LoadError, Problem
 from .model import (
+    CONFIDENCES,
     FREQUENCIES,
     STATUSES,
     Component,
@@ -78,7 +79,9 @@ PROVENANCE_FIELDS = (
     "interaction_rule",
 )
 CYCLE_FIELDS = ("length_days", "max_cycles")
-_WRAPPER_KEYS = frozenset({"value", "status", "source", "note", "required"})
+#: The cycle key that says how ``max_cycles`` is given ("up to N" or exactly N); a plain value.
+CYCLE_BOUND = "max_cycles_bound"
+_WRAPPER_KEYS = frozenset({"value", "status", "source", "note", "required", "confidence"})
 
 #: Routes a regimen may name (codes; the printed names come from formatting.route_name).
 ROUTES = ("IV", "subcut", "PO", "IM")
@@ -351,7 +354,7 @@ def _make_converter() -> cattrs.Converter:
     days = override(struct_hook=lambda v, _: _parsing.parse_days(v))
     cls_fn(Provenance, "a provenance record")
     cls_fn(Reference, "a reference {id, kind, title}")
-    cls_fn(CycleInfo, "the cycle {length_days, max_cycles}")
+    cls_fn(CycleInfo, "the cycle {length_days, max_cycles, max_cycles_bound}")
     cls_fn(Condition, "a condition {kind, lab, operator, threshold, unit, text}")
     cls_fn(DoseStep, "a step {days, dose}", days=days)
     cls_fn(Infusion, "an infusion {duration, at_least}", duration=quantity("time", "2 h"))
@@ -456,6 +459,18 @@ def _unwrap_provenance(raw: dict, fields: Sequence[str], path: str, problems: _F
             if wrapper.get(key) is not None and not isinstance(wrapper[key], str):
                 problems.append((f"{at}.{key}", f"expected text, found {wrapper[key]!r}"))
                 ok = False
+        confidence = wrapper.get("confidence")
+        if "confidence" in wrapper and (
+            not isinstance(confidence, str) or confidence not in CONFIDENCES
+        ):
+            problems.append(
+                (
+                    f"{at}.confidence",
+                    f"expected one of {', '.join(CONFIDENCES)} (the clinical reference's "
+                    f"confidence key), found {confidence!r}",
+                )
+            )
+            ok = False
         required = wrapper.get("required", False)
         if not isinstance(required, bool):
             problems.append((f"{at}.required", f"expected true or false, found {required!r}"))
@@ -481,6 +496,13 @@ def _unwrap_provenance(raw: dict, fields: Sequence[str], path: str, problems: _F
                 else "the site's source"
             )
             problems.append((f"{at}.source", f"an {status} value must name {kind}"))
+        if "confidence" in wrapper and status == "not_stated":
+            problems.append(
+                (
+                    f"{at}.confidence",
+                    "a not_stated value has no value to grade; give the confidence of a value",
+                )
+            )
         if required and status not in ("not_stated", "site"):
             problems.append(
                 (f"{at}.required", "only a not_stated value can be required from the site")
@@ -843,9 +865,17 @@ def _apply_overlay(raw: dict, overlay_path: Path, origins: _Origins) -> dict:
         if not isinstance(out.get("cycle"), dict):
             out["cycle"] = {}
         for key, value in cycle.items():
+            if key == CYCLE_BOUND:  # how the site's max_cycles is given: a plain value
+                out["cycle"][key] = value
+                origins[f"cycle.{key}"] = (name, f"cycle.{key}")
+                continue
             if key not in CYCLE_FIELDS:
                 problems.append(
-                    Problem(name, f"cycle.{key}", f"expected one of {', '.join(CYCLE_FIELDS)}")
+                    Problem(
+                        name,
+                        f"cycle.{key}",
+                        f"expected one of {', '.join((*CYCLE_FIELDS, CYCLE_BOUND))}",
+                    )
                 )
                 continue
             out["cycle"][key] = {"value": value, "status": "site", "source": src}
@@ -897,6 +927,13 @@ def _structure(raw: dict, name: str, origins: _Origins | None = None) -> Regimen
             _unwrap_provenance(comp, PROVENANCE_FIELDS, f"components[{i}]", problems)
     if isinstance(raw.get("cycle"), dict):
         _unwrap_provenance(raw["cycle"], CYCLE_FIELDS, "cycle", problems)
+        if CYCLE_BOUND in raw["cycle"] and "max_cycles" not in raw["cycle"]:
+            problems.append(
+                (
+                    f"cycle.{CYCLE_BOUND}",
+                    "says how max_cycles is given, but the cycle has no max_cycles value",
+                )
+            )
     problems += _check_links(raw)
     try:
         regimen = _CONVERTER.structure(raw, Regimen)
@@ -999,6 +1036,7 @@ def _check(reg: Regimen) -> _Found:
         value = getattr(reg.cycle, field)
         if value is not None and value < 1:
             out.append((f"cycle.{field}", f"expected a whole number from 1, found {value}"))
+    out += _confidence_problems(reg)
     for i, comp in enumerate(reg.components):
         at = f"components[{i}]"
         if not comp.id.strip():
@@ -1066,6 +1104,28 @@ def _check(reg: Regimen) -> _Found:
                     "the reference it comes from",
                 )
             )
+    return out
+
+
+def _confidence_problems(reg: Regimen) -> _Found:
+    """A value's own confidence may lower its source's grade, never raise it."""
+    rank = {grade: i for i, grade in enumerate(CONFIDENCES)}  # H=0 is the highest
+    out: _Found = []
+    where = [("cycle", reg.cycle.provenance)] + [
+        (f"components[{i}]", comp.provenance) for i, comp in enumerate(reg.components)
+    ]
+    for at, provenance in where:
+        for field, prov in provenance.items():
+            ref = reg.reference(prov.source) if prov.source else None
+            own, of_source = prov.confidence, ref.confidence if ref else None
+            if own is not None and of_source is not None and rank[own] < rank[of_source]:
+                out.append(
+                    (
+                        f"{at}.{field}.confidence",
+                        f"a value cannot be more certain than its source: {prov.source} is "
+                        f"graded {of_source}, found {own!r}",
+                    )
+                )
     return out
 
 

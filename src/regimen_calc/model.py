@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from .schedule import Schedule
 
 __all__ = [
+    "CONFIDENCES",
+    "REFERENCE_KINDS",
     "Component",
     "Condition",
     "CycleInfo",
@@ -48,6 +50,35 @@ _KG = ureg.Unit("kg")
 Status = Literal["stated", "assumed", "not_stated", "site"]
 STATUSES: tuple[str, ...] = ("stated", "assumed", "not_stated", "site")
 
+#: The kinds of document a reference may be. ``site``: a site's own protocol (site regimens and
+#: overlays); the others are published documents.
+REFERENCE_KINDS: tuple[str, ...] = ("registry", "abstract", "paper", "label", "secondary", "site")
+ReferenceKind = Literal["registry", "abstract", "paper", "label", "secondary", "site"]
+
+#: Confidence grades, from the clinical reference's key: ``H`` (high: registry text, label or
+#: guideline text retrieved directly), ``M`` (medium: a conference abstract or secondary summary),
+#: ``L`` (low: inferred, or quoted without a retrieved primary source).
+CONFIDENCES: tuple[str, ...] = ("H", "M", "L")
+Confidence = Literal["H", "M", "L"]
+#: What each grade means, as printed (the clinical reference's confidence key).
+CONFIDENCE_MEANINGS: Mapping[str, str] = {
+    "H": "High confidence: registry text, a label or guideline text, retrieved directly.",
+    "M": (
+        "Medium confidence: a conference abstract or a secondary summary, or a primary source "
+        "backed only by a secondary one."
+    ),
+    "L": "Low confidence: inferred, or quoted without a retrieved primary source.",
+}
+#: How each kind of reference is printed.
+REFERENCE_KIND_NAMES: Mapping[str, str] = {
+    "registry": "registry record",
+    "abstract": "abstract",
+    "paper": "paper",
+    "label": "label",
+    "secondary": "secondary source",
+    "site": "site protocol",
+}
+
 #: Administrations per day for each frequency a regimen may name.
 FREQUENCIES: Mapping[str, int] = {"once": 1, "daily": 1, "q24h": 1, "q12h": 2, "q8h": 3, "q6h": 4}
 
@@ -59,21 +90,30 @@ class Provenance:
     ``stated``: the source states it. ``assumed``: taken from a named related source.
     ``not_stated``: the source does not state it (the schedule warns). ``site``: supplied by a
     site overlay. ``required`` marks a value the site must supply before scheduling.
+    ``confidence`` grades this value when it is lower than its source's own grade (an assumed
+    value carried over from another trial is an inference, ``L``); ``None``: the source's grade.
     """
 
     status: Status
     source: str | None = None
     note: str | None = None
     required: bool = False
+    confidence: Confidence | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Reference:
-    """A source document: a registry record, an abstract, a paper, a label or a site protocol."""
+    """A source document: a registry record, an abstract, a paper, a label, a secondary source
+    (a summary quoting another document) or a site protocol.
+
+    ``confidence`` is the clinical reference's grade for the values taken from the document
+    (``H``, ``M`` or ``L``); ``None`` for a document that is not graded (a site protocol).
+    """
 
     id: str
-    kind: str
+    kind: ReferenceKind
     title: str
+    confidence: Confidence | None = None
     url: str | None = None
     doi: str | None = None
     file: str | None = None
@@ -220,10 +260,17 @@ class Component:
 
 @attrs.frozen(kw_only=True)
 class CycleInfo:
-    """Cycle length and number of cycles; ``None`` where the sources do not state them."""
+    """Cycle length and number of cycles; ``None`` where the sources do not state them.
+
+    ``max_cycles`` is the most cycles the regimen gives (the schedule refuses a later cycle).
+    ``max_cycles_bound`` says how the source gives that number: ``at_most`` ("up to 2 cycles",
+    the default: a largest number is what the field holds) or ``exactly`` (a fixed number of
+    cycles, such as "2 cycles").
+    """
 
     length_days: int | None = None
     max_cycles: int | None = None
+    max_cycles_bound: Literal["at_most", "exactly"] = "at_most"
     provenance: Mapping[str, Provenance] = attrs.field(
         factory=dict, converter=_read_only, hash=False
     )
@@ -272,6 +319,18 @@ class Regimen:
     def reference(self, ref_id: str) -> Reference | None:
         """The reference with this id, or ``None``."""
         return next((r for r in self.references if r.id == ref_id), None)
+
+    def confidence_of(self, provenance: Provenance) -> Confidence | None:
+        """The confidence grade of a value: its own, else its source's; ``None`` when ungraded.
+
+        A value the source does not state has no value to grade (``None``).
+        """
+        if provenance.status == "not_stated":
+            return None
+        if provenance.confidence is not None:
+            return provenance.confidence
+        ref = self.reference(provenance.source) if provenance.source else None
+        return None if ref is None else ref.confidence
 
     @property
     def all_days(self) -> tuple[int, ...]:

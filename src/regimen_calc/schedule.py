@@ -13,6 +13,7 @@ import functools
 import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
@@ -23,7 +24,16 @@ from .catalog import drug_info
 from .cumulative import CumulativeReport
 from .errors import InputError, MissingSiteValuesError
 from .formatting import format_days, format_number, format_quantity
-from .model import Component, Condition, Infusion, PerWeight, Provenance, Regimen, SequenceRule
+from .model import (
+    REFERENCE_KIND_NAMES,
+    Component,
+    Condition,
+    Infusion,
+    PerWeight,
+    Provenance,
+    Regimen,
+    SequenceRule,
+)
 from .patient import Patient
 from .policy import DoseModification, DosingPolicy, RoundingResult
 from .units import ureg
@@ -48,6 +58,7 @@ WarningKind = Literal[
     "limit",
     "policy",
     "label",
+    "confidence",
 ]
 
 
@@ -103,6 +114,9 @@ class Administration:
     held: bool = False
     hold_reason: str | None = None
     provenance: Mapping[str, Provenance] = attrs.field(factory=dict, hash=False)
+    #: The confidence grade (H, M or L) of each of this drug's values whose source is graded,
+    #: by field (``dose`` or ``steps``, ``days``, ``route``, ...).
+    confidence: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -251,10 +265,17 @@ def _provenance_warnings(regimen: Regimen) -> list[ScheduleWarning]:
         for field, prov in fields.items():
             what = f"{comp.drug} {field}".strip() if field else comp.drug
             note = f" {prov.note}" if prov.note else ""
-            if prov.status == "assumed":
+            if prov.status == "assumed" and prov.source == comp.source:
+                # An inference from the regimen's own source, not a value from another one.
+                msg = (
+                    f"{what}: assumed, not stated as such by {prov.source}: this library's "
+                    f"reading of what it does state.{note}"
+                )
+            elif prov.status == "assumed":
+                own = f" ({comp.source})" if comp.source else ""
                 msg = (
                     f"{what}: assumed from {prov.source}, "
-                    f"not stated by the regimen's own source.{note}"
+                    f"not stated by the regimen's own source{own}.{note}"
                 )
             elif prov.status == "not_stated":
                 msg = f"{what}: not stated by {prov.source or 'the source'}.{note}"
@@ -275,6 +296,93 @@ def _provenance_warnings(regimen: Regimen) -> list[ScheduleWarning]:
                 )
             )
     return out
+
+
+#: A component's fields in the order they are listed, with their printed names.
+_FIELD_NAMES = (
+    ("drug", "drug"),
+    ("dose", "dose"),
+    ("steps", "dose steps"),
+    ("route", "route"),
+    ("days", "days"),
+    ("frequency", "frequency"),
+    ("infusion", "infusion"),
+    ("sequence", "sequence"),
+    ("conditions", "conditions"),
+    ("interaction_rule", "interaction rule"),
+)
+
+
+def _has_value(comp: Component, field: str) -> bool:
+    if field == "dose":
+        return comp.dose is not None and not comp.steps
+    if field == "steps":
+        return bool(comp.steps)
+    if field in ("drug", "frequency"):
+        prov = comp.provenance.get(field)
+        return prov is None or prov.status != "not_stated"
+    return bool(getattr(comp, field))
+
+
+def _confidence_by_field(regimen: Regimen, comp: Component) -> dict[str, str]:
+    """The confidence grade of each of a component's values whose source is graded."""
+    out = {}
+    for field, _ in _FIELD_NAMES:
+        if _has_value(comp, field):
+            grade = regimen.confidence_of(comp.provenance_of(field))
+            if grade is not None:
+                out[field] = grade
+    return out
+
+
+def _confidence_warnings(regimen: Regimen) -> list[ScheduleWarning]:
+    """One warning per source and grade below H, naming every value that rests on it."""
+    from .model import CONFIDENCE_MEANINGS
+
+    # (grade, source) -> what -> the fields of it ("cytarabine" -> ["dose", "days"]).
+    found: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for field, label in (("length_days", "cycle length"), ("max_cycles", "number of cycles")):
+        prov = regimen.cycle.provenance.get(field)
+        grade = None if prov is None else regimen.confidence_of(prov)
+        if prov is not None and grade in ("M", "L") and getattr(regimen.cycle, field) is not None:
+            found.setdefault((grade, prov.source or ""), {}).setdefault("the", []).append(label)
+    for comp in regimen.components:
+        for field, label in _FIELD_NAMES:
+            if not _has_value(comp, field):
+                continue
+            prov = comp.provenance_of(field)
+            grade = regimen.confidence_of(prov)
+            if grade in ("M", "L"):
+                by_what = found.setdefault((grade, prov.source or ""), {})
+                by_what.setdefault(f"{comp.drug}", []).append(label)
+    out = []
+    for (grade, source), by_what in sorted(found.items()):
+        values = [f"{what} {_and(labels)}" for what, labels in by_what.items()]
+        ref = regimen.reference(source)
+        kind = f", {REFERENCE_KIND_NAMES[ref.kind]}" if ref is not None else ""
+        own = (
+            ""
+            if ref is None or ref.confidence in (None, grade)
+            else f" (the source itself: {ref.confidence})"
+        )
+        out.append(
+            ScheduleWarning(
+                kind="confidence",
+                source=source or None,
+                field=grade,
+                message=(
+                    f"Confidence {grade}{own}: {'; '.join(values)}: from {source}{kind}. "
+                    f"{CONFIDENCE_MEANINGS[grade]} Marked [{grade}] in the schedule: check these "
+                    "values against the primary document before use."
+                ),
+            )
+        )
+    return out
+
+
+def _and(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _field_warnings(comp: Component) -> tuple[str, ...]:
@@ -318,6 +426,10 @@ class _ComponentPlan:
     field_warnings: tuple[str, ...]
     protocol_rule: Any
     modification_warning: ScheduleWarning | None
+    #: The label's start gate for the drug (labs.StartGate), or ``None``.
+    start_gate: Any
+    #: The confidence grade of each graded value, by field.
+    confidence: Mapping[str, str]
     #: Results reused across patients, by their inputs: flat-dose administrations and venetoclax
     #: adjustments. Everything stored is immutable; the memo is emptied when it grows too large.
     memo: dict[tuple[Any, ...], Any] = attrs.field(factory=dict)
@@ -363,6 +475,8 @@ def _plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
 
 
 def _make_plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
+    from .labs import start_gate_for
+
     components = []
     for comp in _order(regimen.components):
         info = drug_info(comp.drug)
@@ -401,6 +515,8 @@ def _make_plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
                 field_warnings=_field_warnings(comp),
                 protocol_rule=_protocol_rule(comp),
                 modification_warning=modification,
+                start_gate=start_gate_for(comp.drug),
+                confidence=MappingProxyType(_confidence_by_field(regimen, comp)),
             )
         )
     label = tuple(
@@ -417,7 +533,7 @@ def _make_plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
         regimen=regimen,
         policy=policy,
         components=tuple(components),
-        provenance_warnings=tuple(_provenance_warnings(regimen)),
+        provenance_warnings=(*_provenance_warnings(regimen), *_confidence_warnings(regimen)),
         label_warnings=label,
     )
 
@@ -616,11 +732,16 @@ def build_schedule(
             adjustments, interaction_warnings = _venetoclax(cp, planned, concomitants, rule_set)
         days_out: dict[int, Administration] = {}
         made: dict[tuple[Any, ...], Administration] = {}
+        gate_holds: Mapping[int, str] = {}
+        if cp.start_gate is not None and comp.days:
+            gate_holds = _start_gate(cp, lab_values, warnings)
         for day in comp.days:
             spec, dose, modified = calc[day]
             adj = adjustments.get(day)
             changed = adj is not None and _changed(adj)
             held, reason = _hold(comp.conditions, day, lab_values) if comp.conditions else _NO_HOLD
+            if not held and day in gate_holds:
+                held, reason = True, gate_holds[day]
             key = (id(spec), _adjustment_key(adj) if changed else None, held, reason)
             if key in made:
                 days_out[day] = made[key]
@@ -684,6 +805,7 @@ def build_schedule(
                 held=held,
                 hold_reason=reason,
                 provenance=comp.provenance,
+                confidence=cp.confidence,
                 notes=comp.notes,
                 warnings=tuple(admin_warnings),
             )
@@ -877,6 +999,27 @@ def _measured(q: pint.Quantity, unit: str) -> pint.Quantity:
 
     target = units.unit(unit)
     return ureg.Quantity(float(half_up(q.to(target).magnitude, _MICRO)), target)
+
+
+def _start_gate(
+    cp: _ComponentPlan, labs: Mapping[int, Mapping[str, float]], warnings: list[ScheduleWarning]
+) -> Mapping[int, str]:
+    """The days the drug's start gate holds; its warnings are added to ``warnings``."""
+    from .labs import evaluate_start_gate, start_gate_warnings
+
+    comp = cp.comp
+    result = evaluate_start_gate(cp.start_gate, comp.days, labs)
+    first_step = None
+    if comp.steps and result.first_dose is not None:
+        planned = comp.dose_on(result.days[0])
+        if planned is not None and planned is not comp.dose_on(result.first_dose):
+            first_step = format_quantity(planned.amount)
+    warnings += [
+        ScheduleWarning(kind="hold", component=comp.id, field="start_gate",
+                        source=cp.start_gate.source, message=message)
+        for message in start_gate_warnings(result, first_step=first_step)
+    ]
+    return result.held
 
 
 def _hold(

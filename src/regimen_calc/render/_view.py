@@ -31,6 +31,7 @@ from ..formatting import (
 from ..tablets import describe_tablets
 
 if TYPE_CHECKING:
+    from ..model import Reference, Regimen
     from ..schedule import Administration, Schedule
 
 NOT_GIVEN = "not given"
@@ -67,6 +68,7 @@ _WARNING_LABELS = {
     "limit": "Dose limit",
     "policy": "Dosing policy",
     "label": "Label instruction",
+    "confidence": "Source confidence",
 }
 
 #: The columns of the cumulative-exposure table.
@@ -275,6 +277,53 @@ def _unmarked_fields(a: Administration) -> list[str]:
     return [f"{', '.join(labels)} {mark}" for mark, labels in groups.items()]
 
 
+#: A row's values that can rest on a graded source, with their printed names. The dose and the
+#: route are marked in their own cells; the others in the status.
+_GRADED_FIELDS = (
+    ("drug", "drug"),
+    ("dose", "dose"),
+    ("steps", "dose"),
+    ("route", "route"),
+    ("days", "days"),
+    ("frequency", "frequency"),
+    ("infusion", "infusion"),
+    ("sequence", "sequence"),
+    ("conditions", "conditions"),
+    ("interaction_rule", "interaction rule"),
+)
+_CONFIDENCE_WORDS = {
+    "M": "medium confidence (a conference abstract or a secondary summary)",
+    "L": "low confidence (inferred, or quoted without a retrieved primary source)",
+}
+
+
+def confidence_mark(grade: str | None) -> str:
+    """`` [M]`` or `` [L]`` for a value that rests on a source graded M or L; else empty."""
+    return f" [{grade}]" if grade in _CONFIDENCE_WORDS else ""
+
+
+def _low_confidence(a: Administration) -> dict[str, str]:
+    """This row's values that rest on a source graded M or L: field -> grade."""
+    graded = getattr(a, "confidence", None) or {}
+    return {f: g for f, g in graded.items() if g in _CONFIDENCE_WORDS}
+
+
+def _confidence_notes(low: dict[str, str]) -> tuple[str, list[str]]:
+    """The row's status mark (its lowest grade) and a flag per grade naming its values."""
+    by_grade: dict[str, list[str]] = {}
+    for field, label in _GRADED_FIELDS:
+        if field in low and label not in by_grade.get(low[field], []):
+            by_grade.setdefault(low[field], []).append(label)
+    flags = [
+        f"[{grade}] {', '.join(by_grade[grade])}: from a source of {_CONFIDENCE_WORDS[grade]}; "
+        "check against the primary document"
+        for grade in _CONFIDENCE_WORDS
+        if grade in by_grade
+    ]
+    lowest = "L" if "L" in by_grade else "M" if "M" in by_grade else None
+    return confidence_mark(lowest), flags
+
+
 def _clean_hold_reason(reason: str | None) -> str:
     if not reason:
         return ""
@@ -311,10 +360,14 @@ def _row(
     holds = "; ".join(c.text for c in a.conditions) or "none stated"
     held_reason = _clean_hold_reason(a.hold_reason) if a.held else ""
     status = (f"HELD ({held_reason})" if held_reason else "HELD") if a.held else "give"
+    low = _low_confidence(a)
+    dose_mark = confidence_mark(low.get("steps") or low.get("dose"))
+    status_mark, graded_flags = _confidence_notes(low)
     unmarked = _unmarked_fields(a)
     if unmarked:
         status += f" ({'; '.join(unmarked)})"
-    dose = _dose_to_give(a, decimals)
+    status += status_mark
+    dose = _dose_to_give(a, decimals) + dose_mark
     if a.held:
         dose = f"HELD: do not give ({dose} not given)"
     stopped = _stopped_inhibitors(a, day, concomitants)
@@ -348,13 +401,14 @@ def _row(
                 "more than the policy allows; check both"
             )
     flags += list(a.warnings)
+    flags += graded_flags
     return Row(
         drug=a.drug,
-        per_unit=format_dose_per_unit(a.dose_per_unit),
+        per_unit=format_dose_per_unit(a.dose_per_unit) + dose_mark,
         calculation=_calculation(a),
         calculated=calculated,
         dose=dose,
-        route=_marked_route(a),
+        route=_marked_route(a) + (confidence_mark(low.get("route")) if a.route else ""),
         frequency=(
             "once (single dose)"
             if a.frequency == "once" and a.per_day == 1
@@ -557,6 +611,33 @@ def _cumulative(schedule: Schedule) -> tuple[tuple[tuple[str, ...], ...], str]:
     return tuple(rows), note.strip()
 
 
+def number_of_cycles(regimen: Regimen) -> str:
+    """``at most 2 cycles`` (the source says "up to 2"), ``2 cycles`` (exactly), or not stated."""
+    cycle = regimen.cycle
+    if cycle.max_cycles is None:
+        return NOT_STATED
+    text = _fmt_or(cycle.max_cycles, "cycle" if cycle.max_cycles == 1 else "cycles")
+    return f"at most {text}" if cycle.max_cycles_bound == "at_most" else text
+
+
+def _cycle_mark(regimen: Regimen, field: str) -> str:
+    """`` [M]`` / `` [L]`` on a cycle value that rests on a source graded M or L."""
+    prov = regimen.cycle.provenance.get(field)
+    if prov is None or getattr(regimen.cycle, field) is None:
+        return ""
+    return confidence_mark(regimen.confidence_of(prov))
+
+
+def reference_text(ref: Reference) -> str:
+    """A reference as printed: its title, then its kind and confidence, then where to find it."""
+    from ..model import REFERENCE_KIND_NAMES
+
+    kind = REFERENCE_KIND_NAMES.get(ref.kind, ref.kind)
+    about = f"{kind}, confidence {ref.confidence}" if ref.confidence else kind
+    where = ref.url or (f"doi:{ref.doi}" if ref.doi else None)
+    return " — ".join(x for x in (f"{ref.title} ({about})", where) if x)
+
+
 def _fmt_or(value: int | None, unit: str) -> str:
     return NOT_STATED if value is None else f"{format_number(value, decimals=0)} {unit}"
 
@@ -640,19 +721,18 @@ def build_view(schedule: Schedule) -> ScheduleView:
     )
     calendar, has_dates = _calendar(schedule)
     cumulative, cumulative_note = _cumulative(schedule)
-    refs = tuple(
-        (r.id, " — ".join(x for x in (r.title, r.url or (f"doi:{r.doi}" if r.doi else None)) if x))
-        for r in reg.references
-    )
+    refs = tuple((r.id, reference_text(r)) for r in reg.references)
     cycle_prov = reg.cycle.provenance
     length = _fmt_or(reg.cycle.length_days, "days")
     if reg.cycle.length_days is None and "length_days" in cycle_prov:
         src = cycle_prov["length_days"].source
         length = f"{NOT_STATED} by {src}" if src else NOT_STATED
-    max_cycles = _fmt_or(reg.cycle.max_cycles, "cycles")
+    max_cycles = number_of_cycles(reg)
     if reg.cycle.max_cycles is None and "max_cycles" in cycle_prov:
         src = cycle_prov["max_cycles"].source
         max_cycles = f"{NOT_STATED} by {src}" if src else NOT_STATED
+    length += _cycle_mark(reg, "length_days")
+    max_cycles += _cycle_mark(reg, "max_cycles")
     regimen_rows = [
         ("Regimen", reg.name),
         ("Id and version", f"{reg.id}, version {reg.version}"),
