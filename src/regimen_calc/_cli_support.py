@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -15,7 +16,125 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["library_errors", "overlay_option", "rule_set_option"]
+__all__ = [
+    "PlainInt",
+    "StrictCommand",
+    "StrictGroup",
+    "library_errors",
+    "overlay_option",
+    "plain_decimal",
+    "plain_int",
+    "refuse_repeated_files",
+    "rule_set_option",
+]
+
+#: A plain decimal as typed: ASCII digits with at most one point between digits, nothing else.
+#: ``float()`` also reads ``1_2_0`` (120), ``nan``, ``inf``, ``1e3`` and non-ASCII digits; a
+#: naked point (``.5``, ``5.``) is an ISMP error-prone notation. Each is refused.
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_PLAIN_INT = re.compile(r"[0-9]+")
+
+
+def plain_decimal(text: str, option: str, item: str | None = None) -> float:
+    """``text`` (surrounding spaces aside) as a float when it is a plain decimal such as ``25``
+    or ``12.5``; otherwise a usage error naming ``option`` (and the ``item`` it came from).
+    """
+    if _PLAIN_DECIMAL.fullmatch(text.strip()) is None:
+        where = f"{item!r}: " if item is not None and item != text else ""
+        raise click.BadParameter(
+            f"{where}{text!r} is not a number written as plain digits with at most one "
+            "decimal point (such as 25 or 12.5)",
+            param_hint=option,
+        )
+    return float(text)
+
+
+def plain_int(text: str, option: str, item: str | None = None, *, signed: bool = False) -> int:
+    """``text`` as an int when it is plain ASCII digits (a leading ``-`` when ``signed``)."""
+    stripped = text.strip()
+    digits = stripped[1:] if signed and stripped.startswith("-") else stripped
+    if _PLAIN_INT.fullmatch(digits) is None:
+        where = f"{item!r}: " if item is not None and item != text else ""
+        sign = "an optional minus sign and " if signed else ""
+        raise click.BadParameter(
+            f"{where}{text!r} is not a whole number written as {sign}plain digits",
+            param_hint=option,
+        )
+    return int(stripped)
+
+
+class PlainInt(click.ParamType):
+    """click's ``int`` (and ``IntRange``) without what ``int()`` also reads: ``1_0``, ``+1``,
+    non-ASCII digits.
+
+    Args:
+        low: the smallest value accepted, or ``None``.
+        high: the largest value accepted, or ``None``.
+    """
+
+    name = "integer"
+
+    def __init__(self, low: int | None = None, high: int | None = None) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            hint = param.get_error_hint(ctx) if param is not None and ctx is not None else None
+            number = plain_int(str(value), hint or "value")
+        if (self.low is not None and number < self.low) or (
+            self.high is not None and number > self.high
+        ):
+            low = "" if self.low is None else f"{self.low} <= "
+            high = "" if self.high is None else f" <= {self.high}"
+            self.fail(f"{number} is not in the range {low}x{high}.", param, ctx)
+        return number
+
+
+class StrictCommand(click.Command):
+    """A command that refuses an option given twice when only one value of it can be used.
+
+    click keeps the last of ``--height 170cm --height 180cm`` and drops the first without a
+    word; a repeated flag is dropped the same way. Options declared ``multiple`` are checked
+    by the command itself for values that would replace one another (the same lab on the same
+    day, the same drug twice).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not ctx.resilient_parsing:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            seen: set[str | None] = set()
+            for param in order:
+                if not isinstance(param, click.Option) or param.multiple or param.count:
+                    continue
+                if param.name in seen:
+                    raise click.BadParameter(
+                        "given more than once; give it once (only one value can be used)",
+                        ctx=ctx,
+                        param=param,
+                    )
+                seen.add(param.name)
+        return super().parse_args(ctx, args)
+
+
+class StrictGroup(click.Group):
+    """A command group whose commands are :class:`StrictCommand`."""
+
+    command_class = StrictCommand
+
+
+def refuse_repeated_files(paths: tuple[str, ...], option: str) -> None:
+    """A usage error naming ``option`` when one file is given twice (by any spelling of it)."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        key = os.path.normcase(os.path.realpath(path))
+        if key in seen:
+            raise click.BadParameter(
+                f"{path!r} is the same file as {seen[key]!r}: give each file once",
+                param_hint=option,
+            )
+        seen[key] = path
 
 #: ``--rule-set label|protocol``: the venetoclax interaction rule set.
 rule_set_option = click.option(

@@ -9,6 +9,7 @@ exit status 1; usage errors exit with 2 (click's convention); no traceback is ev
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import re
 import sys
@@ -16,13 +17,26 @@ from typing import Any
 
 import click
 
-from ._cli_support import library_errors, overlay_option, rule_set_option
+from ._cli_support import (
+    PlainInt,
+    StrictGroup,
+    library_errors,
+    overlay_option,
+    plain_decimal,
+    plain_int,
+    refuse_repeated_files,
+    rule_set_option,
+)
 
 FORMAT_NAMES = ("text", "markdown", "html", "pdf", "csv", "json", "ics")
-_CONCOMITANT = re.compile(r"^(?P<name>[^:]+?)\s*(?::\s*(?P<start>-?\d+)\s*-\s*(?P<stop>-?\d+)?)?$")
+_CONCOMITANT = re.compile(
+    r"^(?P<name>[^:]+?)\s*(?::\s*(?P<start>-?[0-9]+)\s*-\s*(?P<stop>-?[0-9]+)?)?$"
+)
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=StrictGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="regimen-calc", prog_name="regimen-calc")
 def main() -> None:
     """Checked, printable day-by-day dose schedules for chemotherapy regimens.
@@ -131,6 +145,7 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
     from .formatting import format_number
     from .loader import load_regimen
 
+    refuse_repeated_files(overlays, "--overlay")
     reg = load_regimen(name, overlays=overlays)
     names = {c.id: c.drug for c in reg.components}
     click.echo(f"{reg.name}")
@@ -208,49 +223,85 @@ def _parse_concomitant(value: str) -> dict[str, Any]:
     return item
 
 
-def _number(text: str, option: str, item: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise click.BadParameter(f"{item!r}: {text!r} is not a number", param_hint=option) from None
-
-
 def _parse_labs(items: tuple[str, ...]) -> dict[int, dict[str, float]]:
     """``("1:wbc=25,crcl=80", ...)`` → ``{1: {"wbc": 25.0, "crcl": 80.0}}``.
 
-    The values are checked by the engine.
+    A lab given twice for one day is refused (in one item or in two): one value would replace
+    the other. The values are checked by the engine.
     """
     labs: dict[int, dict[str, float]] = {}
     for item in items:
         day_text, sep, rest = item.partition(":")
         pairs = [p.partition("=") for p in rest.split(",")] if sep else []
-        if not sep or not day_text.strip().lstrip("-").isdigit() or not all(p[1] for p in pairs):
+        if not sep or not all(p[1] and p[0].strip() for p in pairs):
             raise click.BadParameter(
                 f"{item!r}: expected DAY:LAB=VALUE[,LAB=VALUE], e.g. 1:wbc=25", param_hint="--labs"
             )
-        row = labs.setdefault(int(day_text), {})
+        day = plain_int(day_text, "--labs", item, signed=True)
+        row = labs.setdefault(day, {})
         for name, _, value in pairs:
-            row[name.strip()] = _number(value.strip(), "--labs", item)
+            lab = name.strip()
+            if lab in row:
+                raise click.BadParameter(
+                    f"{item!r}: {lab} on day {day} is given more than once; give each lab once "
+                    "per day",
+                    param_hint="--labs",
+                )
+            row[lab] = plain_decimal(value, "--labs", item)
     return labs
 
 
 def _parse_prior(items: tuple[str, ...]) -> dict[str, float]:
-    """``("mitoxantrone=60",)`` → ``{"mitoxantrone": 60.0}`` (mg/m², checked by the engine)."""
+    """``("mitoxantrone=60",)`` → ``{"mitoxantrone": 60.0}`` (mg/m², checked by the engine).
+
+    A drug given twice (in any case) is refused: one value would replace the other.
+    """
     prior: dict[str, float] = {}
+    seen: set[str] = set()
     for item in items:
         drug, sep, value = item.partition("=")
         if not sep or not drug.strip():
             raise click.BadParameter(
                 f"{item!r}: expected DRUG=MG_PER_M2, e.g. mitoxantrone=60", param_hint="--prior"
             )
-        prior[drug.strip()] = _number(value.strip(), "--prior", item)
+        key = drug.strip().casefold()
+        if key in seen:
+            raise click.BadParameter(
+                f"{item!r}: {drug.strip()} is given more than once; give each drug once "
+                "(its whole exposure before this cycle)",
+                param_hint="--prior",
+            )
+        seen.add(key)
+        prior[drug.strip()] = plain_decimal(value, "--prior", item)
     return prior
+
+
+def _refuse_repeated_concomitants(items: list[dict[str, Any]], texts: tuple[str, ...]) -> None:
+    """The same drug (by any name or alias) twice over overlapping days: one would be ignored."""
+    from .interactions import lookup_drug
+
+    taken: dict[str, list[tuple[float, float, str]]] = {}
+    for item, text in zip(items, texts, strict=True):
+        drug = lookup_drug(item["name"]).name
+        first = item.get("start_day", -math.inf)
+        last = item.get("stop_day", math.inf)
+        for other_first, other_last, other in taken.get(drug, []):
+            if first <= other_last and other_first <= last:
+                raise click.BadParameter(
+                    f"{text!r} repeats {other!r} ({drug}) on the same days; give each drug once "
+                    "for any day",
+                    param_hint="--concomitant",
+                )
+        taken.setdefault(drug, []).append((first, last, text))
 
 
 def _parse_date(value: str | None, option: str) -> datetime.date | None:
     if value is None:
         return None
     try:
+        # fromisoformat also reads 20260105 and 2026-W02-1: only the documented form is taken.
+        if _DATE.fullmatch(value) is None:
+            raise ValueError(value)
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
@@ -267,10 +318,10 @@ def _parse_date(value: str | None, option: str) -> datetime.date | None:
     type=click.Choice(["female", "male"], case_sensitive=False),
     help="Needed by some BSA formulas (Schlich).",
 )
-@click.option("--age", type=click.IntRange(0, 120), help="Age in whole years.")
+@click.option("--age", type=PlainInt(0, 120), help="Age in whole years.")
 @click.option("--bsa-formula", help="BSA formula (default: the policy's, Mosteller).")
 @click.option("--start", help="Date of day 1, YYYY-MM-DD (needed for dates and for ics).")
-@click.option("--cycle", type=int, default=1, show_default=True, help="Cycle number.")
+@click.option("--cycle", type=PlainInt(), default=1, show_default=True, help="Cycle number.")
 @click.option(
     "--concomitant",
     "concomitants",
@@ -364,10 +415,12 @@ def schedule_command(
 ) -> None:
     """Compute and print the day-by-day schedule of regimen NAME for one patient."""
     items = [_parse_concomitant(c) for c in concomitants]
+    refuse_repeated_files(overlays, "--overlay")
     labs = _parse_labs(lab_items)
     prior = _parse_prior(prior_items)
     start_date = _parse_date(start, "--start")
     measured = _parse_date(measured_on, "--measured-on")
+    _refuse_repeated_concomitants(items, concomitants)
     if fmt == "pdf" and output is None and sys.stdout.isatty():
         raise click.UsageError(
             "pdf is binary: write it to a file with -o FILE (or redirect stdout)"

@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import click
 
-from ._cli_support import library_errors, overlay_option, rule_set_option
+from ._cli_support import (
+    PlainInt,
+    StrictCommand,
+    library_errors,
+    overlay_option,
+    refuse_repeated_files,
+    rule_set_option,
+)
 
 __all__ = ["forecast"]
 
 
-@click.command("forecast")
+@click.command("forecast", cls=StrictCommand)
 @click.argument("name")
 @click.argument("patients_csv", type=click.Path(dir_okay=False))
 @click.option(
     "--cycles",
-    type=click.IntRange(min=1),
+    type=PlainInt(1),
     default=1,
     show_default=True,
     help="Number of cycles to sum (1 up to the regimen's number of cycles).",
@@ -63,6 +70,7 @@ def forecast(
     from .cohort import read_patients_csv
     from .loader import load_regimen
 
+    refuse_repeated_files(overlays, "--overlay")
     regimen = load_regimen(name, overlays=overlays)
     cohort = read_patients_csv(patients_csv, progress=True)
     result = run_forecast(regimen, cohort, cycles=cycles, rule_set=rule_set, progress=True)

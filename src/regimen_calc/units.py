@@ -81,9 +81,10 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
     return q
 
 
-#: "170 cm", "1.7 m", "67 in", "154 lb", "1.82 m^2", "2 m**2": one plain number, one unit.
+#: "170 cm", "1.7 m", "67 in", "154 lb", "1.82 m^2", "2 m**2": one plain decimal, one unit.
+#: No exponent ("1.7e2 cm"), digit separator ("1_70 cm") or naked point (".5 m").
 _NUMBER_UNIT = re.compile(
-    r"^\s*(?P<num>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*"
+    r"^\s*(?P<num>[0-9]+(?:\.[0-9]+)?)\s*"
     r"(?P<unit>[A-Za-zµμ]+(?:\s*(?:\^|\*\*)\s*[23]|[23²³])?)\s*$"
 )
 _BARE_NUMBER = re.compile(r"^\s*[+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?\s*$")
