@@ -290,3 +290,19 @@ def test_height_and_weight_are_one_plain_number_and_a_unit() -> None:
         status, out = _invoke(["schedule", "MEC", "--height", height, "--weight", "70 kg"])
         assert status == 1, out
         assert out.startswith("error: height: expected a length"), out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--labs", "99:wbc=5"], "error: labs[99]: expected a day from day -30 to day 5"),
+        (["--rule-set", "protocol", "--measured-on", "2026-01-06", "--start", "2026-01-05"],
+         "error: measured_on: expected a date on or before the schedule's first day"),
+        (["--measured-on", "2999-01-01"], "error: measured_on: expected a date not after today"),
+    ],
+)
+def test_values_no_rule_reads_are_one_error_line(extra: list[str], message: str) -> None:
+    status, out = _invoke(_MEC + extra)
+    assert status == 1, out
+    assert out.startswith(message), out
+    assert len(out.strip().splitlines()) == 1

@@ -179,3 +179,32 @@ def test_gate_property_held_days_are_a_prefix_each_with_a_count_not_below_25(
         assert result.checked_by == (None if not earlier else (max(earlier), counts[max(earlier)]))
     else:
         assert len(held) == len(days)
+
+
+# --------------------------------------------------------------------------------------------
+# Days a value may be given for: up to the schedule's last day (MEC: days 1-5; CLAG+VEN: 0-8),
+# from day -30, the earliest day a regimen may use (a value before the first dose is read as
+# "the latest value on or before" a day).
+
+
+@pytest.mark.parametrize(
+    ("regimen_id", "day"),
+    [("MEC", 6), ("MEC", 99), ("MEC", -31), ("MEC", -999), ("MEC", 10**20), ("CLAG+VEN", 9)],
+)
+def test_a_value_for_a_day_outside_the_schedule_is_refused(regimen_id: str, day: int) -> None:
+    with pytest.raises(rc.InputError) as info:
+        rc.load_regimen(regimen_id).schedule(A, labs={day: {"wbc": 5}})
+    assert info.value.field == f"labs[{day}]"
+    assert "a day from day -30 to day" in str(info.value)
+
+
+@pytest.mark.parametrize(("regimen_id", "day"), [("MEC", 5), ("MEC", -30), ("CLAG+VEN", 8)])
+def test_a_value_at_either_end_of_the_days_is_accepted(regimen_id: str, day: int) -> None:
+    sched = rc.load_regimen(regimen_id).schedule(A, labs={day: {"wbc": 5}})
+    assert sched.labs == {day: {"wbc": 5.0}}
+
+
+def test_a_baseline_count_before_the_first_dose_is_read_by_the_start_gate() -> None:
+    # A count of 30 × 10⁹/L (not below 25) on day -3 is the latest before venetoclax day 2.
+    sched = rc.load_regimen("CLAG+VEN").schedule(A, labs={-3: {"wbc": 30}})
+    assert _venetoclax(sched)[2][0] is True

@@ -276,3 +276,12 @@ def test_bsa_matches_the_published_formulas(patient: Patient) -> None:
     assert patient.bsa().m_as("m**2") == pytest.approx(
         math.sqrt(patient.height_cm * patient.weight_kg / 3600), rel=1e-12
     )
+
+
+def test_a_measurement_date_after_today_is_refused() -> None:
+    today = datetime.date.today()
+    assert Patient(**VALID, measured_on=today).measured_on == today
+    with pytest.raises(InputError) as info:
+        Patient(**VALID, measured_on=today + datetime.timedelta(days=1))
+    assert info.value.field == "measured_on"
+    assert f"not after today ({today.isoformat()})" in str(info.value)

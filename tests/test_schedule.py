@@ -15,6 +15,7 @@ import math
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -582,3 +583,42 @@ def test_values_carried_over_from_another_trial_are_graded_l() -> None:
     assert low.message.startswith(
         "Confidence L (the source itself: H): cladribine route and days; cytarabine route and days:"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Arguments that no rule would read are refused, not accepted and ignored.
+
+
+@pytest.mark.parametrize("regimen_id", ["MEC", "CLAG", "CLAG+VEN"])
+@pytest.mark.parametrize("rule_set", ["foo", "Label", "", " label", None, 1])
+def test_a_rule_set_no_rule_reads_is_refused_for_every_regimen(
+    regimen_id: str, rule_set: object
+) -> None:
+    # MEC and CLAG give no venetoclax: the argument used to be accepted and never looked at.
+    with pytest.raises(rc.InputError) as info:
+        rc.load_regimen(regimen_id).schedule(A, rule_set=rule_set)  # type: ignore[arg-type]
+    assert info.value.field == "rule_set"
+    assert "'label', 'protocol'" in str(info.value)
+
+
+@pytest.mark.parametrize("rule_set", ["label", "protocol"])
+def test_each_rule_set_is_accepted_and_recorded(rule_set: str) -> None:
+    assert rc.load_regimen("MEC").schedule(A, rule_set=rule_set).rule_set == rule_set
+
+
+def test_measurements_after_the_first_day_are_refused() -> None:
+    # CLAG+VEN starts on day 0 (filgrastim), the day before day 1: day 1 on 5 January 2026
+    # puts day 0 on 4 January, the last date height and weight may have been measured.
+    reg = rc.load_regimen("CLAG+VEN")
+    assert min(reg.all_days) == 0
+    start = datetime.date(2026, 1, 5)
+    on_day_0 = attrs.evolve(A, measured_on=datetime.date(2026, 1, 4))
+    assert reg.schedule(on_day_0, start=start).patient.measured_on == datetime.date(2026, 1, 4)
+    for late in (datetime.date(2026, 1, 5), datetime.date(2026, 1, 6)):
+        with pytest.raises(rc.InputError) as info:
+            reg.schedule(attrs.evolve(A, measured_on=late), start=start)
+        assert info.value.field == "measured_on"
+        assert "on or before the schedule's first day (day 0, 2026-01-04)" in str(info.value)
+    # MEC starts on day 1: measured on the start date itself is accepted.
+    mec = rc.load_regimen("MEC")
+    assert mec.schedule(attrs.evolve(A, measured_on=start), start=start).start == start

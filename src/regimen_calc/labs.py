@@ -45,11 +45,19 @@ def _units() -> dict[str, str]:
 LAB_UNITS = _units()
 
 
-def check_labs(labs: object) -> dict[int, dict[str, float]]:
+def check_labs(
+    labs: object, *, days: tuple[int, int] | None = None
+) -> dict[int, dict[str, float]]:
     """Validate ``{day: {lab: value}}``; each value a finite number in the lab's unit.
 
+    Args:
+        labs: the values by day.
+        days: ``(first, last)``, the days a value may be given for (inclusive); any day when
+            ``None``.
+
     Raises:
-        InputError: naming ``labs[day].lab`` and what was expected.
+        InputError: naming ``labs[day].lab`` and what was expected, or ``labs[day]`` for a day
+            outside ``days``.
     """
     if labs is None:
         return {}
@@ -60,6 +68,13 @@ def check_labs(labs: object) -> dict[int, dict[str, float]]:
     for day, values in labs.items():
         if isinstance(day, bool) or not isinstance(day, int):
             raise InputError("labs", "whole-number days as keys", day)
+        if days is not None and not days[0] <= day <= days[1]:
+            raise InputError(
+                f"labs[{day}]",
+                f"a day from day {days[0]} to day {days[1]}, the schedule's last day (no rule "
+                "of this cycle reads a value from after it)",
+                day,
+            )
         if not isinstance(values, Mapping):
             raise InputError(f"labs[{day}]", "a mapping of lab name → value", values)
         row: dict[str, float] = {}

@@ -96,6 +96,11 @@ def _optional_date(_instance: object, attribute: attrs.Attribute, value: object)
     # datetime is a date subclass; refusing it keeps equality and printing to the day.
     if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
         raise InputError(attribute.name, "None or a datetime.date (not a datetime)", value)
+    today = datetime.date.today()
+    if value > today:  # a measurement not yet made; most often a mistyped year
+        raise InputError(
+            attribute.name, f"a date not after today ({today.isoformat()})", value.isoformat()
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -111,7 +116,8 @@ class Patient:
         age: ``None`` or whole years from 0 to 120.
         name: the patient's name, optional.
         identifier: a second patient identifier such as a hospital number, optional.
-        measured_on: the date height and weight were measured, optional.
+        measured_on: the date height and weight were measured, optional; not after today
+            (and, in a schedule, not after its first day).
 
     Raises:
         InputError: naming the field for any value it does not accept; height and weight are

@@ -213,10 +213,32 @@ def _check_start(start: object, days: Sequence[int]) -> datetime.date | None:
     return start
 
 
-def _check_labs(labs: object) -> dict[int, dict[str, float]]:
+def _check_measured_on(
+    patient: Patient, start: datetime.date | None, days: Sequence[int]
+) -> None:
+    """Height and weight measured after the first day of the schedule cannot be what its doses
+    were calculated from."""
+    measured = patient.measured_on
+    if measured is None or start is None:
+        return
+    first_day = min(days, default=1)
+    first = start + datetime.timedelta(days=first_day - 1)
+    if measured > first:
+        raise InputError(
+            "measured_on",
+            f"a date on or before the schedule's first day (day {first_day}, {first.isoformat()})",
+            measured.isoformat(),
+        )
+
+
+def _check_labs(labs: object, days: Sequence[int]) -> dict[int, dict[str, float]]:
+    """Labs for days up to the schedule's last day (a later one is read by no rule); from the
+    earliest day a regimen may have, since holds and start gates read the latest value on or
+    before a day, and a value from before the first dose is such a value."""
+    from ._parsing import MIN_DAY
     from .labs import check_labs
 
-    return check_labs(labs)
+    return check_labs(labs, days=(MIN_DAY, max(days, default=1)))
 
 
 def _order(components: Sequence[Component]) -> list[Component]:
@@ -629,7 +651,7 @@ def build_schedule(
         CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """
     from .cumulative import _check_override, assess_cumulative, check_prior_exposure, cycle_exposure
-    from .interactions import resolve_concomitants
+    from .interactions import resolve_concomitants, rule_set_names
     from .safety import check_ceilings
     from .tablets import compose_tablets
 
@@ -650,11 +672,14 @@ def build_schedule(
         if not isinstance(bsa_formula, str) or bsa_formula not in BSA_FORMULAS:
             raise InputError("bsa_formula", f"one of {', '.join(BSA_FORMULAS)}", bsa_formula)
         policy = attrs.evolve(policy, bsa_formula=bsa_formula)
-    if not isinstance(rule_set, str):
-        raise InputError("rule_set", "'label' or 'protocol'", rule_set)
+    # Checked for every regimen, not only where a venetoclax rule reads it: a name no rule set
+    # has is never accepted and ignored.
+    if not isinstance(rule_set, str) or rule_set not in rule_set_names():
+        raise InputError("rule_set", f"one of {', '.join(map(repr, rule_set_names()))}", rule_set)
     cycle = _check_cycle(regimen, cycle)
     start = _check_start(start, regimen.all_days)
-    lab_values = _check_labs(labs)
+    _check_measured_on(patient, start, regimen.all_days)
+    lab_values = _check_labs(labs, regimen.all_days)
     prior = check_prior_exposure(prior_exposure)
     override = _check_override(override_cumulative)
     concomitants = resolve_concomitants(concomitant)
