@@ -306,3 +306,23 @@ def test_values_no_rule_reads_are_one_error_line(extra: list[str], message: str)
     assert status == 1, out
     assert out.startswith(message), out
     assert len(out.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--patient-name", "A" * 2000, "error: name: expected at most 200 characters, found "
+         "'2000 characters'"),
+        ("--patient-name", "Anna \x1b[31mMüller", "error: name: expected text without control "
+         "characters or bidirectional overrides, found 'U+001B at position 6'"),
+        ("--patient-id", "MRN \u202e1234", "error: identifier: expected text without control"),
+    ],
+)
+def test_unprintable_patient_details_are_one_error_line(
+    option: str, value: str, message: str
+) -> None:
+    result = run_cli(*_MEC, option, value, "--format", "pdf", "-o", "/dev/null")
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert err.startswith(message), err
+    assert len(err.strip().splitlines()) == 1

@@ -285,3 +285,55 @@ def test_a_measurement_date_after_today_is_refused() -> None:
         Patient(**VALID, measured_on=today + datetime.timedelta(days=1))
     assert info.value.field == "measured_on"
     assert f"not after today ({today.isoformat()})" in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Name and identifier: printed on every output (text, Markdown, HTML, PDF, CSV, JSON, ICS and a
+# terminal), so what cannot be printed as given is refused, naming the field.
+
+
+@pytest.mark.parametrize("field", ["name", "identifier"])
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Anna\x00Müller", "U+0000 at position 5"),
+        ("Anna \x1b[31mMüller", "U+001B at position 6"),  # a terminal colour sequence
+        ("Anna\nMüller", "U+000A at position 5"),  # a line break inside an ICS or CSV field
+        ("Anna\tMüller", "U+0009 at position 5"),
+        ("Anna\x7f", "U+007F at position 5"),
+        ("Anna\x9b31m", "U+009B at position 5"),  # C1 control sequence introducer
+        ("Anna\u2028Müller", "U+2028 LINE SEPARATOR at position 5"),
+        ("\udcffAnna", "U+DCFF at position 1"),  # an undecodable byte from a command line
+        ("Anna \u202eMRN", "U+202E RIGHT-TO-LEFT OVERRIDE at position 6"),
+        ("\u202aAnna", "U+202A LEFT-TO-RIGHT EMBEDDING at position 1"),
+        ("Anna\u2066x", "U+2066 LEFT-TO-RIGHT ISOLATE at position 5"),
+        ("Anna\u2069", "U+2069 POP DIRECTIONAL ISOLATE at position 5"),
+    ],
+)
+def test_control_and_bidi_characters_are_refused(field: str, text: str, found: str) -> None:
+    with pytest.raises(InputError) as info:
+        Patient(**VALID, **{field: text})
+    assert info.value.field == field
+    assert "without control characters or bidirectional overrides" in str(info.value)
+    assert info.value.found == found
+
+
+@pytest.mark.parametrize("field", ["name", "identifier"])
+def test_name_and_identifier_length_limit(field: str) -> None:
+    from regimen_calc.patient import TEXT_MAX_LENGTH
+
+    assert TEXT_MAX_LENGTH == 200
+    at_limit = "A" * 200
+    assert getattr(Patient(**VALID, **{field: at_limit}), field) == at_limit
+    with pytest.raises(InputError) as info:
+        Patient(**VALID, **{field: "A" * 201})
+    assert info.value.field == field
+    assert str(info.value) == f"{field}: expected at most 200 characters, found '201 characters'"
+
+
+@pytest.mark.parametrize(
+    "text", ["Anna Müller", "محمد عبد الله", "李小龙", "Zoë O'Brien-Łukasiewicz", "MRN 0012345",
+             "José\u200dMaría"],  # a zero-width joiner is a format character, not a control
+)
+def test_names_in_any_script_are_kept_as_given(text: str) -> None:
+    assert Patient(**VALID, name=text, identifier=text).name == text

@@ -61,3 +61,35 @@ def test_pdftoppm_pages(pdf: bytes, tmp_path: Path) -> None:
     pngs = sorted(tmp_path.glob("page-*.png"))
     assert len(pngs) == len(pdf_pages_text(pdf)) >= 2
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+# The widest glyph of the bold font the patient's details print in (DejaVu Sans Condensed Bold:
+# U+1676 is 3716/2048 em, against 2033/2048 for "W").
+_WIDEST = "\u1676"
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.parametrize("char", ["W", _WIDEST])
+def test_a_name_at_the_length_limit_wraps_and_prints_whole(paper: str, char: str) -> None:
+    # One "word" of 200 characters, the most Patient accepts, in name and identifier at once:
+    # fpdf2 used to raise on a row too high for a page (a 2,000-character name); at the limit
+    # the cell wraps the word and every character is printed.
+    from regimen_calc.patient import TEXT_MAX_LENGTH
+
+    long = char * TEXT_MAX_LENGTH
+    data = render(worked_example(name=long, identifier=long), "pdf", paper=paper)
+    assert isinstance(data, bytes)
+    text = "".join("".join(pdf_pages_text(data)).split())
+    assert text.count(char) >= 2 * TEXT_MAX_LENGTH
+    assert "Patientname" in text and "Secondidentifier" in text
+
+
+def test_a_long_name_page_as_png(tmp_path: Path) -> None:
+    exe = need("pdftoppm")
+    name = "Wolfeschlegelsteinhausenbergerdorff" * 5 + " Anna"
+    file = tmp_path / "long.pdf"
+    file.write_bytes(render(worked_example(name=name, identifier="MRN 0012345"), "pdf"))
+    subprocess.run([exe, "-png", "-r", "40", "-f", "1", "-l", "1", str(file),
+                    str(tmp_path / "page")], check=True, timeout=120)
+    assert [p.read_bytes()[:4] for p in tmp_path.glob("page-*.png")] == [b"\x89PNG"]
+    assert name.replace(" ", "") in "".join(pdf_pages_text(file.read_bytes())[0].split())

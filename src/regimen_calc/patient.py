@@ -8,6 +8,7 @@ unit slips such as "17 m" for 170 cm or "70 g" for 70 kg; they are not clinical 
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 import attrs
 import pint
@@ -16,7 +17,7 @@ from .bsa import body_surface_area, normalize_sex
 from .errors import InputError
 from .units import as_quantity
 
-__all__ = ["HEIGHT_RANGE_CM", "WEIGHT_RANGE_KG", "Patient"]
+__all__ = ["HEIGHT_RANGE_CM", "TEXT_MAX_LENGTH", "WEIGHT_RANGE_KG", "Patient"]
 
 #: Heights accepted, in cm, inclusive: from a newborn to above the tallest adults on record.
 HEIGHT_RANGE_CM: tuple[float, float] = (50.0, 250.0)
@@ -24,6 +25,18 @@ HEIGHT_RANGE_CM: tuple[float, float] = (50.0, 250.0)
 WEIGHT_RANGE_KG: tuple[float, float] = (10.0, 350.0)
 
 _AGE_RANGE_YEARS = (0, 120)
+
+#: The most characters a patient name or identifier may have. Generous for any real name; the
+#: printed formats lay out a value this long (the PDF wraps it inside its cell).
+TEXT_MAX_LENGTH = 200
+
+# Cc: C0 and C1 controls and DEL (NUL, ESC, tab, line breaks); Cs: lone surrogates (undecodable
+# bytes on a command line); Zl, Zp: line and paragraph separators.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+#: Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+_BIDI_CONTROLS = frozenset(
+    [chr(c) for c in range(0x202A, 0x202F)] + [chr(c) for c in range(0x2066, 0x206A)]
+)
 
 
 def _plausible(
@@ -88,6 +101,23 @@ def _optional_text(_instance: object, attribute: attrs.Attribute, value: object)
         return
     if not isinstance(value, str) or not value.strip():
         raise InputError(attribute.name, "None or a non-empty string", value)
+    if len(value) > TEXT_MAX_LENGTH:
+        raise InputError(
+            attribute.name,
+            f"at most {TEXT_MAX_LENGTH} characters",
+            f"{len(value)} characters",
+        )
+    # A control character (NUL, ESC starting a terminal sequence, a line break inside an
+    # iCalendar or CSV field) or a bidirectional override would reach every output and could
+    # make the printed name differ from the one given. Refused, never stripped.
+    for i, char in enumerate(value):
+        if unicodedata.category(char) in _REFUSED_CATEGORIES or char in _BIDI_CONTROLS:
+            name = unicodedata.name(char, "")
+            raise InputError(
+                attribute.name,
+                "text without control characters or bidirectional overrides",
+                f"U+{ord(char):04X}{f' {name}' if name else ''} at position {i + 1}",
+            )
 
 
 def _optional_date(_instance: object, attribute: attrs.Attribute, value: object) -> None:
@@ -114,8 +144,11 @@ class Patient:
             10 kg to 350 kg.
         sex: ``None``, ``"female"`` or ``"male"`` in any case; stored in lower case.
         age: ``None`` or whole years from 0 to 120.
-        name: the patient's name, optional.
-        identifier: a second patient identifier such as a hospital number, optional.
+        name: the patient's name, optional: at most ``TEXT_MAX_LENGTH`` (200) characters, no
+            control characters (NUL, ESC, line breaks) and no bidirectional overrides or
+            isolates (U+202A-U+202E, U+2066-U+2069).
+        identifier: a second patient identifier such as a hospital number, optional; the same
+            rules as ``name``.
         measured_on: the date height and weight were measured, optional; not after today
             (and, in a schedule, not after its first day).
 
