@@ -135,3 +135,57 @@ def test_cumulative_totals_add_up_across_cycles(
 def test_prior_given_as_quantity_and_other_units() -> None:
     a = MEC.schedule(A, prior_exposure={"Mitoxantrone": ureg.Quantity(0.06, "g/m**2")})
     assert _mg_m2(a.cumulative.drug("mitoxantrone").prior) == pytest.approx(60)
+
+
+# --------------------------------------------------------------------------------------------
+# The accepted prior exposure (data/anthracyclines.yaml): 0, or from prior_exposure_min_positive
+# (1 mg/m²) to prior_exposure_max (5,000 mg/m²). Each error names prior_exposure[drug].
+
+_RANGE = "expected 0, or from 1 to 5,000 mg/m²"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1e-300,  # used to fail in the number formatter as "value: ... must never print as 0"
+        5e-324,
+        0.999,
+        ureg.Quantity(1e-300, "mg/m**2"),
+        -1e-300,
+        -1,
+        5000.001,
+        10**400,
+        float("inf"),
+        float("nan"),
+        "1_2_0 mg/m^2",  # pint would read 120
+        "60 mg/m^2 * 2",  # pint would read 120
+        "6e1 mg/m^2",
+        "0x3c mg/m^2",
+        "nan mg/m^2",
+        ".5 mg/m^2",
+        "60",
+        "60 mg",
+        "60 mg/kg",
+    ],
+)
+def test_prior_exposure_outside_the_accepted_values_names_the_drug(value: object) -> None:
+    with pytest.raises(rc.InputError) as info:
+        MEC.schedule(A, prior_exposure={"mitoxantrone": value})
+    assert info.value.field == "prior_exposure['mitoxantrone']"
+    assert _RANGE in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "mg_m2"),
+    [(0, 0), (1, 1), ("1 mg/m^2", 1), (5000, 5000), ("60 mg/m2", 60), ("60 mg/m²", 60),
+     (" 60 mg / m ^ 2 ", 60), ("0.06 g/m**2", 60), ("60000 mcg/m^2", 60)],
+)
+def test_prior_exposure_at_and_inside_the_bounds_is_kept(value: object, mg_m2: float) -> None:
+    sched = MEC.schedule(A, prior_exposure={"mitoxantrone": value}, override_cumulative="test")
+    assert _mg_m2(sched.cumulative.drug("mitoxantrone").prior) == pytest.approx(mg_m2)
+
+
+def test_plain_mg_is_refused_with_the_reason() -> None:
+    with pytest.raises(rc.InputError) as info:
+        MEC.schedule(A, prior_exposure={"mitoxantrone": "60 mg"})
+    assert "(per m²: plain mg cannot be converted)" in str(info.value)

@@ -1288,3 +1288,15 @@ def test_bundled_files_are_named_by_their_ids() -> None:
     for path in sorted(bundled_regimen_dir().glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert data["id"] == path.stem, path.name
+
+
+@pytest.mark.parametrize("name", ["x/CL\x00AG.yaml", "CL\x00AG", Path("x/CL\x00AG.yaml")])
+def test_a_name_with_a_nul_character_names_the_argument(name: object) -> None:
+    # open() used to raise a bare "ValueError: embedded null byte".
+    with pytest.raises(rc.InputError) as info:
+        rc.load_regimen(name)  # type: ignore[arg-type]
+    assert info.value.field == "name_or_path"
+    assert "without a NUL character" in str(info.value)
+    with pytest.raises(rc.InputError) as info:
+        rc.load_regimen("CLAG", overlays=["site\x00.yaml"])
+    assert info.value.field == "overlays"

@@ -16,6 +16,7 @@ this regimen; the library does not add earlier cycles itself (it does not know w
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
@@ -89,8 +90,34 @@ def check_prior_exposure(prior: object) -> dict[str, Decimal]:
     return out
 
 
+#: "60 mg/m^2", "60 mg/m2", "60 mg/m²", "0.06 g/m**2": one plain decimal, a mass unit, per m².
+#: pint's own parser would evaluate the text ("1_2_0 mg/m^2" as 120, "60 mg/m^2 * 2" as 120).
+_PER_M2_TEXT = re.compile(
+    r"\s*(?P<num>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>[A-Za-zµμ]+)\s*/\s*m\s*(?:\^\s*2|\*\*\s*2|2|²)\s*"
+)
+#: "60 mg": a mass with no "per m²", named in the error.
+_MASS_TEXT = re.compile(r"\s*[0-9]+(?:\.[0-9]+)?\s*[A-Za-zµμ]+\s*")
+
+
+def _parse_per_m2(value: str, field: str, expected: str) -> pint.Quantity:
+    m = _PER_M2_TEXT.fullmatch(value)
+    if m is None:
+        hint = " (per m²: plain mg cannot be converted)" if _MASS_TEXT.fullmatch(value) else ""
+        raise InputError(field, expected + hint, value)
+    try:
+        return ureg.Quantity(float(m["num"]), ureg.Unit(m["unit"]) / ureg.meter**2)
+    except Exception as exc:  # pint raises many kinds for an unknown unit
+        raise InputError(field, expected, value) from exc
+
+
 def _amount(value: object, field: str) -> Decimal:
-    expected = "a cumulative dose of 0 or more in mg/m², such as 60 or '60 mg/m^2'"
+    low, ceiling = _prior_min_positive(), _prior_max()
+    from .formatting import format_number
+
+    expected = (
+        f"0, or from {format_number(low)} to {format_number(ceiling)} mg/m² (a cumulative dose "
+        "such as 60 or '60 mg/m^2')"
+    )
     if isinstance(value, bool):
         raise InputError(field, expected, value)
     mag: int | float
@@ -99,7 +126,7 @@ def _amount(value: object, field: str) -> Decimal:
     elif isinstance(value, str | pint.Quantity):
         try:
             q = (
-                ureg.Quantity(value)
+                _parse_per_m2(value, field, expected)
                 if isinstance(value, str)
                 else ureg.Quantity(value.magnitude, str(value.units))
             )
@@ -110,29 +137,28 @@ def _amount(value: object, field: str) -> Decimal:
             mag = float(q.to("mg/m**2").magnitude)
         except InputError:
             raise
-        except Exception as exc:  # pint raises many kinds for a bad unit string
+        except Exception as exc:  # pint raises many kinds for a bad unit
             raise InputError(field, expected, str(value)) from exc
     else:
         raise InputError(field, expected, value)
-    if not is_number(mag) or mag < 0:
-        raise InputError(
-            field, expected, value if not isinstance(value, pint.Quantity) else str(value)
-        )
-    ceiling = _prior_max()
-    if mag > ceiling:  # far above any lifetime anthracycline exposure: a unit slip
-        from .formatting import format_number
-
-        raise InputError(
-            field,
-            expected + f" up to {format_number(ceiling)} mg/m²",
-            value if not isinstance(value, pint.Quantity) else str(value),
-        )
+    found = value if not isinstance(value, pint.Quantity) else str(value)
+    # Not finite, negative, a positive amount below any real exposure (1e-300: a unit slip or an
+    # artefact, and it would print as 0), or far above any lifetime exposure.
+    if not is_number(mag) or mag < 0 or 0 < mag < low or mag > ceiling:
+        raise InputError(field, expected, found)
     return _d(mag)
 
 
 def _prior_max() -> float:
     """The most prior exposure accepted, in mg/m² (``prior_exposure_max`` in the data file)."""
     return float(ureg.Quantity(_data()["prior_exposure_max"]).to(unit("mg/m**2")).magnitude)
+
+
+def _prior_min_positive() -> float:
+    """The least positive prior exposure accepted, in mg/m² (``prior_exposure_min_positive``)."""
+    return float(
+        ureg.Quantity(_data()["prior_exposure_min_positive"]).to(unit("mg/m**2")).magnitude
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -1160,6 +1160,9 @@ def load_regimen(
         raise LoadError(
             [Problem(repr(name_or_path), "", "expected a regimen id or a path to a YAML file")]
         )
+    if "\x00" in str(os.fspath(name_or_path)):  # open() would raise a bare ValueError
+        raise InputError("name_or_path", "a regimen id or a path without a NUL character",
+                         str(os.fspath(name_or_path)))
     if isinstance(overlays, str | os.PathLike) or not isinstance(overlays, Iterable):
         raise InputError("overlays", "a list of overlay file paths", overlays)
     dirs = _search_dirs(search_path)
@@ -1168,7 +1171,7 @@ def load_regimen(
     origins: _Origins = {}
     names = []
     for overlay in overlays:
-        if not isinstance(overlay, str | os.PathLike):
+        if not isinstance(overlay, str | os.PathLike) or "\x00" in str(os.fspath(overlay)):
             raise InputError("overlays", "a list of overlay file paths", overlay)
         raw = _apply_overlay(raw, Path(overlay), origins)
         names.append(Path(overlay).name)
