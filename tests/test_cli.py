@@ -173,6 +173,7 @@ def test_labs_hold_policy_and_override() -> None:
 _OVERLAY = str(bundled_regimen_dir() / "overlays" / "VA-CAG.example-site.yaml")
 _MEC = ["schedule", "MEC", "--height", "170 cm", "--weight", "70 kg"]
 _VEN = ["schedule", "CLAG+VEN", "--height", "170 cm", "--weight", "70 kg"]
+_CLAG = ["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg"]
 
 
 def _invoke(args: list[str]) -> tuple[int, str]:
@@ -188,33 +189,33 @@ def _invoke(args: list[str]) -> tuple[int, str]:
     ("args", "option", "message"),
     [
         # 200 then 0: the last value used to win and the lifetime limit was never checked.
-        (_MEC + ["--prior", "mitoxantrone=200", "--prior", "mitoxantrone=0"], "--prior",
+        ([*_MEC, "--prior", "mitoxantrone=200", "--prior", "mitoxantrone=0"], "--prior",
          "mitoxantrone is given more than once"),
-        (_MEC + ["--prior", "mitoxantrone=200", "--prior", " Mitoxantrone =0"], "--prior",
+        ([*_MEC, "--prior", "mitoxantrone=200", "--prior", " Mitoxantrone =0"], "--prior",
          "Mitoxantrone is given more than once"),
-        # WBC 25 holds filgrastim on day 1 (≥ 20); a second value 5 used to lift the hold.
-        (_MEC + ["--labs", "1:wbc=25", "--labs", "1:wbc=5"], "--labs",
+        # CLAG: WBC 25 holds filgrastim on day 1 (≥ 20); a second value 5 used to lift the hold.
+        ([*_CLAG, "--labs", "1:wbc=25", "--labs", "1:wbc=5"], "--labs",
          "wbc on day 1 is given more than once"),
-        (_MEC + ["--labs", "1:wbc=25,wbc=5"], "--labs", "wbc on day 1 is given more than once"),
-        (_MEC + ["--labs", "01:wbc=25", "--labs", "1:wbc=5"], "--labs",
+        ([*_CLAG, "--labs", "1:wbc=25,wbc=5"], "--labs", "wbc on day 1 is given more than once"),
+        ([*_CLAG, "--labs", "01:wbc=25", "--labs", "1:wbc=5"], "--labs",
          "wbc on day 1 is given more than once"),
-        (_VEN + ["--concomitant", "posaconazole", "--concomitant", "POSACONAZOLE:3-5"],
+        ([*_VEN, "--concomitant", "posaconazole", "--concomitant", "POSACONAZOLE:3-5"],
          "--concomitant", "repeats 'posaconazole' (posaconazole) on the same days"),
-        (_VEN + ["--concomitant", "fluconazole:3-10", "--concomitant", "fluconazole:10-"],
+        ([*_VEN, "--concomitant", "fluconazole:3-10", "--concomitant", "fluconazole:10-"],
          "--concomitant", "repeats 'fluconazole:3-10'"),
-        (_MEC + ["--overlay", _OVERLAY, "--overlay", _OVERLAY], "--overlay", "is the same file"),
+        ([*_MEC, "--overlay", _OVERLAY, "--overlay", _OVERLAY], "--overlay", "is the same file"),
         (["show", "VA-CAG", "--overlay", _OVERLAY, "--overlay", _OVERLAY], "--overlay",
          "is the same file"),
         # Options that take one value: click used to keep the last and drop the first unseen.
-        (_MEC + ["--height", "180 cm"], "'--height'", "given more than once"),
-        (_MEC + ["--start", "2026-01-05", "--start", "2026-01-06"], "'--start'",
+        ([*_MEC, "--height", "180 cm"], "'--height'", "given more than once"),
+        ([*_MEC, "--start", "2026-01-05", "--start", "2026-01-06"], "'--start'",
          "given more than once"),
-        (_MEC + ["--cycle", "1", "--cycle", "2"], "'--cycle'", "given more than once"),
-        (_MEC + ["--rule-set", "label", "--rule-set", "protocol"], "'--rule-set'",
+        ([*_MEC, "--cycle", "1", "--cycle", "2"], "'--cycle'", "given more than once"),
+        ([*_MEC, "--rule-set", "label", "--rule-set", "protocol"], "'--rule-set'",
          "given more than once"),
-        (_MEC + ["--patient-name", "A", "--patient-name", "B"], "'--patient-name'",
+        ([*_MEC, "--patient-name", "A", "--patient-name", "B"], "'--patient-name'",
          "given more than once"),
-        (_MEC + ["--ics-include-patient", "--ics-include-patient"], "'--ics-include-patient'",
+        ([*_MEC, "--ics-include-patient", "--ics-include-patient"], "'--ics-include-patient'",
          "given more than once"),
         (["forecast", "CLAG", "p.csv", "--cycles", "1", "--cycles", "2"], "'--cycles'",
          "given more than once"),
@@ -231,10 +232,10 @@ def test_a_repeated_value_is_refused_naming_its_option(
 
 def test_values_that_do_not_replace_one_another_are_all_used() -> None:
     # Two labs on one day, the same lab on two days, one drug over two separate windows.
-    base = _VEN + ["--format", "json", "--concomitant", "posaconazole:0-3",
-                   "--concomitant", "posaconazole:6-"]
-    status, out = _invoke(base + ["--labs", "1:wbc=25", "--labs", "1:crcl=80",
-                                  "--labs", "2:wbc=5"])
+    base = [*_VEN, "--format", "json", "--concomitant", "posaconazole:0-3",
+            "--concomitant", "posaconazole:6-"]
+    status, out = _invoke([*base, "--labs", "1:wbc=25", "--labs", "1:crcl=80",
+                           "--labs", "2:wbc=5"])
     assert status == 0, out
     data = json.loads(out)
     assert data["labs"] == {"1": {"wbc": 25.0, "crcl": 80.0}, "2": {"wbc": 5.0}}
@@ -244,28 +245,28 @@ def test_values_that_do_not_replace_one_another_are_all_used() -> None:
 @pytest.mark.parametrize(
     ("args", "option", "text"),
     [
-        (_MEC + ["--prior", "mitoxantrone=1_2_0"], "--prior", "'1_2_0'"),
-        (_MEC + ["--labs", "1:wbc=1_0"], "--labs", "'1_0'"),
-        (_MEC + ["--labs", "1:wbc=nan"], "--labs", "'nan'"),
-        (_MEC + ["--labs", "1:wbc=inf"], "--labs", "'inf'"),
-        (_MEC + ["--labs", "1:wbc=1e1"], "--labs", "'1e1'"),
-        (_MEC + ["--labs", "1:wbc=0x10"], "--labs", "'0x10'"),
-        (_MEC + ["--labs", "1:wbc=.5"], "--labs", "'.5'"),  # a naked decimal point (ISMP)
-        (_MEC + ["--labs", "1:wbc=5."], "--labs", "'5.'"),
-        (_MEC + ["--labs", "1:wbc=+5"], "--labs", "'+5'"),
-        (_MEC + ["--labs", "1:wbc=-5"], "--labs", "'-5'"),
-        (_MEC + ["--labs", "1:wbc=1.2.3"], "--labs", "'1.2.3'"),
-        (_MEC + ["--labs", "1:wbc=\u0665"], "--labs", "'\u0665'"),  # Arabic-Indic five
-        (_MEC + ["--labs", "1_0:wbc=5"], "--labs", "'1_0'"),
-        (_MEC + ["--labs", "+1:wbc=5"], "--labs", "'+1'"),
-        (_MEC + ["--labs", "\u0661:wbc=5"], "--labs", "'\u0661'"),
-        (_MEC + ["--cycle", "1_0"], "'--cycle'", "'1_0'"),
-        (_MEC + ["--cycle", "+1"], "'--cycle'", "'+1'"),
-        (_MEC + ["--age", "4_0"], "'--age'", "'4_0'"),
+        ([*_MEC, "--prior", "mitoxantrone=1_2_0"], "--prior", "'1_2_0'"),
+        ([*_MEC, "--labs", "1:wbc=1_0"], "--labs", "'1_0'"),
+        ([*_MEC, "--labs", "1:wbc=nan"], "--labs", "'nan'"),
+        ([*_MEC, "--labs", "1:wbc=inf"], "--labs", "'inf'"),
+        ([*_MEC, "--labs", "1:wbc=1e1"], "--labs", "'1e1'"),
+        ([*_MEC, "--labs", "1:wbc=0x10"], "--labs", "'0x10'"),
+        ([*_MEC, "--labs", "1:wbc=.5"], "--labs", "'.5'"),  # a naked decimal point (ISMP)
+        ([*_MEC, "--labs", "1:wbc=5."], "--labs", "'5.'"),
+        ([*_MEC, "--labs", "1:wbc=+5"], "--labs", "'+5'"),
+        ([*_MEC, "--labs", "1:wbc=-5"], "--labs", "'-5'"),
+        ([*_MEC, "--labs", "1:wbc=1.2.3"], "--labs", "'1.2.3'"),
+        ([*_MEC, "--labs", "1:wbc=٥"], "--labs", "'\u0665'"),  # Arabic-Indic five
+        ([*_MEC, "--labs", "1_0:wbc=5"], "--labs", "'1_0'"),
+        ([*_MEC, "--labs", "+1:wbc=5"], "--labs", "'+1'"),
+        ([*_MEC, "--labs", "١:wbc=5"], "--labs", "'\u0661'"),
+        ([*_MEC, "--cycle", "1_0"], "'--cycle'", "'1_0'"),
+        ([*_MEC, "--cycle", "+1"], "'--cycle'", "'+1'"),
+        ([*_MEC, "--age", "4_0"], "'--age'", "'4_0'"),
         (["forecast", "CLAG", "p.csv", "--cycles", "0x1"], "'--cycles'", "'0x1'"),
-        (_VEN + ["--concomitant", "posaconazole:\u0663-"], "--concomitant", "expected NAME"),
-        (_MEC + ["--start", "20260105"], "--start", "expected a date as YYYY-MM-DD"),
-        (_MEC + ["--measured-on", "2026-W02-1"], "--measured-on", "expected a date as YYYY-MM-DD"),
+        ([*_VEN, "--concomitant", "posaconazole:٣-"], "--concomitant", "expected NAME"),
+        ([*_MEC, "--start", "20260105"], "--start", "expected a date as YYYY-MM-DD"),
+        ([*_MEC, "--measured-on", "2026-W02-1"], "--measured-on", "expected a date as YYYY-MM-DD"),
     ],
 )
 def test_numbers_are_plain_decimals(args: list[str], option: str, text: str) -> None:
@@ -277,8 +278,8 @@ def test_numbers_are_plain_decimals(args: list[str], option: str, text: str) -> 
 
 def test_plain_numbers_and_signed_days_are_read() -> None:
     # 12.5 is read as 12.5, day -1 is a day before day 0: both reach the schedule.
-    status, out = _invoke(_MEC + ["--format", "json", "--labs", "-1:wbc=12.5",
-                                  "--prior", "mitoxantrone=60", "--cycle", "2", "--age", "40"])
+    status, out = _invoke([*_MEC, "--format", "json", "--labs", "-1:wbc=12.5",
+                           "--prior", "mitoxantrone=60", "--cycle", "2", "--age", "40"])
     assert status == 0, out
     data = json.loads(out)
     assert data["labs"] == {"-1": {"wbc": 12.5}}
@@ -326,3 +327,4 @@ def test_unprintable_patient_details_are_one_error_line(
     assert result.returncode == 1, err
     assert err.startswith(message), err
     assert len(err.strip().splitlines()) == 1
+
