@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from regimen_calc.loader import bundled_regimen_dir
 from render_support import CLI_ARGS, flat, pdf_pages_text, run_cli
@@ -328,3 +330,23 @@ def test_unprintable_patient_details_are_one_error_line(
     assert err.startswith(message), err
     assert len(err.strip().splitlines()) == 1
 
+
+
+@given(st.text(alphabet="0123456789.-+_eExna \u0665", max_size=8))
+def test_plain_decimal_rule_property(text: str) -> None:
+    # The rule written out: digits, then at most one point followed by digits; spaces around.
+    import re
+
+    import click
+
+    from regimen_calc._cli_support import plain_decimal
+
+    plain = re.fullmatch(r" *[0-9]+(\.[0-9]+)? *", text) is not None
+    try:
+        value = plain_decimal(text, "--labs")
+    except click.BadParameter as exc:
+        assert not plain
+        assert exc.param_hint == "--labs"
+    else:
+        assert plain
+        assert value == float(text.strip())

@@ -9,6 +9,7 @@ import attrs
 import pint
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from regimen_calc.errors import InputError
 from regimen_calc.patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
@@ -337,3 +338,31 @@ def test_name_and_identifier_length_limit(field: str) -> None:
 )
 def test_names_in_any_script_are_kept_as_given(text: str) -> None:
     assert Patient(**VALID, name=text, identifier=text).name == text
+
+
+def _printable(text: str) -> bool:
+    """The rule, written out: 1-200 characters, not blank, no Cc/Cs/Zl/Zp character and no
+    U+202A-U+202E or U+2066-U+2069."""
+    import unicodedata
+
+    bidi = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+    return (
+        bool(text.strip())
+        and len(text) <= 200
+        and all(
+            unicodedata.category(c) not in ("Cc", "Cs", "Zl", "Zp") and ord(c) not in bidi
+            for c in text
+        )
+    )
+
+
+@given(st.text(max_size=220) | st.text(alphabet="ab \x00\x1b\u202e\u2066\n", max_size=8))
+def test_name_rule_property(text: str) -> None:
+    try:
+        patient = Patient(**VALID, name=text, identifier=text)
+    except InputError as exc:
+        assert not _printable(text)
+        assert exc.field == "name"
+    else:
+        assert _printable(text)
+        assert patient.name == patient.identifier == text  # kept as given, never cleaned
