@@ -11,9 +11,17 @@ mitoxantrone 15 mg/m² × 1.75 m² = 26.25 mg.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import html
+import importlib.resources
+import io
 import json
+import re
+import typing
 
+import attrs
+import icalendar
 import pytest
 
 import regimen_calc as rc
@@ -85,3 +93,97 @@ def test_a_regimen_of_h_sources_prints_no_mark() -> None:
     text = _printed(rc.load_regimen("CLAG").schedule(A, start=START), "text")
     assert "[M]" not in text and "[L]" not in text
     assert "Source confidence" not in text
+
+
+# ------------------------------------------------------------------------ every warning, everywhere
+
+_POLICIES = importlib.resources.files("regimen_calc") / "data" / "policies"
+_OVERLAYS = importlib.resources.files("regimen_calc") / "regimens" / "overlays"
+B = rc.Patient(height="170 cm", weight="70 kg")
+
+
+def _every_warning_kind() -> dict[str, rc.Schedule]:
+    """Schedules that between them raise every kind of warning the engine defines."""
+    policy = attrs.evolve(
+        rc.load_policy(str(_POLICIES / "example-institution.yaml")),
+        bsa_cap=rc.units.ureg.Quantity(1.5, "m**2"),  # a cap the patient's 1.82 m² is above
+    )
+    return {
+        # interaction (posaconazole), hold (a count met), label, lab, assumed, not stated.
+        "CLAG+VEN posaconazole": rc.load_regimen("CLAG+VEN").schedule(
+            B, start=START, concomitant=[{"name": "posaconazole", "start_day": 0}],
+            labs={1: {"wbc": 22}},
+        ),
+        # the protocol's 100 mg above the label's 10/20/50 mg; the start gate not evaluated.
+        "CLAG+VEN protocol voriconazole": rc.load_regimen("CLAG+VEN").schedule(
+            B, start=START, concomitant=["voriconazole"], rule_set="protocol",
+        ),
+        # two inhibitors, one whose class the sources dispute: the adjustment's notes.
+        "CLAG+VEN diltiazem fluconazole": rc.load_regimen("CLAG+VEN").schedule(
+            B, start=START, concomitant=["diltiazem", "fluconazole"],
+        ),
+        # rounding (filgrastim 350 mcg), policy (the BSA cap), cycle (cycle 2 of a number not
+        # stated).
+        "CLAG example policy cycle 2": rc.load_regimen("CLAG").schedule(
+            B, start=START, cycle=2, policy=policy
+        ),
+        # limit (prior mitoxantrone), confidence.
+        "MEC prior exposure": rc.load_regimen("MEC").schedule(
+            B, start=START, prior_exposure={"mitoxantrone": 120},
+            override_cumulative="cardiology review",
+        ),
+        # site values from an overlay.
+        "VA-CAG example site": rc.load_regimen(
+            "VA-CAG", overlays=[str(_OVERLAYS / "VA-CAG.example-site.yaml")]
+        ).schedule(B, start=START),
+    }
+
+
+@pytest.fixture(scope="module")
+def warned() -> dict[str, rc.Schedule]:
+    return _every_warning_kind()
+
+
+def _readable(schedule: rc.Schedule, fmt: str) -> str:
+    """The output as a reader sees it: markup, escapes and line folding undone."""
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(render(schedule, "csv"), newline="")))
+        return flat(" ".join(cell for row in rows for cell in row))
+    if fmt == "ics":
+        cal = icalendar.Calendar.from_ical(render(schedule, "ics"))
+        return flat(" ".join(str(e["description"]) for e in cal.walk("VEVENT")))
+    if fmt == "json":
+        return flat(" ".join(w["message"] for w in json.loads(render(schedule, "json"))["warnings"]))
+    text = _printed(schedule, fmt)
+    if fmt == "html":
+        text = re.sub(r"<[^>]+>", " ", text)
+    if fmt in ("html", "markdown"):
+        text = html.unescape(text).replace("\\|", "|")
+    return flat(text)
+
+
+def test_the_warning_schedules_cover_every_kind(warned: dict[str, rc.Schedule]) -> None:
+    # A new kind of warning fails here until a schedule above raises it.
+    raised = {w.kind for s in warned.values() for w in s.warnings}
+    assert raised == set(typing.get_args(rc.schedule.WarningKind))
+    # The interaction table's notes are part of the dose's reasoning, as the warnings are.
+    voriconazole = warned["CLAG+VEN protocol voriconazole"]
+    assert any("ABOVE the label" in w.message for w in voriconazole.warnings)
+    assert any("NOT EVALUATED" in w.message for w in voriconazole.warnings)
+    notes = [a.adjustment.note for _d, a in warned["CLAG+VEN diltiazem fluconazole"]
+             .administrations() if a.adjustment is not None]
+    assert any("several rules apply" in n and "sources disagree" in n for n in notes)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("name", sorted(_every_warning_kind()))
+def test_every_warning_reaches_every_format(
+    warned: dict[str, rc.Schedule], name: str, fmt: str
+) -> None:
+    schedule = warned[name]
+    text = _readable(schedule, fmt)
+    missing = [w.message for w in schedule.warnings if flat(w.message) not in text]
+    assert missing == []
+    notes = {a.adjustment.note for _d, a in schedule.administrations() if a.adjustment}
+    missing = [n for n in notes if n and flat(n) not in text and fmt != "json"]
+    assert missing == []

@@ -105,6 +105,7 @@ EXAMPLE_BANNER = "EXAMPLE VALUES, NOT FOR PATIENT USE"
 class Row:
     """One administration as printed text."""
 
+    component: str
     drug: str
     per_unit: str
     calculation: str
@@ -165,6 +166,13 @@ class WarningView:
     label: str
     message: str
     source: str
+    #: The component the warning is about; empty for a warning about the whole schedule.
+    component: str = ""
+
+    @property
+    def line(self) -> str:
+        """The warning on one line, with its label: ``[Hold condition] filgrastim: ...``."""
+        return f"[{self.label}] {self.message}"
 
 
 @attrs.frozen(kw_only=True)
@@ -192,6 +200,19 @@ class ScheduleView:
     cumulative_note: str
     disclaimer: str
     generated_by: str
+
+
+def warnings_for(view: ScheduleView, components: Sequence[str]) -> tuple[WarningView, ...]:
+    """The warnings that concern any of ``components`` or the whole schedule.
+
+    A warning about a component that has no row in the schedule counts as a warning about the
+    whole schedule, so that a format printing warnings by row (CSV, iCalendar) still shows it.
+    """
+    with_rows = {r.component for d in view.days for r in d.rows}
+    return tuple(
+        w for w in view.warnings
+        if not w.component or w.component in components or w.component not in with_rows
+    )
 
 
 def formula_name(key: str) -> str:
@@ -385,6 +406,10 @@ def _row(
     flags = []
     if a.adjustment is not None:
         flags.append("adjusted for interaction")
+        if a.adjustment.note:
+            # The engine's note on how the rule was chosen (several inhibitors, sources that
+            # disagree on an inhibitor's class): part of the dose's reasoning, never dropped.
+            flags.append(f"interaction: {a.adjustment.note}")
     flags += stopped
     if resumed:
         flags.append(f"planned dose again: {resumed}")
@@ -403,6 +428,7 @@ def _row(
     flags += list(a.warnings)
     flags += graded_flags
     return Row(
+        component=a.component,
         drug=a.drug,
         per_unit=format_dose_per_unit(a.dose_per_unit) + dose_mark,
         calculation=_calculation(a),
@@ -707,17 +733,16 @@ def build_view(schedule: Schedule) -> ScheduleView:
                     note=adj.note or "",
                 )
             )
-    # Interaction warnings are shown, with every number from the formatting module, in the
-    # interaction table; the warnings list keeps everything else.
+    # Every warning of the schedule, in the engine's order: none is left to one format only.
     warnings = tuple(
         WarningView(
             kind=w.kind,
             label=_WARNING_LABELS.get(w.kind, w.kind),
             message=w.message,
             source=w.source or "",
+            component=w.component or "",
         )
         for w in schedule.warnings
-        if w.kind != "interaction" or not adjustments
     )
     calendar, has_dates = _calendar(schedule)
     cumulative, cumulative_note = _cumulative(schedule)

@@ -11,7 +11,7 @@ import io
 from typing import TYPE_CHECKING
 
 from ..formatting import format_number, format_unit
-from ._view import build_view
+from ._view import build_view, warnings_for
 
 if TYPE_CHECKING:
     from ..schedule import Schedule
@@ -49,6 +49,7 @@ COLUMNS: tuple[str, ...] = (
     "interaction_source",
     "notes",
     "flags",
+    "warnings",
 )
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -102,6 +103,8 @@ def render_csv(schedule: Schedule) -> str:
                 "flags": " | ".join(
                     [view.example_banner, *row.flags] if view.example_banner else row.flags
                 ),
+                # The schedule's warnings about this drug and about the whole schedule.
+                "warnings": " | ".join(w.line for w in warnings_for(view, (a.component,))),
             }
             if adj is not None:
                 adjustment = next(

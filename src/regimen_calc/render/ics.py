@@ -17,7 +17,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ._view import build_view
+from ._view import build_view, warnings_for
 
 if TYPE_CHECKING:
     from ..schedule import Schedule
@@ -88,6 +88,9 @@ def render_ics(schedule: Schedule, *, include_patient: bool = False) -> str:
             if r.flags:
                 line += "; " + "; ".join(r.flags)  # e.g. rounding flagged for pharmacist review
             lines.append(line)
+        warnings = warnings_for(view, tuple(r.component for r in day_view.rows))
+        if warnings:
+            lines += ["", "Warnings:", *(f"- {w.line}" for w in warnings)]
         lines += ["", view.disclaimer]
         event.add("description", "\n".join(lines))
         event.add("transp", "TRANSPARENT")
