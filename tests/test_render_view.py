@@ -187,3 +187,62 @@ def test_every_warning_reaches_every_format(
     notes = {a.adjustment.note for _d, a in schedule.administrations() if a.adjustment}
     missing = [n for n in notes if n and flat(n) not in text and fmt != "json"]
     assert missing == []
+
+
+# ----------------------------------------------------------------- a rounding flagged for review
+
+_REVIEW = "REVIEW by a pharmacist (rounding beyond the policy's limit)"
+
+
+@pytest.fixture(scope="module")
+def flagged() -> rc.Schedule:
+    # Filgrastim 5 mcg/kg × 70 kg = 350 mcg; the example policy's nearest syringe, 300 mcg, is
+    # −14.3%: beyond its 10%, so 350 mcg is kept for pharmacist review (clinical reference §3).
+    policy = rc.load_policy(str(_POLICIES / "example-institution.yaml"))
+    return rc.load_regimen("CLAG").schedule(B, start=START, policy=policy)
+
+
+def _text_status(text: str, day: str) -> str:
+    """The Status cell of the text table's first row of ``day`` (its wrapped lines joined)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {day} "))
+    cell = []
+    for line in lines[start:]:
+        if line.startswith("+"):
+            break
+        cell.append(line.split("|")[-2].strip())
+    return " ".join(cell)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_a_rounding_for_review_says_so_in_the_status(flagged: rc.Schedule, fmt: str) -> None:
+    out = render(flagged, fmt)
+    if fmt == "json":
+        a = json.loads(out)["days"][0]["administrations"][0]
+        assert a["rounding"]["flagged"] is True and a["dose"]["text"] == "350 mcg"
+        return
+    if fmt == "text":
+        status = _text_status(out, "Day 0")
+        assert status.startswith(_REVIEW) and "give" not in status
+    elif fmt == "csv":
+        row = next(csv.DictReader(io.StringIO(out, newline="")))
+        assert (row["day"], row["drug"], row["dose_to_give"]) == ("0", "filgrastim", "350 mcg")
+        assert row["status"].startswith(_REVIEW)
+        # Once among the flags: the engine's review warning, not a second wording of it.
+        assert row["flags"].count("PHARMACIST REVIEW") == 1
+        assert "rounding not applied" not in row["flags"]
+    elif fmt == "html":
+        row = re.search(r'<tbody class="day" id="day-0">(.*?)</tbody>', out, re.S).group(1)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        assert html.unescape(cells[-1]).startswith(_REVIEW)
+        assert cells[-2].count("PHARMACIST REVIEW") == 1  # the holds cell's flags
+        assert "rounding not applied" not in row
+    elif fmt == "ics":
+        day0 = next(iter(icalendar.Calendar.from_ical(out).walk("VEVENT")))
+        assert _REVIEW in str(day0["description"])
+    else:
+        text = _printed(flagged, fmt)
+        if fmt == "markdown":
+            text = html.unescape(text)
+        assert flat(_REVIEW) in text
+        assert "rounding not applied" not in text

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from ..schedule import Administration, Schedule
 
 NOT_GIVEN = "not given"
+#: The status of a dose whose rounding went beyond the policy's deviation (the unrounded dose is
+#: printed and waits for a pharmacist).
+ROUNDING_REVIEW = "REVIEW by a pharmacist (rounding beyond the policy's limit)"
 NOT_STATED = "not stated"
 
 DISCLAIMER = (
@@ -118,6 +121,8 @@ class Row:
     holds: str
     status: str
     held: bool
+    #: The dose waits for a pharmacist's review (a rounding beyond the policy's deviation).
+    review: bool
     held_reason: str
     tablets: str
     adjustment: str
@@ -380,7 +385,13 @@ def _row(
     after = names.get(a.sequence.after) if a.sequence is not None else None
     holds = "; ".join(c.text for c in a.conditions) or "none stated"
     held_reason = _clean_hold_reason(a.hold_reason) if a.held else ""
-    status = (f"HELD ({held_reason})" if held_reason else "HELD") if a.held else "give"
+    if a.held:
+        status = f"HELD ({held_reason})" if held_reason else "HELD"
+    elif a.rounding.flagged:
+        # Not a plain "give": the dose waits for a pharmacist (its reason is among the flags).
+        status = ROUNDING_REVIEW
+    else:
+        status = "give"
     low = _low_confidence(a)
     dose_mark = confidence_mark(low.get("steps") or low.get("dose"))
     status_mark, graded_flags = _confidence_notes(low)
@@ -413,8 +424,10 @@ def _row(
     flags += stopped
     if resumed:
         flags.append(f"planned dose again: {resumed}")
-    if a.rounding.flagged:
-        # Not the policy's rule text: it is written by pint and could print "µg".
+    engine_review = any(w.startswith("PHARMACIST REVIEW") for w in a.warnings)
+    if a.rounding.flagged and not engine_review:
+        # Once per row: the engine's own review warning, when there is one, says it with the
+        # deviation. Not the policy's rule text: it is written by pint and could print "µg".
         if a.dose == a.rounding.unrounded:
             flags.append(
                 "rounding not applied: rounding would change the dose by more than the "
@@ -445,6 +458,7 @@ def _row(
         holds=holds,
         status=status,
         held=a.held,
+        review=a.rounding.flagged and not a.held,
         held_reason=held_reason,
         tablets=describe_tablets(a.tablets) if a.tablets else "",
         adjustment=_adjustment_text(a, decimals),
