@@ -25,6 +25,7 @@ import icalendar
 import pytest
 
 import regimen_calc as rc
+from regimen_calc.model import SourceFile
 from regimen_calc.render import FORMATS, render
 from render_support import flat, pdf_pages_text
 
@@ -246,3 +247,49 @@ def test_a_rounding_for_review_says_so_in_the_status(flagged: rc.Schedule, fmt: 
             text = html.unescape(text)
         assert flat(_REVIEW) in text
         assert "rounding not applied" not in text
+
+
+# ------------------------------------------------------------------------ the files behind it
+
+_HASH_A = "0123456789abcdef" * 4
+_HASH_B = "fedcba9876543210" * 4
+
+
+@pytest.fixture(scope="module")
+def from_files() -> rc.Schedule:
+    regimen = attrs.evolve(
+        rc.load_regimen("CLAG+VEN"),
+        files=(
+            SourceFile(role="regimen", path="regimens/CLAG+VEN.yaml", sha256=_HASH_A,
+                       bundled=True),
+            SourceFile(role="base", path="/site/regimens/CLAG.yaml", sha256=_HASH_B),
+        ),
+    )
+    return regimen.schedule(A, start=START)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_format_names_its_files_and_their_hashes(from_files: rc.Schedule, fmt: str) -> None:
+    if fmt == "json":
+        files = json.loads(render(from_files, "json"))["regimen"]["files"]
+        assert files == [
+            {"role": "regimen", "path": "regimens/CLAG+VEN.yaml", "sha256": _HASH_A,
+             "bundled": True},
+            {"role": "base", "path": "/site/regimens/CLAG.yaml", "sha256": _HASH_B,
+             "bundled": False},
+        ]
+        return
+    text = _readable(from_files, fmt)
+    if fmt in ("csv", "ics"):  # machine formats: the whole hash
+        assert f"regimen: regimens/CLAG+VEN.yaml (bundled) sha256:{_HASH_A}" in text
+        assert f"base: /site/regimens/CLAG.yaml sha256:{_HASH_B}" in text
+    else:  # paper: the first 12 hex digits, enough to compare with `sha256sum`
+        assert "regimens/CLAG+VEN.yaml (bundled), SHA-256 0123456789ab" in text
+        assert "/site/regimens/CLAG.yaml, SHA-256 fedcba987654" in text
+        assert _HASH_A not in text
+
+
+def test_a_regimen_built_in_code_says_it_has_no_file() -> None:
+    regimen = attrs.evolve(rc.load_regimen("CLAG"), files=())
+    text = _readable(regimen.schedule(A, start=START), "text")
+    assert "Source files: not recorded (a regimen built in code, not read from a file)" in text

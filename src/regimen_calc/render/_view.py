@@ -678,6 +678,34 @@ def reference_text(ref: Reference) -> str:
     return " — ".join(x for x in (f"{ref.title} ({about})", where) if x)
 
 
+#: Hex digits of a file's SHA-256 printed on paper (the machine formats carry all 64).
+SHORT_HASH = 12
+_FILE_ROLES = {"regimen": "Regimen file", "base": "Base regimen file", "overlay": "Overlay file"}
+
+
+def source_file_rows(regimen: Regimen) -> list[tuple[str, str]]:
+    """One ``(label, path and short hash)`` row per file the regimen was read from."""
+    if not regimen.files:
+        return [("Source files", "not recorded (a regimen built in code, not read from a file)")]
+    return [
+        (
+            _FILE_ROLES.get(f.role, f.role),
+            f"{f.path}{' (bundled)' if f.bundled else ''}, SHA-256 {f.sha256[:SHORT_HASH]}",
+        )
+        for f in regimen.files
+    ]
+
+
+def source_files_text(regimen: Regimen) -> str:
+    """Every source file with its full SHA-256, for the machine formats (CSV, iCalendar)."""
+    if not regimen.files:
+        return "not recorded (a regimen built in code, not read from a file)"
+    return " | ".join(
+        f"{f.role}: {f.path}{' (bundled)' if f.bundled else ''} sha256:{f.sha256}"
+        for f in regimen.files
+    )
+
+
 def _fmt_or(value: int | None, unit: str) -> str:
     return NOT_STATED if value is None else f"{format_number(value, decimals=0)} {unit}"
 
@@ -780,6 +808,7 @@ def build_view(schedule: Schedule) -> ScheduleView:
         regimen_rows.append(("Based on", reg.extends))
     if reg.overlays:
         regimen_rows.append(("Site overlays", ", ".join(reg.overlays)))
+    regimen_rows += source_file_rows(reg)
     policy = schedule.policy
     # An example overlay or policy (its source says "EXAMPLE ONLY") must not pass for a real one.
     example = [r.id for r in reg.references if (r.title or "").upper().startswith("EXAMPLE")]

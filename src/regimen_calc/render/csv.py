@@ -11,7 +11,7 @@ import io
 from typing import TYPE_CHECKING
 
 from ..formatting import format_number, format_unit
-from ._view import build_view, warnings_for
+from ._view import build_view, source_files_text, warnings_for
 
 if TYPE_CHECKING:
     from ..schedule import Schedule
@@ -50,6 +50,7 @@ COLUMNS: tuple[str, ...] = (
     "notes",
     "flags",
     "warnings",
+    "source_files",
 )
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -66,6 +67,7 @@ def render_csv(schedule: Schedule) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
+    files = source_files_text(schedule.regimen)
     for day_view, day in zip(view.days, schedule.days, strict=True):
         for row, a in zip(day_view.rows, day.administrations, strict=True):
             adj = a.adjustment
@@ -105,6 +107,7 @@ def render_csv(schedule: Schedule) -> str:
                 ),
                 # The schedule's warnings about this drug and about the whole schedule.
                 "warnings": " | ".join(w.line for w in warnings_for(view, (a.component,))),
+                "source_files": files,
             }
             if adj is not None:
                 adjustment = next(

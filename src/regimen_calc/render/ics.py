@@ -17,7 +17,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ._view import build_view, warnings_for
+from ._view import build_view, source_files_text, warnings_for
 
 if TYPE_CHECKING:
     from ..schedule import Schedule
@@ -91,7 +91,7 @@ def render_ics(schedule: Schedule, *, include_patient: bool = False) -> str:
         warnings = warnings_for(view, tuple(r.component for r in day_view.rows))
         if warnings:
             lines += ["", "Warnings:", *(f"- {w.line}" for w in warnings)]
-        lines += ["", view.disclaimer]
+        lines += ["", f"Source files: {source_files_text(reg)}", "", view.disclaimer]
         event.add("description", "\n".join(lines))
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
