@@ -51,3 +51,15 @@ def test_needs_a_start_date() -> None:
     sched = rc.load_regimen("CLAG").schedule(rc.Patient(height="170 cm", weight="70 kg"))
     with pytest.raises(InputError, match="start"):
         render(sched, "ics")
+
+
+def test_each_event_states_the_cycle_and_the_label_instructions() -> None:
+    events = list(icalendar.Calendar.from_ical(render(worked_example(), "ics")).walk("VEVENT"))
+    for event in events:
+        text = str(event["description"])
+        # NCT06763666 states neither (clinical reference §1.1): said, with the source.
+        assert "Cycle length: not stated by NCT06763666" in text
+        assert "Number of cycles: not stated by NCT06763666" in text
+    day2 = str(events[2]["description"])  # venetoclax starts on day 2
+    assert "[Label instruction] venetoclax: Before the first dose" in day2
+    assert "[Label instruction] venetoclax" not in str(events[1]["description"])

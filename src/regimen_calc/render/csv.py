@@ -23,6 +23,8 @@ COLUMNS: tuple[str, ...] = (
     "regimen_id",
     "regimen_version",
     "cycle",
+    "cycle_length",
+    "number_of_cycles",
     "day",
     "date",
     "drug",
@@ -68,6 +70,7 @@ def render_csv(schedule: Schedule) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     files = source_files_text(schedule.regimen)
+    cycle = dict(view.cycle)
     for day_view, day in zip(view.days, schedule.days, strict=True):
         for row, a in zip(day_view.rows, day.administrations, strict=True):
             adj = a.adjustment
@@ -75,6 +78,8 @@ def render_csv(schedule: Schedule) -> str:
                 "regimen_id": schedule.regimen.id,
                 "regimen_version": schedule.regimen.version,
                 "cycle": str(schedule.cycle),
+                "cycle_length": cycle["Cycle length"],
+                "number_of_cycles": cycle["Number of cycles"],
                 "day": str(day.day),
                 "date": day.date.isoformat() if day.date else "",
                 "drug": a.drug,

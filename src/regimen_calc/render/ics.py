@@ -60,6 +60,8 @@ def render_ics(schedule: Schedule, *, include_patient: bool = False) -> str:
     stamp = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     identifier = (patient.identifier or "") if include_patient else ""
     seed = f"{reg.id}|{reg.version}|{schedule.cycle}|{identifier}|{schedule.start}"
+    # The regimen's cycle length and number of cycles, "not stated by SOURCE" where so.
+    cycle = [f"{k}: {v}" for k, v in view.cycle if k in ("Cycle length", "Number of cycles")]
     for day_view, day in zip(view.days, schedule.days, strict=True):
         assert day.date is not None  # every day has a date when the schedule has a start
         event = icalendar.Event()
@@ -74,7 +76,7 @@ def render_ics(schedule: Schedule, *, include_patient: bool = False) -> str:
         )
         example = "EXAMPLE, NOT FOR PATIENT USE: " if view.example_banner else ""
         event.add("summary", f"{example}{reg.id} cycle {schedule.cycle}, {day_view.label}: {drugs}")
-        lines = [f"{reg.name}, version {reg.version}", f"Patient: {who}", ""]
+        lines = [f"{reg.name}, version {reg.version}", f"Patient: {who}", *cycle, ""]
         if view.example_banner:
             lines[:0] = [view.example_banner, ""]
         for r in day_view.rows:
