@@ -2,6 +2,8 @@
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
 tab or carriage return) are prefixed with ``'``, so a regimen note can never run as a formula.
+Number cells (``day``, ``cycle``, ``dose_value``, ``administrations_per_day``) are written as
+numbers: day ``-1`` stays ``-1``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-from ..formatting import format_number, format_unit
+from ..formatting import format_number, format_unit, spreadsheet_text
 from ._view import build_view, source_files_text, warnings_for
 
 if TYPE_CHECKING:
@@ -55,11 +57,17 @@ COLUMNS: tuple[str, ...] = (
     "source_files",
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Columns that hold a number: written as they are, so ``int(row["day"])`` reads day ``-1``.
+NUMBER_COLUMNS = frozenset({"cycle", "day", "dose_value", "administrations_per_day"})
 
 
 def _safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return spreadsheet_text(value)
+
+
+def _cell(column: str, value: str) -> str:
+    """A cell as written: a text cell guarded against formulas, a number cell as it is."""
+    return value if column in NUMBER_COLUMNS else _safe(value)
 
 
 def render_csv(schedule: Schedule) -> str:
@@ -124,5 +132,5 @@ def render_csv(schedule: Schedule) -> str:
                     interaction_rule=adjustment.rule,
                     interaction_source=adjustment.source,
                 )
-            writer.writerow([_safe(values[c]) for c in COLUMNS])
+            writer.writerow([_cell(c, values[c]) for c in COLUMNS])
     return out.getvalue()
