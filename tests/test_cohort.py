@@ -7,6 +7,8 @@ schedule, syringes counted by brute force.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 import math
@@ -608,3 +610,16 @@ def test_forecast_module_does_not_import_click() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     before, after = out.stdout.split()
     assert after == before
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    ['=HYPERLINK("http://example.invalid/x","open")', "+1", "-1", "@SUM(A1)", "\tP1", "\rP1"],
+)
+def test_forecast_csv_guards_text_cells_against_formulas(identifier: str) -> None:
+    patients = [rc.Patient(height="170 cm", weight="70 kg", identifier=identifier)]
+    f = forecast(rc.load_regimen("CLAG"), patients, cycles=1)
+    rows = list(csv.DictReader(io.StringIO(f.to_csv(), newline="")))
+    assert rows[0]["patient_id"] == "'" + identifier
+    # Numbers stay numbers: 5 mg/m² × 1.82 m² × 5 days = 45.5 mg of cladribine.
+    assert rows[0]["cycles"] == "1" and float(rows[0]["cladribine total (mg)"]) == 45.5

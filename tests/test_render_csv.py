@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 
+import attrs
 import pytest
+
+import regimen_calc as rc
 
 from regimen_calc.render import render
 from regimen_calc.render.csv import COLUMNS, _safe
@@ -48,3 +51,42 @@ def test_values(rows) -> None:
 )
 def test_formula_cells_are_neutralised(value: str, expected: str) -> None:
     assert _safe(value) == expected
+
+
+def test_regimen_values_and_label_instructions_on_every_row(rows) -> None:
+    # NCT06763666 states neither the cycle length nor the number of cycles (clinical reference
+    # §1.1): every row says so, with the source, rather than leaving the cells empty.
+    assert {r["cycle_length"] for r in rows} == {"not stated by NCT06763666"}
+    assert {r["number_of_cycles"] for r in rows} == {"not stated by NCT06763666"}
+    # The venetoclax label's instructions (§2) travel with the venetoclax rows.
+    for r in rows:
+        has_label = "[Label instruction] venetoclax: Before the first dose" in r["warnings"]
+        assert has_label == (r["drug"] == "venetoclax")
+        # Warnings about the whole schedule are on every row.
+        assert "[Not stated by the source] The cycle length is not stated" in r["warnings"]
+
+
+def test_a_stated_cycle_prints_its_values() -> None:
+    # Lipo-MIT+CLAG: "every 4 weeks, up to 2 cycles" (ChiCTR2400086291 abstract).
+    sched = rc.load_regimen("Lipo-MIT+CLAG").schedule(rc.Patient(height="170 cm", weight="65 kg"))
+    row = next(csv.DictReader(io.StringIO(render(sched, "csv"), newline="")))
+    assert (row["cycle_length"], row["number_of_cycles"]) == ("28 days", "at most 2 cycles")
+
+
+def test_number_cells_stay_numbers_for_a_dict_reader() -> None:
+    # CLAG's filgrastim starts on day 0. Moved two days earlier (a regimen built in code, as a
+    # site regimen could be), it starts on day -1: every day reads back as an int.
+    regimen = rc.load_regimen("CLAG")
+    fil = regimen.component("filgrastim")
+    moved = attrs.evolve(fil, days=tuple(d - 1 for d in fil.days))
+    regimen = attrs.evolve(
+        regimen, components=tuple(moved if c is fil else c for c in regimen.components)
+    )
+    sched = regimen.schedule(rc.Patient(height="170 cm", weight="70 kg"))
+    rows = list(csv.DictReader(io.StringIO(render(sched, "csv"), newline="")))
+    days = sorted({int(r["day"]) for r in rows})
+    assert days == [-1, 0, 1, 2, 3, 4, 5]
+    assert all(int(r["cycle"]) == 1 and int(r["administrations_per_day"]) == 1 for r in rows)
+    first = next(r for r in rows if r["day"] == "-1")
+    # 5 mcg/kg × 70 kg = 350 mcg (NCT06763666, clinical reference §1.1).
+    assert (first["drug"], float(first["dose_value"])) == ("filgrastim", 350.0)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import datetime
+import subprocess
+import sys
+from pathlib import Path
 
+import attrs
 import icalendar
 import pytest
 
@@ -51,3 +56,67 @@ def test_needs_a_start_date() -> None:
     sched = rc.load_regimen("CLAG").schedule(rc.Patient(height="170 cm", weight="70 kg"))
     with pytest.raises(InputError, match="start"):
         render(sched, "ics")
+
+
+def test_each_event_states_the_cycle_and_the_label_instructions() -> None:
+    events = list(icalendar.Calendar.from_ical(render(worked_example(), "ics")).walk("VEVENT"))
+    for event in events:
+        text = str(event["description"])
+        # NCT06763666 states neither (clinical reference §1.1): said, with the source.
+        assert "Cycle length: not stated by NCT06763666" in text
+        assert "Number of cycles: not stated by NCT06763666" in text
+    day2 = str(events[2]["description"])  # venetoclax starts on day 2
+    assert "[Label instruction] venetoclax: Before the first dose" in day2
+    assert "[Label instruction] venetoclax" not in str(events[1]["description"])
+
+
+_HOSTILE = "A\r\nBEGIN:VEVENT\r\nSUMMARY:x;y,z\rEND:VEVENT\nB"
+
+
+def _hostile_schedule() -> rc.Schedule:
+    """A schedule whose texts hold CR, LF, CRLF, ``;`` and ``,`` (a regimen built in code)."""
+    regimen = rc.load_regimen("CLAG")
+    fil = regimen.component("filgrastim")
+    fil = attrs.evolve(fil, notes=(f"note {_HOSTILE}",))
+    regimen = attrs.evolve(
+        regimen, id=f"id {_HOSTILE}", name=f"name {_HOSTILE}", version=f"1 {_HOSTILE}",
+        components=tuple(fil if c.id == "filgrastim" else c for c in regimen.components),
+    )
+    patient = rc.Patient(height="170 cm", weight="70 kg", name=f"P {_HOSTILE}",
+                         identifier=f"I {_HOSTILE}")
+    return regimen.schedule(patient, start=datetime.date(2026, 1, 5))
+
+
+def _check_hostile(out: str) -> None:
+    # Each property on its own line: one VEVENT per treatment day (CLAG: days 0-5), no other.
+    assert out.split("\r\n").count("BEGIN:VEVENT") == 6
+    assert "\r" not in out.replace("\r\n", "") and "\n" not in out.replace("\r\n", "")
+    events = list(icalendar.Calendar.from_ical(out).walk("VEVENT"))
+    assert len(events) == 6
+    flat_hostile = "A BEGIN:VEVENT SUMMARY:x;y,z END:VEVENT B"
+    assert str(events[0]["summary"]).startswith(f"id {flat_hostile} cycle 1, Day 0")
+    text = str(events[0]["description"])
+    lines = "A\nBEGIN:VEVENT\nSUMMARY:x;y,z\nEND:VEVENT\nB"  # each break kept as a break
+    for expected in (f"name {lines}", f"P {lines}", f"I {lines}", f"note {lines}"):
+        assert expected in text
+
+
+def test_texts_with_line_breaks_and_separators_are_escaped() -> None:
+    _check_hostile(render(_hostile_schedule(), "ics", include_patient=True))
+
+
+def test_escaping_holds_under_python_dash_o() -> None:
+    # The writer's own checks are not asserts: `python -O` strips those (icalendar's among them).
+    script = (
+        "import sys; sys.path.insert(0, 'tests'); import test_render_ics as t; "
+        "from regimen_calc.render import render; "
+        "out = render(t._hostile_schedule(), 'ics', include_patient=True); "
+        "sys.stdout.write(repr(out))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-O", "-c", script], capture_output=True,
+                            text=True, timeout=120, cwd=root)
+    assert result.returncode == 0, result.stderr
+    out = ast.literal_eval(result.stdout)
+    assert out.split("\r\n").count("BEGIN:VEVENT") == 6  # no event injected
+    _check_hostile(out)

@@ -11,12 +11,21 @@ mitoxantrone 15 mg/m² × 1.75 m² = 26.25 mg.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import html
+import importlib.resources
+import io
 import json
+import re
+import typing
 
+import attrs
+import icalendar
 import pytest
 
 import regimen_calc as rc
+from regimen_calc.model import SourceFile
 from regimen_calc.render import FORMATS, render
 from render_support import flat, pdf_pages_text
 
@@ -85,3 +94,202 @@ def test_a_regimen_of_h_sources_prints_no_mark() -> None:
     text = _printed(rc.load_regimen("CLAG").schedule(A, start=START), "text")
     assert "[M]" not in text and "[L]" not in text
     assert "Source confidence" not in text
+
+
+# ------------------------------------------------------------------------ every warning, everywhere
+
+_POLICIES = importlib.resources.files("regimen_calc") / "data" / "policies"
+_OVERLAYS = importlib.resources.files("regimen_calc") / "regimens" / "overlays"
+B = rc.Patient(height="170 cm", weight="70 kg")
+
+
+def _every_warning_kind() -> dict[str, rc.Schedule]:
+    """Schedules that between them raise every kind of warning the engine defines."""
+    policy = attrs.evolve(
+        rc.load_policy(str(_POLICIES / "example-institution.yaml")),
+        bsa_cap=rc.units.ureg.Quantity(1.5, "m**2"),  # a cap the patient's 1.82 m² is above
+    )
+    return {
+        # interaction (posaconazole), hold (a count met), label, lab, assumed, not stated.
+        "CLAG+VEN posaconazole": rc.load_regimen("CLAG+VEN").schedule(
+            B, start=START, concomitant=[{"name": "posaconazole", "start_day": 0}],
+            labs={1: {"wbc": 22}},
+        ),
+        # the protocol's 100 mg above the label's 10/20/50 mg; the start gate not evaluated.
+        "CLAG+VEN protocol voriconazole": rc.load_regimen("CLAG+VEN").schedule(
+            B, start=START, concomitant=["voriconazole"], rule_set="protocol",
+        ),
+        # two inhibitors, one whose class the sources dispute: the adjustment's notes.
+        "CLAG+VEN diltiazem fluconazole": rc.load_regimen("CLAG+VEN").schedule(
+            B, start=START, concomitant=["diltiazem", "fluconazole"],
+        ),
+        # rounding (filgrastim 350 mcg), policy (the BSA cap), cycle (cycle 2 of a number not
+        # stated).
+        "CLAG example policy cycle 2": rc.load_regimen("CLAG").schedule(
+            B, start=START, cycle=2, policy=policy
+        ),
+        # limit (prior mitoxantrone), confidence.
+        "MEC prior exposure": rc.load_regimen("MEC").schedule(
+            B, start=START, prior_exposure={"mitoxantrone": 120},
+            override_cumulative="cardiology review",
+        ),
+        # site values from an overlay.
+        "VA-CAG example site": rc.load_regimen(
+            "VA-CAG", overlays=[str(_OVERLAYS / "VA-CAG.example-site.yaml")]
+        ).schedule(B, start=START),
+    }
+
+
+@pytest.fixture(scope="module")
+def warned() -> dict[str, rc.Schedule]:
+    return _every_warning_kind()
+
+
+def _readable(schedule: rc.Schedule, fmt: str) -> str:
+    """The output as a reader sees it: markup, escapes and line folding undone."""
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(render(schedule, "csv"), newline="")))
+        return flat(" ".join(cell for row in rows for cell in row))
+    if fmt == "ics":
+        cal = icalendar.Calendar.from_ical(render(schedule, "ics"))
+        return flat(" ".join(str(e["description"]) for e in cal.walk("VEVENT")))
+    if fmt == "json":
+        return flat(" ".join(w["message"] for w in json.loads(render(schedule, "json"))["warnings"]))
+    text = _printed(schedule, fmt)
+    if fmt == "html":
+        text = re.sub(r"<[^>]+>", " ", text)
+    if fmt in ("html", "markdown"):
+        text = html.unescape(text).replace("\\|", "|")
+    return flat(text)
+
+
+def test_the_warning_schedules_cover_every_kind(warned: dict[str, rc.Schedule]) -> None:
+    # A new kind of warning fails here until a schedule above raises it.
+    raised = {w.kind for s in warned.values() for w in s.warnings}
+    assert raised == set(typing.get_args(rc.schedule.WarningKind))
+    # The interaction table's notes are part of the dose's reasoning, as the warnings are.
+    voriconazole = warned["CLAG+VEN protocol voriconazole"]
+    assert any("ABOVE the label" in w.message for w in voriconazole.warnings)
+    assert any("NOT EVALUATED" in w.message for w in voriconazole.warnings)
+    notes = [a.adjustment.note for _d, a in warned["CLAG+VEN diltiazem fluconazole"]
+             .administrations() if a.adjustment is not None]
+    assert any("several rules apply" in n and "sources disagree" in n for n in notes)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("name", sorted(_every_warning_kind()))
+def test_every_warning_reaches_every_format(
+    warned: dict[str, rc.Schedule], name: str, fmt: str
+) -> None:
+    schedule = warned[name]
+    text = _readable(schedule, fmt)
+    missing = [w.message for w in schedule.warnings if flat(w.message) not in text]
+    assert missing == []
+    notes = {a.adjustment.note for _d, a in schedule.administrations() if a.adjustment}
+    missing = [n for n in notes if n and flat(n) not in text and fmt != "json"]
+    assert missing == []
+
+
+# ----------------------------------------------------------------- a rounding flagged for review
+
+_REVIEW = "REVIEW by a pharmacist (rounding beyond the policy's limit)"
+
+
+@pytest.fixture(scope="module")
+def flagged() -> rc.Schedule:
+    # Filgrastim 5 mcg/kg × 70 kg = 350 mcg; the example policy's nearest syringe, 300 mcg, is
+    # −14.3%: beyond its 10%, so 350 mcg is kept for pharmacist review (clinical reference §3).
+    policy = rc.load_policy(str(_POLICIES / "example-institution.yaml"))
+    return rc.load_regimen("CLAG").schedule(B, start=START, policy=policy)
+
+
+def _text_status(text: str, day: str) -> str:
+    """The Status cell of the text table's first row of ``day`` (its wrapped lines joined)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {day} "))
+    cell = []
+    for line in lines[start:]:
+        if line.startswith("+"):
+            break
+        cell.append(line.split("|")[-2].strip())
+    return " ".join(cell)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_a_rounding_for_review_says_so_in_the_status(flagged: rc.Schedule, fmt: str) -> None:
+    out = render(flagged, fmt)
+    if fmt == "json":
+        a = json.loads(out)["days"][0]["administrations"][0]
+        assert a["rounding"]["flagged"] is True and a["dose"]["text"] == "350 mcg"
+        return
+    if fmt == "text":
+        status = _text_status(out, "Day 0")
+        assert status.startswith(_REVIEW) and "give" not in status
+    elif fmt == "csv":
+        row = next(csv.DictReader(io.StringIO(out, newline="")))
+        assert (row["day"], row["drug"], row["dose_to_give"]) == ("0", "filgrastim", "350 mcg")
+        assert row["status"].startswith(_REVIEW)
+        # Once among the flags: the engine's review warning, not a second wording of it.
+        assert row["flags"].count("PHARMACIST REVIEW") == 1
+        assert "rounding not applied" not in row["flags"]
+    elif fmt == "html":
+        row = re.search(r'<tbody class="day" id="day-0">(.*?)</tbody>', out, re.S).group(1)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        assert html.unescape(cells[-1]).startswith(_REVIEW)
+        assert cells[-2].count("PHARMACIST REVIEW") == 1  # the holds cell's flags
+        assert "rounding not applied" not in row
+    elif fmt == "ics":
+        day0 = next(iter(icalendar.Calendar.from_ical(out).walk("VEVENT")))
+        assert _REVIEW in str(day0["description"])
+    else:
+        text = _printed(flagged, fmt)
+        if fmt == "markdown":
+            text = html.unescape(text)
+        assert flat(_REVIEW) in text
+        assert "rounding not applied" not in text
+
+
+# ------------------------------------------------------------------------ the files behind it
+
+_HASH_A = "0123456789abcdef" * 4
+_HASH_B = "fedcba9876543210" * 4
+
+
+@pytest.fixture(scope="module")
+def from_files() -> rc.Schedule:
+    regimen = attrs.evolve(
+        rc.load_regimen("CLAG+VEN"),
+        files=(
+            SourceFile(role="regimen", path="regimens/CLAG+VEN.yaml", sha256=_HASH_A,
+                       bundled=True),
+            SourceFile(role="base", path="/site/regimens/CLAG.yaml", sha256=_HASH_B),
+        ),
+    )
+    return regimen.schedule(A, start=START)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_format_names_its_files_and_their_hashes(from_files: rc.Schedule, fmt: str) -> None:
+    if fmt == "json":
+        files = json.loads(render(from_files, "json"))["regimen"]["files"]
+        assert files == [
+            {"role": "regimen", "path": "regimens/CLAG+VEN.yaml", "sha256": _HASH_A,
+             "bundled": True},
+            {"role": "base", "path": "/site/regimens/CLAG.yaml", "sha256": _HASH_B,
+             "bundled": False},
+        ]
+        return
+    text = _readable(from_files, fmt)
+    if fmt in ("csv", "ics"):  # machine formats: the whole hash
+        assert f"regimen: regimens/CLAG+VEN.yaml (bundled) sha256:{_HASH_A}" in text
+        assert f"base: /site/regimens/CLAG.yaml sha256:{_HASH_B}" in text
+    else:  # paper: the first 12 hex digits, enough to compare with `sha256sum`
+        assert "regimens/CLAG+VEN.yaml (bundled), SHA-256 0123456789ab" in text
+        assert "/site/regimens/CLAG.yaml, SHA-256 fedcba987654" in text
+        assert _HASH_A not in text
+
+
+def test_a_regimen_built_in_code_says_it_has_no_file() -> None:
+    regimen = attrs.evolve(rc.load_regimen("CLAG"), files=())
+    text = _readable(regimen.schedule(A, start=START), "text")
+    assert "Source files: not recorded (a regimen built in code, not read from a file)" in text

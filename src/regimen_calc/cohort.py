@@ -54,7 +54,7 @@ from ._checks import check_flag
 from .bsa import BSA_FORMULAS, normalize_sex
 from .catalog import Presentation, drug_info
 from .errors import InputError, Problem, ProblemsError, RegimenCalcError
-from .formatting import format_quantity, format_unit
+from .formatting import format_quantity, format_unit, spreadsheet_text
 from .interactions import Concomitant, resolve_concomitants
 from .model import Flat, PerBsa, PerWeight, Regimen
 from .patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
@@ -1223,13 +1223,25 @@ class Forecast:
         return cols
 
     def to_csv(self) -> str:
-        """One row per patient (``row`` = ``patient``), then one ``total`` row for the cohort."""
+        """One row per patient (``row`` = ``patient``), then one ``total`` row for the cohort.
+
+        CRLF line ends (RFC 4180). A text cell (patient id, concomitant drugs, a heading) that a
+        spreadsheet would read as a formula gets a leading ``'``
+        (:func:`~regimen_calc.formatting.spreadsheet_text`); numbers are written as numbers.
+        """
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(self.csv_columns())
+        # CRLF, as RFC 4180 and the schedule CSV: Python's csv module quotes a cell holding a
+        # carriage return only when the line terminator has one, so "\n" would let a CR in a
+        # patient id end the row.
+        writer = csv.writer(buf, lineterminator="\r\n")
+        # Text cells (a patient id such as =HYPERLINK(...), a drug name) are guarded against
+        # formulas as in the schedule CSV; the numbers are written as numbers.
+        writer.writerow([spreadsheet_text(c) for c in self.csv_columns()])
         conc = self.concomitant
         for i, pid in enumerate(self.patient_ids):
-            row: list[object] = ["patient", pid, "; ".join(conc[i]), self.cycles]
+            row: list[object] = [
+                "patient", spreadsheet_text(pid), spreadsheet_text("; ".join(conc[i])), self.cycles
+            ]
             for d in self.drugs:
                 row.append(_number(d.per_patient[i]))
                 row += [int(d.packs_per_patient[s][i]) for s in d.strengths]

@@ -40,6 +40,7 @@ __all__ = [
     "format_sequence",
     "format_unit",
     "route_name",
+    "spreadsheet_text",
 ]
 
 #: Decimal places :func:`format_quantity` uses when not told, by the size of the value.
@@ -547,3 +548,19 @@ def format_entered(q: pint.Quantity) -> str:
             value = _to_decimal(q.magnitude, "q")
             return f"{_render(value, 2, q.magnitude)} {_ENTERED_UNITS[names[0][0]]}"
     return format_quantity(q)
+
+
+#: What makes a spreadsheet read a cell as a formula (or, for tab and CR, shift what it reads).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """A CSV text cell a spreadsheet cannot run: ``'`` before a leading ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return. For text cells only: a number cell (day ``-1``) is written as it is.
+
+    >>> spreadsheet_text("=1+1")
+    "'=1+1"
+    >>> spreadsheet_text("9.1 mg")
+    '9.1 mg'
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value

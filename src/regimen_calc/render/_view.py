@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from ..schedule import Administration, Schedule
 
 NOT_GIVEN = "not given"
+#: The status of a dose whose rounding went beyond the policy's deviation (the unrounded dose is
+#: printed and waits for a pharmacist).
+ROUNDING_REVIEW = "REVIEW by a pharmacist (rounding beyond the policy's limit)"
 NOT_STATED = "not stated"
 
 DISCLAIMER = (
@@ -105,6 +108,7 @@ EXAMPLE_BANNER = "EXAMPLE VALUES, NOT FOR PATIENT USE"
 class Row:
     """One administration as printed text."""
 
+    component: str
     drug: str
     per_unit: str
     calculation: str
@@ -117,6 +121,8 @@ class Row:
     holds: str
     status: str
     held: bool
+    #: The dose waits for a pharmacist's review (a rounding beyond the policy's deviation).
+    review: bool
     held_reason: str
     tablets: str
     adjustment: str
@@ -165,6 +171,13 @@ class WarningView:
     label: str
     message: str
     source: str
+    #: The component the warning is about; empty for a warning about the whole schedule.
+    component: str = ""
+
+    @property
+    def line(self) -> str:
+        """The warning on one line, with its label: ``[Hold condition] filgrastim: ...``."""
+        return f"[{self.label}] {self.message}"
 
 
 @attrs.frozen(kw_only=True)
@@ -192,6 +205,19 @@ class ScheduleView:
     cumulative_note: str
     disclaimer: str
     generated_by: str
+
+
+def warnings_for(view: ScheduleView, components: Sequence[str]) -> tuple[WarningView, ...]:
+    """The warnings that concern any of ``components`` or the whole schedule.
+
+    A warning about a component that has no row in the schedule counts as a warning about the
+    whole schedule, so that a format printing warnings by row (CSV, iCalendar) still shows it.
+    """
+    with_rows = {r.component for d in view.days for r in d.rows}
+    return tuple(
+        w for w in view.warnings
+        if not w.component or w.component in components or w.component not in with_rows
+    )
 
 
 def formula_name(key: str) -> str:
@@ -359,7 +385,13 @@ def _row(
     after = names.get(a.sequence.after) if a.sequence is not None else None
     holds = "; ".join(c.text for c in a.conditions) or "none stated"
     held_reason = _clean_hold_reason(a.hold_reason) if a.held else ""
-    status = (f"HELD ({held_reason})" if held_reason else "HELD") if a.held else "give"
+    if a.held:
+        status = f"HELD ({held_reason})" if held_reason else "HELD"
+    elif a.rounding.flagged:
+        # Not a plain "give": the dose waits for a pharmacist (its reason is among the flags).
+        status = ROUNDING_REVIEW
+    else:
+        status = "give"
     low = _low_confidence(a)
     dose_mark = confidence_mark(low.get("steps") or low.get("dose"))
     status_mark, graded_flags = _confidence_notes(low)
@@ -385,11 +417,17 @@ def _row(
     flags = []
     if a.adjustment is not None:
         flags.append("adjusted for interaction")
+        if a.adjustment.note:
+            # The engine's note on how the rule was chosen (several inhibitors, sources that
+            # disagree on an inhibitor's class): part of the dose's reasoning, never dropped.
+            flags.append(f"interaction: {a.adjustment.note}")
     flags += stopped
     if resumed:
         flags.append(f"planned dose again: {resumed}")
-    if a.rounding.flagged:
-        # Not the policy's rule text: it is written by pint and could print "µg".
+    engine_review = any(w.startswith("PHARMACIST REVIEW") for w in a.warnings)
+    if a.rounding.flagged and not engine_review:
+        # Once per row: the engine's own review warning, when there is one, says it with the
+        # deviation. Not the policy's rule text: it is written by pint and could print "µg".
         if a.dose == a.rounding.unrounded:
             flags.append(
                 "rounding not applied: rounding would change the dose by more than the "
@@ -403,6 +441,7 @@ def _row(
     flags += list(a.warnings)
     flags += graded_flags
     return Row(
+        component=a.component,
         drug=a.drug,
         per_unit=format_dose_per_unit(a.dose_per_unit) + dose_mark,
         calculation=_calculation(a),
@@ -419,6 +458,7 @@ def _row(
         holds=holds,
         status=status,
         held=a.held,
+        review=a.rounding.flagged and not a.held,
         held_reason=held_reason,
         tablets=describe_tablets(a.tablets) if a.tablets else "",
         adjustment=_adjustment_text(a, decimals),
@@ -638,6 +678,34 @@ def reference_text(ref: Reference) -> str:
     return " — ".join(x for x in (f"{ref.title} ({about})", where) if x)
 
 
+#: Hex digits of a file's SHA-256 printed on paper (the machine formats carry all 64).
+SHORT_HASH = 12
+_FILE_ROLES = {"regimen": "Regimen file", "base": "Base regimen file", "overlay": "Overlay file"}
+
+
+def source_file_rows(regimen: Regimen) -> list[tuple[str, str]]:
+    """One ``(label, path and short hash)`` row per file the regimen was read from."""
+    if not regimen.files:
+        return [("Source files", "not recorded (a regimen built in code, not read from a file)")]
+    return [
+        (
+            _FILE_ROLES.get(f.role, f.role),
+            f"{f.path}{' (bundled)' if f.bundled else ''}, SHA-256 {f.sha256[:SHORT_HASH]}",
+        )
+        for f in regimen.files
+    ]
+
+
+def source_files_text(regimen: Regimen) -> str:
+    """Every source file with its full SHA-256, for the machine formats (CSV, iCalendar)."""
+    if not regimen.files:
+        return "not recorded (a regimen built in code, not read from a file)"
+    return " | ".join(
+        f"{f.role}: {f.path}{' (bundled)' if f.bundled else ''} sha256:{f.sha256}"
+        for f in regimen.files
+    )
+
+
 def _fmt_or(value: int | None, unit: str) -> str:
     return NOT_STATED if value is None else f"{format_number(value, decimals=0)} {unit}"
 
@@ -707,17 +775,16 @@ def build_view(schedule: Schedule) -> ScheduleView:
                     note=adj.note or "",
                 )
             )
-    # Interaction warnings are shown, with every number from the formatting module, in the
-    # interaction table; the warnings list keeps everything else.
+    # Every warning of the schedule, in the engine's order: none is left to one format only.
     warnings = tuple(
         WarningView(
             kind=w.kind,
             label=_WARNING_LABELS.get(w.kind, w.kind),
             message=w.message,
             source=w.source or "",
+            component=w.component or "",
         )
         for w in schedule.warnings
-        if w.kind != "interaction" or not adjustments
     )
     calendar, has_dates = _calendar(schedule)
     cumulative, cumulative_note = _cumulative(schedule)
@@ -741,6 +808,7 @@ def build_view(schedule: Schedule) -> ScheduleView:
         regimen_rows.append(("Based on", reg.extends))
     if reg.overlays:
         regimen_rows.append(("Site overlays", ", ".join(reg.overlays)))
+    regimen_rows += source_file_rows(reg)
     policy = schedule.policy
     # An example overlay or policy (its source says "EXAMPLE ONLY") must not pass for a real one.
     example = [r.id for r in reg.references if (r.title or "").upper().startswith("EXAMPLE")]

@@ -2,6 +2,8 @@
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
 tab or carriage return) are prefixed with ``'``, so a regimen note can never run as a formula.
+Number cells (``day``, ``cycle``, ``dose_value``, ``administrations_per_day``) are written as
+numbers: day ``-1`` stays ``-1``.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-from ..formatting import format_number, format_unit
-from ._view import build_view
+from ..formatting import format_number, format_unit, spreadsheet_text
+from ._view import build_view, source_files_text, warnings_for
 
 if TYPE_CHECKING:
     from ..schedule import Schedule
@@ -23,6 +25,8 @@ COLUMNS: tuple[str, ...] = (
     "regimen_id",
     "regimen_version",
     "cycle",
+    "cycle_length",
+    "number_of_cycles",
     "day",
     "date",
     "drug",
@@ -49,13 +53,21 @@ COLUMNS: tuple[str, ...] = (
     "interaction_source",
     "notes",
     "flags",
+    "warnings",
+    "source_files",
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Columns that hold a number: written as they are, so ``int(row["day"])`` reads day ``-1``.
+NUMBER_COLUMNS = frozenset({"cycle", "day", "dose_value", "administrations_per_day"})
 
 
 def _safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return spreadsheet_text(value)
+
+
+def _cell(column: str, value: str) -> str:
+    """A cell as written: a text cell guarded against formulas, a number cell as it is."""
+    return value if column in NUMBER_COLUMNS else _safe(value)
 
 
 def render_csv(schedule: Schedule) -> str:
@@ -65,6 +77,8 @@ def render_csv(schedule: Schedule) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
+    files = source_files_text(schedule.regimen)
+    cycle = dict(view.cycle)
     for day_view, day in zip(view.days, schedule.days, strict=True):
         for row, a in zip(day_view.rows, day.administrations, strict=True):
             adj = a.adjustment
@@ -72,6 +86,8 @@ def render_csv(schedule: Schedule) -> str:
                 "regimen_id": schedule.regimen.id,
                 "regimen_version": schedule.regimen.version,
                 "cycle": str(schedule.cycle),
+                "cycle_length": cycle["Cycle length"],
+                "number_of_cycles": cycle["Number of cycles"],
                 "day": str(day.day),
                 "date": day.date.isoformat() if day.date else "",
                 "drug": a.drug,
@@ -102,6 +118,9 @@ def render_csv(schedule: Schedule) -> str:
                 "flags": " | ".join(
                     [view.example_banner, *row.flags] if view.example_banner else row.flags
                 ),
+                # The schedule's warnings about this drug and about the whole schedule.
+                "warnings": " | ".join(w.line for w in warnings_for(view, (a.component,))),
+                "source_files": files,
             }
             if adj is not None:
                 adjustment = next(
@@ -113,5 +132,5 @@ def render_csv(schedule: Schedule) -> str:
                     interaction_rule=adjustment.rule,
                     interaction_source=adjustment.source,
                 )
-            writer.writerow([_safe(values[c]) for c in COLUMNS])
+            writer.writerow([_cell(c, values[c]) for c in COLUMNS])
     return out.getvalue()

@@ -247,7 +247,7 @@ class _Document:
                             style = FontFace(emphasis="BOLD", size_pt=9)
                         elif key == "drug":
                             style = FontFace(emphasis="BOLD")
-                        elif key == "status" and r.held:
+                        elif key == "status" and (r.held or r.review):
                             style = FontFace(emphasis="BOLD", color=_RED)
                         fill = (253, 232, 232) if r.held else None
                         if fill and style is None:

@@ -115,6 +115,9 @@ def render_text(schedule: Schedule) -> str:
                        if a.date else f"{a.day}: {a.drug} {a.unadjusted} → {a.adjusted}")
             out += textwrap.wrap(f"rule: {a.rule} ({a.inhibitors}); source: {a.source}", 100,
                                  initial_indent="    ", subsequent_indent="    ")
+            if a.note:
+                out += textwrap.wrap(f"note: {a.note}", 100, initial_indent="    ",
+                                     subsequent_indent="    ")
     if view.cumulative:
         out += _heading("Cumulative anthracycline exposure")
         out += _text_table(list(CUMULATIVE_COLUMNS), [14, 17, 14, 14, 14, 10, 10],
@@ -230,7 +233,8 @@ def render_markdown(schedule: Schedule) -> str:
         out += ["", "## Interaction adjustments", ""]
         out += _md_table(
             ["Day", "Date", "Drug", "Unadjusted", "Adjusted", "Rule", "Inhibitors", "Source"],
-            [(a.day, a.date, a.drug, a.unadjusted, a.adjusted, a.rule, a.inhibitors, a.source)
+            [(a.day, a.date, a.drug, a.unadjusted, a.adjusted,
+              a.rule + (f"\nnote: {a.note}" if a.note else ""), a.inhibitors, a.source)
              for a in view.adjustments],
         )
     if view.cumulative:
