@@ -74,7 +74,7 @@ _HOSTILE = "A\r\nBEGIN:VEVENT\r\nSUMMARY:x;y,z\rEND:VEVENT\nB"
 
 
 def _hostile_schedule() -> rc.Schedule:
-    """A schedule whose texts hold CR, LF, CRLF, ``;`` and ``,`` (a regimen built in code)."""
+    """A schedule whose regimen texts hold CR, LF, CRLF, ``;`` and ``,`` (a regimen built in code)."""
     regimen = rc.load_regimen("CLAG")
     fil = regimen.component("filgrastim")
     fil = attrs.evolve(fil, notes=(f"note {_HOSTILE}",))
@@ -82,8 +82,8 @@ def _hostile_schedule() -> rc.Schedule:
         regimen, id=f"id {_HOSTILE}", name=f"name {_HOSTILE}", version=f"1 {_HOSTILE}",
         components=tuple(fil if c.id == "filgrastim" else c for c in regimen.components),
     )
-    patient = rc.Patient(height="170 cm", weight="70 kg", name=f"P {_HOSTILE}",
-                         identifier=f"I {_HOSTILE}")
+    # A patient's name and identifier cannot hold line breaks (the Patient refuses them).
+    patient = rc.Patient(height="170 cm", weight="70 kg", name="P", identifier="I")
     return regimen.schedule(patient, start=datetime.date(2026, 1, 5))
 
 
@@ -97,7 +97,7 @@ def _check_hostile(out: str) -> None:
     assert str(events[0]["summary"]).startswith(f"id {flat_hostile} cycle 1, Day 0")
     text = str(events[0]["description"])
     lines = "A\nBEGIN:VEVENT\nSUMMARY:x;y,z\nEND:VEVENT\nB"  # each break kept as a break
-    for expected in (f"name {lines}", f"P {lines}", f"I {lines}", f"note {lines}"):
+    for expected in (f"name {lines}", f"note {lines}"):
         assert expected in text
 
 
