@@ -635,18 +635,22 @@ def build_schedule(
         start: the date of day 1; day 0 falls the day before.
         concomitant: concomitant drugs, by name or as
             :class:`~regimen_calc.interactions.Concomitant`.
-        rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``.
+        rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``;
+            any other name is refused, for every regimen (with venetoclax or not).
         policy: the dosing policy; the default ``DosingPolicy()`` when not given (one shared
             instance: policies are immutable).
-        labs: laboratory values by day, such as ``{1: {"wbc": 25}}`` (units in docs/safety.md).
+        labs: laboratory values by day, such as ``{1: {"wbc": 25}}`` (units in docs/safety.md);
+            days from -30 to the schedule's last day.
         bsa_formula: overrides the policy's BSA formula.
         prior_exposure: the patient's anthracycline exposure before this cycle, in mg/m² per drug,
-            such as ``{"mitoxantrone": 60}`` (earlier cycles of this regimen included).
+            such as ``{"mitoxantrone": 60}`` (earlier cycles of this regimen included); each 0
+            or from 1 to 5,000 mg/m² (``data/anthracyclines.yaml``).
         override_cumulative: the reason to schedule past a lifetime limit (recorded).
 
     Raises:
         MissingSiteValuesError: the regimen needs values only the site can supply.
-        InputError: any argument that is not what it should be.
+        InputError: any argument that is not what it should be, and a patient's
+            ``measured_on`` after the date of the schedule's first day.
         DoseLimitError: a computed dose above the drug's single or daily ceiling.
         CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """
