@@ -267,6 +267,12 @@ def test_values_that_do_not_replace_one_another_are_all_used() -> None:
         ([*_MEC, "--age", "4_0"], "'--age'", "'4_0'"),
         (["forecast", "CLAG", "p.csv", "--cycles", "0x1"], "'--cycles'", "'0x1'"),
         ([*_VEN, "--concomitant", "posaconazole:٣-"], "--concomitant", "expected NAME"),
+        # int() raises a bare ValueError past 4,300 digits; float() gives infinity from ~309.
+        ([*_MEC, "--cycle", "9" * 5000], "'--cycle'", "is a whole number of 5000 digits"),
+        ([*_MEC, "--labs", "9" * 19 + ":wbc=5"], "--labs", "is a whole number of 19 digits"),
+        ([*_VEN, "--concomitant", "posaconazole:" + "9" * 5000 + "-"], "--concomitant",
+         "is a whole number of 5000 digits"),
+        ([*_MEC, "--labs", "1:wbc=" + "9" * 400], "--labs", "is too large to be a number"),
         ([*_MEC, "--start", "20260105"], "--start", "expected a date as YYYY-MM-DD"),
         ([*_MEC, "--measured-on", "2026-W02-1"], "--measured-on", "expected a date as YYYY-MM-DD"),
     ],

@@ -217,9 +217,9 @@ def _parse_concomitant(value: str) -> dict[str, Any]:
         )
     item: dict[str, Any] = {"name": match["name"].strip()}
     if match["start"] is not None:
-        item["start_day"] = int(match["start"])
+        item["start_day"] = plain_int(match["start"], "--concomitant", value, signed=True)
         if match["stop"] is not None:
-            item["stop_day"] = int(match["stop"])
+            item["stop_day"] = plain_int(match["stop"], "--concomitant", value, signed=True)
     return item
 
 
