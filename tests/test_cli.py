@@ -42,10 +42,29 @@ def test_list_shows_ids_names_and_references() -> None:
 def test_show_gives_each_values_status() -> None:
     out = run_cli("show", "CLAG+VEN", check=True).stdout.decode()
     assert "dose: 5 mg/m² [stated (NCT06763666)]" in out
-    assert "infusion: infusion time not stated [not stated (NCT06763666)" in out
+    assert "infusion: not stated [not stated (NCT06763666)" in out
     assert "drug: filgrastim [assumed (Neupogen-label)" in out
     assert "length: not stated [not stated (NCT06763666)]" in out
     assert "route: subcutaneous (subcut)" in out
+
+
+def test_show_prints_a_single_dose_not_stated_values_and_confidence_marks() -> None:
+    out = run_cli("show", "CMGV", check=True).stdout.decode()
+    # Liposomal mitoxantrone 15 mg/m² once, on day 1 (clinical reference §1.6): not "once daily".
+    assert "frequency: once (single dose) [M] [stated (CMGV-ASH-abstract)]" in out
+    # CMGV's doses rest on the CMG+VEN ASH abstract, graded M; filgrastim's days 0-10 are the
+    # library's reading of "from day 0 until WBC > 20 × 10⁹/L", graded L.
+    assert "dose: 15 mg/m² [M] [stated (CMGV-ASH-abstract)]" in out
+    assert "days: 0–10 [L] [assumed (CMGV-ASH-abstract)" in out
+    assert "dose: day 2: 100 mg; day 3: 200 mg; days 4–10: 400 mg [M] [stated" in out
+    # The route is not stated: printed as not stated, with no value and no grade beside it.
+    assert "route: not stated [not stated (CMGV-ASH-abstract)" in out
+    vacag = run_cli("show", "VA-CAG", check=True).stdout.decode()
+    # VA-CAG states no frequency: never the "daily" default beside the not-stated mark.
+    assert "frequency: not stated [not stated (VACAG-registry)]" in vacag
+    assert "once daily [not stated" not in vacag and "once daily [not stated" not in out
+    clag = run_cli("show", "CLAG", check=True).stdout.decode()
+    assert "[M]" not in clag and "[L]" not in clag  # every CLAG source is graded H
 
 
 def test_show_site_values() -> None:
