@@ -9,8 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 
+import regimen_calc as rc
+from regimen_calc.errors import InputError
 from regimen_calc.loader import bundled_regimen_dir
 from render_support import CLI_ARGS, flat, pdf_pages_text, run_cli
 
@@ -183,3 +186,27 @@ def test_labs_hold_policy_and_override() -> None:
            "--override-cumulative", "cardiology cleared, echo normal"]
     data = json.loads(run_cli(*mec, check=True).stdout)
     assert data["override_cumulative"] == "cardiology cleared, echo normal"
+
+
+def test_a_cycle_past_the_limit_is_worded_by_its_bound_and_source() -> None:
+    # Lipo-MIT+CLAG: "up to 2 cycles" (ChiCTR2400086291 abstract, stated).
+    out = run_cli("schedule", "Lipo-MIT+CLAG", "--height", "170 cm", "--weight", "70 kg",
+                  "--cycle", "3").stderr.decode()
+    assert "cycle: expected a cycle from 1 to 2 (Lipo-MIT+CLAG gives at most 2 cycles)" in out
+    # VA-CAG: the registry assesses response over up to 2 cycles; a maximum is assumed (L).
+    overlay = bundled_regimen_dir() / "overlays" / "VA-CAG.example-site.yaml"
+    out = run_cli("schedule", "VA-CAG", "--overlay", str(overlay), "--height", "170 cm",
+                  "--weight", "70 kg", "--cycle", "3").stderr.decode()
+    assert (
+        "(VA-CAG gives at most 2 cycles, assumed from VACAG-registry (confidence L), not stated)"
+        in out
+    )
+
+
+def test_an_exact_number_of_cycles_is_not_called_at_most() -> None:
+    regimen = rc.load_regimen("Lipo-MIT+CLAG")
+    regimen = attrs.evolve(regimen, cycle=attrs.evolve(regimen.cycle, max_cycles_bound="exactly"))
+    with pytest.raises(InputError, match="cycle") as caught:
+        regimen.schedule(rc.Patient(height="170 cm", weight="70 kg"), cycle=3)
+    assert "(Lipo-MIT+CLAG gives 2 cycles)" in str(caught.value)
+    assert "at most" not in str(caught.value)

@@ -336,3 +336,19 @@ def test_the_label_tables_doses_carry_their_grade(fmt: str) -> None:
     for dose in ("10 mg [M]", "20 mg [M]", "50 mg [M]", "70 mg [M]"):
         assert dose in text, dose
     assert "[M] interaction rule: from a source of medium confidence" in text
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_the_start_gate_is_among_the_holds(fmt: str) -> None:
+    # Venclexta label (clinical reference §2): white-cell count below 25 × 10⁹/L before the
+    # first dose. CLAG+VEN's venetoclax carries it with its regimen's own conditions (none).
+    sched = rc.load_regimen("CLAG+VEN").schedule(B, start=START)
+    if fmt == "json":
+        data = json.loads(render(sched, "json"))
+        gate = [w for w in data["warnings"] if w["field"] == "start_gate"]
+        assert gate and "below 25 × 10⁹/L" in gate[0]["message"]
+        return
+    text = _readable(sched, fmt)
+    assert "Start only if white-cell count below 25 × 10⁹/L before the first dose" in text
+    if fmt == "text":
+        assert "venetoclax: - holds: Start only if white-cell count below 25 × 10⁹/L" in text

@@ -188,14 +188,32 @@ def _check_cycle(regimen: Regimen, cycle: object) -> int:
         raise InputError("cycle", "a whole number from 1", cycle)
     limit = regimen.cycle.max_cycles
     if limit is not None and cycle > limit:
-        raise InputError(
-            "cycle", f"a cycle from 1 to {limit} ({regimen.id} gives at most {limit})", cycle
-        )
+        raise InputError("cycle", f"a cycle from 1 to {limit} ({_cycle_limit(regimen)})", cycle)
     if cycle > MAX_CYCLE:
         raise InputError(
             "cycle", f"a cycle from 1 to {MAX_CYCLE} (the number of cycles is not stated)", cycle
         )
     return cycle
+
+
+def _cycle_limit(regimen: Regimen) -> str:
+    """Why the cycle is refused, worded by the bound and by where the number comes from:
+    ``CLAG gives 2 cycles``, ``VA-CAG gives at most 2 cycles, assumed from VACAG-registry
+    (confidence L), not stated``."""
+    n = regimen.cycle.max_cycles
+    cycles = f"{n} cycle" if n == 1 else f"{n} cycles"
+    bound = "at most " if regimen.cycle.max_cycles_bound == "at_most" else ""
+    text = f"{regimen.id} gives {bound}{cycles}"
+    prov = regimen.cycle.provenance.get("max_cycles")
+    if prov is None:
+        return text
+    grade = regimen.confidence_of(prov)
+    graded = f" (confidence {grade})" if grade in ("M", "L") else ""
+    if prov.status == "assumed":
+        return f"{text}, assumed from {prov.source}{graded}, not stated"
+    if prov.status == "site":
+        return f"{text}, supplied by the site ({prov.source})"
+    return f"{text}{graded}" if not graded else f"{text}, from {prov.source}{graded}"
 
 
 def _check_start(start: object, days: Sequence[int]) -> datetime.date | None:

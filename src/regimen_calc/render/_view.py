@@ -396,6 +396,17 @@ def _stopped_inhibitors(a: Administration, day: int, concomitants: Sequence[obje
     return out
 
 
+def _hold_texts(a: Administration) -> list[str]:
+    """The drug's hold rules: its regimen's conditions, then its label's start gate."""
+    from ..labs import start_gate_for
+
+    texts = [c.text for c in a.conditions]
+    gate = start_gate_for(a.drug)
+    if gate is not None:
+        texts.append(f"Start only if {gate.text} ({gate.source})")
+    return texts
+
+
 def _row(
     a: Administration,
     names: dict[str, str],
@@ -406,7 +417,7 @@ def _row(
     rule_set: str = "label",
 ) -> Row:
     after = names.get(a.sequence.after) if a.sequence is not None else None
-    holds = "; ".join(c.text for c in a.conditions) or "none stated"
+    holds = "; ".join(_hold_texts(a)) or "none stated"
     held_reason = _clean_hold_reason(a.hold_reason) if a.held else ""
     if a.held:
         status = f"HELD ({held_reason})" if held_reason else "HELD"
