@@ -9,7 +9,6 @@ import attrs
 import pytest
 
 import regimen_calc as rc
-
 from regimen_calc.render import render
 from regimen_calc.render.csv import COLUMNS, _safe
 from render_support import worked_example

@@ -154,7 +154,8 @@ def _readable(schedule: rc.Schedule, fmt: str) -> str:
         cal = icalendar.Calendar.from_ical(render(schedule, "ics"))
         return flat(" ".join(str(e["description"]) for e in cal.walk("VEVENT")))
     if fmt == "json":
-        return flat(" ".join(w["message"] for w in json.loads(render(schedule, "json"))["warnings"]))
+        warnings = json.loads(render(schedule, "json"))["warnings"]
+        return flat(" ".join(w["message"] for w in warnings))
     text = _printed(schedule, fmt)
     if fmt == "html":
         text = re.sub(r"<[^>]+>", " ", text)
@@ -352,3 +353,16 @@ def test_the_start_gate_is_among_the_holds(fmt: str) -> None:
     assert "Start only if white-cell count below 25 × 10⁹/L before the first dose" in text
     if fmt == "text":
         assert "venetoclax: - holds: Start only if white-cell count below 25 × 10⁹/L" in text
+
+
+def test_the_rules_grade_marks_the_adjusted_dose_not_the_written_one() -> None:
+    # Venetoclax 400 mg is NCT06763666's own dose (registry, H); only the 10 mg the M-graded
+    # posaconazole table makes of it is marked.
+    sched = rc.load_regimen("CLAG+VEN").schedule(
+        B, start=START, concomitant=[{"name": "posaconazole", "start_day": 0}]
+    )
+    rows = list(csv.DictReader(io.StringIO(render(sched, "csv"), newline="")))
+    day2 = next(r for r in rows if (r["day"], r["drug"]) == ("2", "venetoclax"))
+    assert day2["dose_per_unit"] == "400 mg"
+    assert day2["dose_to_give"].startswith("10 mg [M]")
+    assert rows[0]["dose_per_unit"] == "5 mcg/kg"  # filgrastim, day 0: no interaction, no mark

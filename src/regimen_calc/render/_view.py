@@ -430,7 +430,7 @@ def _row(
     rule_grade = _rule_confidence(rule_set, a)
     if rule_grade is not None:
         low["interaction_rule"] = _lowest(rule_grade, low.get("interaction_rule"))
-    dose_mark = confidence_mark(low.get("steps") or low.get("dose"))
+    unit_mark = dose_mark = confidence_mark(low.get("steps") or low.get("dose"))
     if a.adjustment is not None and "interaction_rule" in low:
         # The dose to give is the rule's: it rests on the rule's source as much as on the dose's.
         dose_mark = confidence_mark(
@@ -485,7 +485,7 @@ def _row(
     return Row(
         component=a.component,
         drug=a.drug,
-        per_unit=format_dose_per_unit(a.dose_per_unit) + dose_mark,
+        per_unit=format_dose_per_unit(a.dose_per_unit) + unit_mark,
         calculation=_calculation(a),
         calculated=calculated,
         dose=dose,
