@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import regimen_calc as rc
+from regimen_calc.errors import InputError
 from regimen_calc.loader import bundled_regimen_dir
 from render_support import CLI_ARGS, flat, pdf_pages_text, run_cli
 
@@ -44,10 +47,29 @@ def test_list_shows_ids_names_and_references() -> None:
 def test_show_gives_each_values_status() -> None:
     out = run_cli("show", "CLAG+VEN", check=True).stdout.decode()
     assert "dose: 5 mg/m² [stated (NCT06763666)]" in out
-    assert "infusion: infusion time not stated [not stated (NCT06763666)" in out
+    assert "infusion: not stated [not stated (NCT06763666)" in out
     assert "drug: filgrastim [assumed (Neupogen-label)" in out
     assert "length: not stated [not stated (NCT06763666)]" in out
     assert "route: subcutaneous (subcut)" in out
+
+
+def test_show_prints_a_single_dose_not_stated_values_and_confidence_marks() -> None:
+    out = run_cli("show", "CMGV", check=True).stdout.decode()
+    # Liposomal mitoxantrone 15 mg/m² once, on day 1 (clinical reference §1.6): not "once daily".
+    assert "frequency: once (single dose) [M] [stated (CMGV-ASH-abstract)]" in out
+    # CMGV's doses rest on the CMG+VEN ASH abstract, graded M; filgrastim's days 0-10 are the
+    # library's reading of "from day 0 until WBC > 20 × 10⁹/L", graded L.
+    assert "dose: 15 mg/m² [M] [stated (CMGV-ASH-abstract)]" in out
+    assert "days: 0–10 [L] [assumed (CMGV-ASH-abstract)" in out
+    assert "dose: day 2: 100 mg; day 3: 200 mg; days 4–10: 400 mg [M] [stated" in out
+    # The route is not stated: printed as not stated, with no value and no grade beside it.
+    assert "route: not stated [not stated (CMGV-ASH-abstract)" in out
+    vacag = run_cli("show", "VA-CAG", check=True).stdout.decode()
+    # VA-CAG states no frequency: never the "daily" default beside the not-stated mark.
+    assert "frequency: not stated [not stated (VACAG-registry)]" in vacag
+    assert "once daily [not stated" not in vacag and "once daily [not stated" not in out
+    clag = run_cli("show", "CLAG", check=True).stdout.decode()
+    assert "[M]" not in clag and "[L]" not in clag  # every CLAG source is graded H
 
 
 def test_show_site_values() -> None:
@@ -267,6 +289,12 @@ def test_values_that_do_not_replace_one_another_are_all_used() -> None:
         ([*_MEC, "--age", "4_0"], "'--age'", "'4_0'"),
         (["forecast", "CLAG", "p.csv", "--cycles", "0x1"], "'--cycles'", "'0x1'"),
         ([*_VEN, "--concomitant", "posaconazole:٣-"], "--concomitant", "expected NAME"),
+        # int() raises a bare ValueError past 4,300 digits; float() gives infinity from ~309.
+        ([*_MEC, "--cycle", "9" * 5000], "'--cycle'", "is a whole number of 5000 digits"),
+        ([*_MEC, "--labs", "9" * 19 + ":wbc=5"], "--labs", "is a whole number of 19 digits"),
+        ([*_VEN, "--concomitant", "posaconazole:" + "9" * 5000 + "-"], "--concomitant",
+         "is a whole number of 5000 digits"),
+        ([*_MEC, "--labs", "1:wbc=" + "9" * 400], "--labs", "is too large to be a number"),
         ([*_MEC, "--start", "20260105"], "--start", "expected a date as YYYY-MM-DD"),
         ([*_MEC, "--measured-on", "2026-W02-1"], "--measured-on", "expected a date as YYYY-MM-DD"),
     ],
@@ -350,3 +378,25 @@ def test_plain_decimal_rule_property(text: str) -> None:
     else:
         assert plain
         assert value == float(text.strip())
+def test_a_cycle_past_the_limit_is_worded_by_its_bound_and_source() -> None:
+    # Lipo-MIT+CLAG: "up to 2 cycles" (ChiCTR2400086291 abstract, stated).
+    out = run_cli("schedule", "Lipo-MIT+CLAG", "--height", "170 cm", "--weight", "70 kg",
+                  "--cycle", "3").stderr.decode()
+    assert "cycle: expected a cycle from 1 to 2 (Lipo-MIT+CLAG gives at most 2 cycles)" in out
+    # VA-CAG: the registry assesses response over up to 2 cycles; a maximum is assumed (L).
+    overlay = bundled_regimen_dir() / "overlays" / "VA-CAG.example-site.yaml"
+    out = run_cli("schedule", "VA-CAG", "--overlay", str(overlay), "--height", "170 cm",
+                  "--weight", "70 kg", "--cycle", "3").stderr.decode()
+    assert (
+        "(VA-CAG gives at most 2 cycles, assumed from VACAG-registry (confidence L), not stated)"
+        in out
+    )
+
+
+def test_an_exact_number_of_cycles_is_not_called_at_most() -> None:
+    regimen = rc.load_regimen("Lipo-MIT+CLAG")
+    regimen = attrs.evolve(regimen, cycle=attrs.evolve(regimen.cycle, max_cycles_bound="exactly"))
+    with pytest.raises(InputError, match="cycle") as caught:
+        regimen.schedule(rc.Patient(height="170 cm", weight="70 kg"), cycle=3)
+    assert "(Lipo-MIT+CLAG gives 2 cycles)" in str(caught.value)
+    assert "at most" not in str(caught.value)

@@ -164,5 +164,5 @@ def test_show_does_not_call_unstated_values_stated() -> None:
     assert result.exit_code == 0, result.output
     block = result.output.split("aclarubicin (component aclarubicin)", 1)[1]
     infusion = next(line for line in block.splitlines() if line.strip().startswith("infusion:"))
-    assert "infusion time not stated" in infusion
+    assert "infusion: not stated [not stated" in infusion
     assert "[stated" not in infusion, infusion

@@ -9,7 +9,6 @@ import attrs
 import pytest
 
 import regimen_calc as rc
-
 from regimen_calc.render import render
 from regimen_calc.render.csv import COLUMNS, _safe
 from render_support import worked_example
@@ -40,7 +39,8 @@ def test_values(rows) -> None:
         row = by[(day, "venetoclax")]
         assert row["dose_value"] + " " + row["dose_unit"] == dose
         assert row["interaction_unadjusted"] == "400 mg"
-        assert row["interaction_adjusted"] == dose
+        # The posaconazole table is graded M (USPI quoted by a secondary source, §2).
+        assert row["interaction_adjusted"] == f"{dose} [M]"
     assert by[("5", "venetoclax")]["tablets"] == "1 × 50 mg + 2 × 10 mg tablets (3 tablets)"
 
 

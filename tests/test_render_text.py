@@ -70,6 +70,8 @@ def test_markdown_escapes_untrusted_text() -> None:
 def test_no_forbidden_notation(schedule, fmt: str) -> None:
     out = render(schedule, fmt)
     assert isinstance(out, str)
+    if fmt == "ics":  # unfold the 75-octet lines: a fold can cut "drug" into "dr" and "ug"
+        out = out.replace("\r\n ", "")
     assert forbidden_notation(out) == [], fmt
 
 

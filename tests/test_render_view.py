@@ -154,7 +154,8 @@ def _readable(schedule: rc.Schedule, fmt: str) -> str:
         cal = icalendar.Calendar.from_ical(render(schedule, "ics"))
         return flat(" ".join(str(e["description"]) for e in cal.walk("VEVENT")))
     if fmt == "json":
-        return flat(" ".join(w["message"] for w in json.loads(render(schedule, "json"))["warnings"]))
+        warnings = json.loads(render(schedule, "json"))["warnings"]
+        return flat(" ".join(w["message"] for w in warnings))
     text = _printed(schedule, fmt)
     if fmt == "html":
         text = re.sub(r"<[^>]+>", " ", text)
@@ -293,3 +294,75 @@ def test_a_regimen_built_in_code_says_it_has_no_file() -> None:
     regimen = attrs.evolve(rc.load_regimen("CLAG"), files=())
     text = _readable(regimen.schedule(A, start=START), "text")
     assert "Source files: not recorded (a regimen built in code, not read from a file)" in text
+
+
+# ------------------------------------------------------------- lab values, drug names, grades
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_a_hold_prints_the_lab_by_name_through_the_formatter(fmt: str) -> None:
+    # CLAG+VEN: filgrastim is suspended while the white-cell count is ≥ 20 × 10⁹/L
+    # (NCT06763666); 22 on day 1 holds it.
+    sched = rc.load_regimen("CLAG+VEN").schedule(B, start=START, labs={1: {"wbc": 22}})
+    text = _readable(sched, fmt) if fmt != "json" else flat(render(sched, "json"))
+    assert "filgrastim held: white-cell count 22 × 10⁹/L" in text
+    assert "wbc 22" not in text
+    if fmt != "json":  # JSON keeps the unit as data (conditions[].unit is "10^9/L")
+        assert "10^9/L" not in text
+
+
+def test_the_bundled_rules_and_names_use_full_generic_drug_names() -> None:
+    # ISMP (clinical reference §6.1): full generic names, never "G-CSF" as an order term. The
+    # notes that quote a source ("The source writes 'G-CSF'") keep the source's word.
+    from regimen_calc.loader import available_regimens
+
+    for regimen_id in available_regimens():
+        regimen = rc.load_regimen(regimen_id)
+        assert "G-CSF" not in regimen.name, regimen_id
+        for comp in regimen.components:
+            for cond in comp.conditions:
+                assert "G-CSF" not in cond.text, (regimen_id, comp.id)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_the_label_tables_doses_carry_their_grade(fmt: str) -> None:
+    # The label's posaconazole table (10, 20, 50, 70 mg) follows the USPI as quoted by a
+    # secondary source: confidence M (clinical reference §2, gap G5).
+    sched = rc.load_regimen("CLAG+VEN").schedule(
+        B, start=START, concomitant=[{"name": "posaconazole", "start_day": 0}]
+    )
+    if fmt == "json":
+        return  # JSON carries the rule's source and id; the grade is in venetoclax_rules.yaml
+    text = _readable(sched, fmt)
+    for dose in ("10 mg [M]", "20 mg [M]", "50 mg [M]", "70 mg [M]"):
+        assert dose in text, dose
+    assert "[M] interaction rule: from a source of medium confidence" in text
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_the_start_gate_is_among_the_holds(fmt: str) -> None:
+    # Venclexta label (clinical reference §2): white-cell count below 25 × 10⁹/L before the
+    # first dose. CLAG+VEN's venetoclax carries it with its regimen's own conditions (none).
+    sched = rc.load_regimen("CLAG+VEN").schedule(B, start=START)
+    if fmt == "json":
+        data = json.loads(render(sched, "json"))
+        gate = [w for w in data["warnings"] if w["field"] == "start_gate"]
+        assert gate and "below 25 × 10⁹/L" in gate[0]["message"]
+        return
+    text = _readable(sched, fmt)
+    assert "Start only if white-cell count below 25 × 10⁹/L before the first dose" in text
+    if fmt == "text":
+        assert "venetoclax: - holds: Start only if white-cell count below 25 × 10⁹/L" in text
+
+
+def test_the_rules_grade_marks_the_adjusted_dose_not_the_written_one() -> None:
+    # Venetoclax 400 mg is NCT06763666's own dose (registry, H); only the 10 mg the M-graded
+    # posaconazole table makes of it is marked.
+    sched = rc.load_regimen("CLAG+VEN").schedule(
+        B, start=START, concomitant=[{"name": "posaconazole", "start_day": 0}]
+    )
+    rows = list(csv.DictReader(io.StringIO(render(sched, "csv"), newline="")))
+    day2 = next(r for r in rows if (r["day"], r["drug"]) == ("2", "venetoclax"))
+    assert day2["dose_per_unit"] == "400 mg"
+    assert day2["dose_to_give"].startswith("10 mg [M]")
+    assert rows[0]["dose_per_unit"] == "5 mcg/kg"  # filgrastim, day 0: no interaction, no mark

@@ -6,6 +6,7 @@ Imported by ``cli.py`` and ``forecast_cli.py`` only (it imports click), never by
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import sys
@@ -33,31 +34,48 @@ __all__ = [
 #: naked point (``.5``, ``5.``) is an ISMP error-prone notation. Each is refused.
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _PLAIN_INT = re.compile(r"[0-9]+")
+_MAX_DIGITS = 18
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted, cut to ``limit`` characters (a mistyped value may be thousands long)."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 def plain_decimal(text: str, option: str, item: str | None = None) -> float:
     """``text`` (surrounding spaces aside) as a float when it is a plain decimal such as ``25``
     or ``12.5``; otherwise a usage error naming ``option`` (and the ``item`` it came from).
     """
+    where = f"{_shown(item)}: " if item is not None and item != text else ""
     if _PLAIN_DECIMAL.fullmatch(text.strip()) is None:
-        where = f"{item!r}: " if item is not None and item != text else ""
         raise click.BadParameter(
-            f"{where}{text!r} is not a number written as plain digits with at most one "
+            f"{where}{_shown(text)} is not a number written as plain digits with at most one "
             "decimal point (such as 25 or 12.5)",
             param_hint=option,
         )
-    return float(text)
+    value = float(text)
+    if not math.isfinite(value):  # 400 digits and more: float() gives infinity
+        raise click.BadParameter(
+            f"{where}{_shown(text)} is too large to be a number", param_hint=option
+        )
+    return value
 
 
 def plain_int(text: str, option: str, item: str | None = None, *, signed: bool = False) -> int:
     """``text`` as an int when it is plain ASCII digits (a leading ``-`` when ``signed``)."""
     stripped = text.strip()
     digits = stripped[1:] if signed and stripped.startswith("-") else stripped
+    where = f"{_shown(item)}: " if item is not None and item != text else ""
     if _PLAIN_INT.fullmatch(digits) is None:
-        where = f"{item!r}: " if item is not None and item != text else ""
         sign = "an optional minus sign and " if signed else ""
         raise click.BadParameter(
-            f"{where}{text!r} is not a whole number written as {sign}plain digits",
+            f"{where}{_shown(text)} is not a whole number written as {sign}plain digits",
+            param_hint=option,
+        )
+    if len(digits) > _MAX_DIGITS:  # int() refuses over 4,300 digits with a bare ValueError
+        raise click.BadParameter(
+            f"{where}{_shown(text)} is a whole number of {len(digits)} digits: no day, cycle "
+            f"or age has more than {_MAX_DIGITS}",
             param_hint=option,
         )
     return int(stripped)

@@ -86,7 +86,9 @@ def _dose_text(comp: Any) -> str:
 
     if comp.steps:
         return "; ".join(
-            f"days {format_days(s.days)}: {format_dose_per_unit(s.dose.amount)}" for s in comp.steps
+            f"{'day' if len(s.days) == 1 else 'days'} {format_days(s.days)}: "
+            f"{format_dose_per_unit(s.dose.amount)}"
+            for s in comp.steps
         )
     if comp.dose is None:
         return "not stated"
@@ -112,7 +114,8 @@ def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
     if field == "days":
         return format_days(comp.days) if comp.days else "not stated"
     if field == "frequency":
-        return format_frequency(comp.per_day)
+        # "once" is a single dose, not "once daily" (as the schedule prints it).
+        return "once (single dose)" if comp.frequency == "once" else format_frequency(comp.per_day)
     if field == "infusion":
         return format_infusion(comp.infusion, route=comp.route)
     if field == "sequence":
@@ -141,9 +144,12 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
     """Show regimen NAME as written, with the status of each value.
 
     Status: stated (source) / assumed (source) / not stated / site (site protocol).
+    Values that rest on a source of medium or low confidence are marked [M] or [L], as in the
+    schedule.
     """
     from .formatting import format_number
     from .loader import load_regimen
+    from .render._view import confidence_mark
 
     refuse_repeated_files(overlays, "--overlay")
     reg = load_regimen(name, overlays=overlays)
@@ -170,6 +176,8 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
             text = f"at most {text}"
         prov = reg.cycle.provenance.get(field)
         status = _status(prov) if prov else "stated"
+        if value is not None and prov is not None:
+            text += confidence_mark(reg.confidence_of(prov))
         click.echo(f"  {label}: {text} [{status}]")
     fields = (
         "drug",
@@ -189,14 +197,20 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
                 continue
             prov_field = comp.dose_field if field == "dose" else field
             prov = comp.provenance.get(prov_field) or comp.provenance.get(field)
+            text = _field_text(comp, field, names)
             if prov:
                 status = _status(prov)
-            elif getattr(comp, field, None) in (None, ()):
+            elif getattr(comp, prov_field, None) in (None, ()):
                 # Nothing written for it: the component's source cannot be said to state it.
                 status = "not in the regimen file"
             else:
                 status = _status(comp.provenance_of(""))
-            click.echo(f"  {field.replace('_', ' ')}: {_field_text(comp, field, names)} [{status}]")
+            if prov is not None and prov.status == "not_stated":
+                # A value the source does not state has no value: never a default beside the mark.
+                text = "not stated"
+            elif status != "not in the regimen file":
+                text += confidence_mark(reg.confidence_of(prov or comp.provenance_of("")))
+            click.echo(f"  {field.replace('_', ' ')}: {text} [{status}]")
         for note in comp.notes:
             click.echo(f"  note: {note}")
     for note in reg.notes:
@@ -217,9 +231,9 @@ def _parse_concomitant(value: str) -> dict[str, Any]:
         )
     item: dict[str, Any] = {"name": match["name"].strip()}
     if match["start"] is not None:
-        item["start_day"] = int(match["start"])
+        item["start_day"] = plain_int(match["start"], "--concomitant", value, signed=True)
         if match["stop"] is not None:
-            item["stop_day"] = int(match["stop"])
+            item["stop_day"] = plain_int(match["stop"], "--concomitant", value, signed=True)
     return item
 
 

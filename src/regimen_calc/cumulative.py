@@ -27,6 +27,7 @@ import pint
 from ._checks import is_number
 from ._data import read_data
 from .errors import CumulativeDoseError, InputError
+from .formatting import format_number
 from .units import unit, ureg
 
 __all__ = [
@@ -112,8 +113,6 @@ def _parse_per_m2(value: str, field: str, expected: str) -> pint.Quantity:
 
 def _amount(value: object, field: str) -> Decimal:
     low, ceiling = _prior_min_positive(), _prior_max()
-    from .formatting import format_number
-
     expected = (
         f"0, or from {format_number(low)} to {format_number(ceiling)} mg/m² (a cumulative dose "
         "such as 60 or '60 mg/m^2')"

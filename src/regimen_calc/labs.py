@@ -107,7 +107,7 @@ def evaluate_conditions(
         if cond.kind == "hold_if":
             value = labs.get(day, {}).get(cond.lab)
             if value is not None and test(value, cond.threshold):
-                return True, f"held: {cond.lab} {value:g} {cond.unit} ({cond.text})"
+                return True, f"held: {_reading(cond.lab, value, cond.unit)} ({cond.text})"
         elif cond.kind == "continue_until":
             for d in sorted(labs):
                 if d > day:
@@ -115,7 +115,8 @@ def evaluate_conditions(
                 value = labs[d].get(cond.lab)
                 if value is not None and test(value, cond.threshold):
                     return True, (
-                        f"stopped from day {d}: {cond.lab} {value:g} {cond.unit} ({cond.text})"
+                        f"stopped from day {d}: {_reading(cond.lab, value, cond.unit)} "
+                        f"({cond.text})"
                     )
     return False, None
 
@@ -178,7 +179,7 @@ def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]
             seen = True
             if not _OPS[op](value, threshold):
                 out.append(
-                    f"Day {day}: {table[lab]['name']} {value:g} {unit} does not meet the {trial} "
+                    f"Day {day}: {_reading(lab, value, unit)} does not meet the {trial} "
                     f"eligibility limit ({lim['text']}; {source})."
                 )
         if not seen:
@@ -220,6 +221,13 @@ class StartGate:
     def limit(self) -> str:
         """``below 25 × 10⁹/L``."""
         return f"{_OPERATOR_WORDS[self.operator]} {_lab_value(self.lab, self.threshold)}"
+
+
+def _reading(lab: str, value: float, unit: str) -> str:
+    """``white-cell count 22 × 10⁹/L``: a lab value by its name, through the number formatter."""
+    entry = lab_table().get(lab)
+    name = lab if entry is None else entry["name"]
+    return f"{name} {format_number(value)} {_PRINTED_UNITS.get(unit, unit)}"
 
 
 def _lab_value(lab: str, value: float) -> str:

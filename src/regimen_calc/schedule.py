@@ -188,14 +188,32 @@ def _check_cycle(regimen: Regimen, cycle: object) -> int:
         raise InputError("cycle", "a whole number from 1", cycle)
     limit = regimen.cycle.max_cycles
     if limit is not None and cycle > limit:
-        raise InputError(
-            "cycle", f"a cycle from 1 to {limit} ({regimen.id} gives at most {limit})", cycle
-        )
+        raise InputError("cycle", f"a cycle from 1 to {limit} ({_cycle_limit(regimen)})", cycle)
     if cycle > MAX_CYCLE:
         raise InputError(
             "cycle", f"a cycle from 1 to {MAX_CYCLE} (the number of cycles is not stated)", cycle
         )
     return cycle
+
+
+def _cycle_limit(regimen: Regimen) -> str:
+    """Why the cycle is refused, worded by the bound and by where the number comes from:
+    ``CLAG gives 2 cycles``, ``VA-CAG gives at most 2 cycles, assumed from VACAG-registry
+    (confidence L), not stated``."""
+    n = regimen.cycle.max_cycles
+    cycles = f"{n} cycle" if n == 1 else f"{n} cycles"
+    bound = "at most " if regimen.cycle.max_cycles_bound == "at_most" else ""
+    text = f"{regimen.id} gives {bound}{cycles}"
+    prov = regimen.cycle.provenance.get("max_cycles")
+    if prov is None:
+        return text
+    grade = regimen.confidence_of(prov)
+    graded = f" (confidence {grade})" if grade in ("M", "L") else ""
+    if prov.status == "assumed":
+        return f"{text}, assumed from {prov.source}{graded}, not stated"
+    if prov.status == "site":
+        return f"{text}, supplied by the site ({prov.source})"
+    return f"{text}{graded}" if not graded else f"{text}, from {prov.source}{graded}"
 
 
 def _check_start(start: object, days: Sequence[int]) -> datetime.date | None:
@@ -635,18 +653,22 @@ def build_schedule(
         start: the date of day 1; day 0 falls the day before.
         concomitant: concomitant drugs, by name or as
             :class:`~regimen_calc.interactions.Concomitant`.
-        rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``.
+        rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``;
+            any other name is refused, for every regimen (with venetoclax or not).
         policy: the dosing policy; the default ``DosingPolicy()`` when not given (one shared
             instance: policies are immutable).
-        labs: laboratory values by day, such as ``{1: {"wbc": 25}}`` (units in docs/safety.md).
+        labs: laboratory values by day, such as ``{1: {"wbc": 25}}`` (units in docs/safety.md);
+            days from -30 to the schedule's last day.
         bsa_formula: overrides the policy's BSA formula.
         prior_exposure: the patient's anthracycline exposure before this cycle, in mg/m² per drug,
-            such as ``{"mitoxantrone": 60}`` (earlier cycles of this regimen included).
+            such as ``{"mitoxantrone": 60}`` (earlier cycles of this regimen included); each 0
+            or from 1 to 5,000 mg/m² (``data/anthracyclines.yaml``).
         override_cumulative: the reason to schedule past a lifetime limit (recorded).
 
     Raises:
         MissingSiteValuesError: the regimen needs values only the site can supply.
-        InputError: any argument that is not what it should be.
+        InputError: any argument that is not what it should be, and a patient's
+            ``measured_on`` after the date of the schedule's first day.
         DoseLimitError: a computed dose above the drug's single or daily ceiling.
         CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """

@@ -334,6 +334,28 @@ def _low_confidence(a: Administration) -> dict[str, str]:
     return {f: g for f, g in graded.items() if g in _CONFIDENCE_WORDS}
 
 
+def _lowest(*grades: str | None) -> str | None:
+    """The lowest of some grades (L below M below H); ``None`` when none is given."""
+    given = [g for g in grades if g is not None]
+    return min(given, key="LMH".index) if given else None
+
+
+def _rule_confidence(rule_set: str, a: Administration) -> str | None:
+    """The grade of the interaction rule behind an adjusted dose (the label's tables are graded
+    in ``venetoclax_rules.yaml``; a regimen's own protocol rule is graded with the regimen)."""
+    if a.adjustment is None:
+        return None
+    from ..errors import RegimenCalcError
+    from ..interactions import rule_set as named_rule_set
+
+    try:
+        rules = named_rule_set(rule_set)
+    except RegimenCalcError:  # a rule set this version does not ship: no grade to print
+        return None
+    every = [*rules.strong.values(), rules.moderate, rules.pgp, rules.weak]
+    return next((r.confidence for r in every if r.id == a.adjustment.rule), None)
+
+
 def _confidence_notes(low: dict[str, str]) -> tuple[str, list[str]]:
     """The row's status mark (its lowest grade) and a flag per grade naming its values."""
     by_grade: dict[str, list[str]] = {}
@@ -374,6 +396,17 @@ def _stopped_inhibitors(a: Administration, day: int, concomitants: Sequence[obje
     return out
 
 
+def _hold_texts(a: Administration) -> list[str]:
+    """The drug's hold rules: its regimen's conditions, then its label's start gate."""
+    from ..labs import start_gate_for
+
+    texts = [c.text for c in a.conditions]
+    gate = start_gate_for(a.drug)
+    if gate is not None:
+        texts.append(f"Start only if {gate.text} ({gate.source})")
+    return texts
+
+
 def _row(
     a: Administration,
     names: dict[str, str],
@@ -381,9 +414,10 @@ def _row(
     day: int = 0,
     concomitants: Sequence[object] = (),
     resumed: str = "",
+    rule_set: str = "label",
 ) -> Row:
     after = names.get(a.sequence.after) if a.sequence is not None else None
-    holds = "; ".join(c.text for c in a.conditions) or "none stated"
+    holds = "; ".join(_hold_texts(a)) or "none stated"
     held_reason = _clean_hold_reason(a.hold_reason) if a.held else ""
     if a.held:
         status = f"HELD ({held_reason})" if held_reason else "HELD"
@@ -393,7 +427,15 @@ def _row(
     else:
         status = "give"
     low = _low_confidence(a)
-    dose_mark = confidence_mark(low.get("steps") or low.get("dose"))
+    rule_grade = _rule_confidence(rule_set, a)
+    if rule_grade is not None:
+        low["interaction_rule"] = _lowest(rule_grade, low.get("interaction_rule"))
+    unit_mark = dose_mark = confidence_mark(low.get("steps") or low.get("dose"))
+    if a.adjustment is not None and "interaction_rule" in low:
+        # The dose to give is the rule's: it rests on the rule's source as much as on the dose's.
+        dose_mark = confidence_mark(
+            _lowest(low["interaction_rule"], low.get("steps") or low.get("dose"))
+        )
     status_mark, graded_flags = _confidence_notes(low)
     unmarked = _unmarked_fields(a)
     if unmarked:
@@ -443,7 +485,7 @@ def _row(
     return Row(
         component=a.component,
         drug=a.drug,
-        per_unit=format_dose_per_unit(a.dose_per_unit) + dose_mark,
+        per_unit=format_dose_per_unit(a.dose_per_unit) + unit_mark,
         calculation=_calculation(a),
         calculated=calculated,
         dose=dose,
@@ -740,7 +782,8 @@ def build_view(schedule: Schedule) -> ScheduleView:
             date=format_date(d.date) if d.date else "date not set",
             date_iso=d.date.isoformat() if d.date else "",
             rows=tuple(
-                _row(a, names, decimals, d.day, concomitants, resumed_text(a, d.day))
+                _row(a, names, decimals, d.day, concomitants, resumed_text(a, d.day),
+                     schedule.rule_set)
                 for a in d.administrations
             ),
         )
@@ -767,7 +810,11 @@ def build_view(schedule: Schedule) -> ScheduleView:
                     date=date,
                     drug=a.drug,
                     unadjusted=format_quantity(adj.unadjusted, decimals=decimals),
-                    adjusted=format_quantity(adj.adjusted, decimals=decimals),
+                    adjusted=format_quantity(adj.adjusted, decimals=decimals)
+                    + confidence_mark(_lowest(
+                        _rule_confidence(schedule.rule_set, a),
+                        _low_confidence(a).get("interaction_rule"),
+                    )),
                     tablets=describe_tablets(a.tablets) if a.tablets else "",
                     rule=adj.text,
                     source=adj.source,

@@ -139,14 +139,20 @@ def render_text(schedule: Schedule) -> str:
     return "\n".join(out)
 
 
-def _holds_and_notes(view: ScheduleView) -> list[str]:
+def _notes_by_drug(view: ScheduleView, *, holds: bool = False) -> dict[str, list[str]]:
+    """Each drug's notes and flags (and holds), once each: they repeat on every day."""
     seen: dict[str, list[str]] = {}
     for day in view.days:
         for r in day.rows:
             items = seen.setdefault(r.drug, [])
-            for item in (f"holds: {r.holds}", *r.notes, *r.flags):
+            for item in ((f"holds: {r.holds}",) if holds else ()) + (*r.notes, *r.flags):
                 if item not in items:
                     items.append(item)
+    return seen
+
+
+def _holds_and_notes(view: ScheduleView) -> list[str]:
+    seen = _notes_by_drug(view, holds=True)
     out = _heading("Holds, conditions and notes by drug")
     for drug, items in seen.items():
         out.append(f"{drug}:")
@@ -226,6 +232,10 @@ def render_markdown(schedule: Schedule) -> str:
             rows.append([day.label, day.date, *(dose if key == "dose" else r.cell(key)
                                                  for key, _ in DAY_COLUMNS)])
     out += _md_table(["Day", "Date", *(h for _, h in DAY_COLUMNS)], rows)
+    out += ["", "## Notes and flags by drug", ""]
+    for drug, items in _notes_by_drug(view).items():
+        out.append(f"- **{_md(drug)}**")
+        out += [f"  - {_md(item)}" for item in items]
     if view.tablets:
         out += ["", "## Tablets per day", ""]
         out += _md_table(["Day", "Date", "Dose", "Tablets"], view.tablets)
