@@ -332,7 +332,13 @@ def test_the_label_tables_doses_carry_their_grade(fmt: str) -> None:
         B, start=START, concomitant=[{"name": "posaconazole", "start_day": 0}]
     )
     if fmt == "json":
-        return  # JSON carries the rule's source and id; the grade is in venetoclax_rules.yaml
+        data = json.loads(render(sched, "json"))
+        adjusted = [a["interaction"] for d in data["days"] for a in d["administrations"]
+                    if a["interaction"] is not None]
+        assert len(adjusted) == 7  # days 2-8
+        assert {(i["rule"], i["confidence"]) for i in adjusted} == {
+            ("label.strong.posaconazole", "M")}
+        return
     text = _readable(sched, fmt)
     for dose in ("10 mg [M]", "20 mg [M]", "50 mg [M]", "70 mg [M]"):
         assert dose in text, dose

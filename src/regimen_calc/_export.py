@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pint
 
 from .formatting import format_dose_per_unit, format_quantity, format_unit
+from .interactions import rule_confidence
 
 if TYPE_CHECKING:
     from .schedule import Administration, Schedule
@@ -32,7 +33,7 @@ def _provenance(prov: Any) -> dict[str, Any]:
     }
 
 
-def _administration(a: Administration) -> dict[str, Any]:
+def _administration(a: Administration, rule_set: str) -> dict[str, Any]:
     return {
         "component": a.component,
         "drug": a.drug,
@@ -80,6 +81,9 @@ def _administration(a: Administration) -> dict[str, Any]:
             "inhibitors": list(a.adjustment.inhibitors),
             "note": a.adjustment.note,
             "above_label": quantity(a.adjustment.above_label),
+            # The grade of the rule's own source (the label's tables in venetoclax_rules.yaml);
+            # null for a regimen's protocol rule, graded in ``confidence.interaction_rule``.
+            "confidence": rule_confidence(rule_set, a.adjustment.rule),
         },
         "tablets": [{"strength": quantity(s), "count": n} for s, n in a.tablets],
         "provenance": {k: _provenance(v) for k, v in a.provenance.items()},
@@ -152,7 +156,7 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
              "stop_day": c.stop_day} for c in s.concomitants],
         "days": [
             {"day": d.day, "date": None if d.date is None else d.date.isoformat(),
-             "administrations": [_administration(a) for a in d.administrations]}
+             "administrations": [_administration(a, s.rule_set) for a in d.administrations]}
             for d in s.days],
         "labs": {str(day): dict(values) for day, values in sorted(s.labs.items())},
         "cumulative": None if s.cumulative is None else _cumulative(s.cumulative),

@@ -83,6 +83,7 @@ __all__ = [
     "interaction_table",
     "lookup_drug",
     "resolve_concomitants",
+    "rule_confidence",
     "rule_set",
     "rule_set_names",
 ]
@@ -1250,3 +1251,14 @@ def adjust_venetoclax(
             day, dose, mg, ordinal, active, rs, protocol if rs.protocol_classes else None
         )
     return MappingProxyType(result)
+
+
+def rule_confidence(rule_set_name: str, rule_id: str) -> str | None:
+    """The confidence grade (H, M or L) of a rule of a shipped rule set, by its id; ``None`` for
+    an id the rule set does not hold (a regimen's own protocol rule is graded with the regimen)."""
+    try:
+        rules = rule_set(rule_set_name)
+    except InputError:  # not a rule set this version ships
+        return None
+    every = [*rules.strong.values(), rules.moderate, rules.pgp, rules.weak]
+    return next((r.confidence for r in every if r.id == rule_id), None)

@@ -345,15 +345,9 @@ def _rule_confidence(rule_set: str, a: Administration) -> str | None:
     in ``venetoclax_rules.yaml``; a regimen's own protocol rule is graded with the regimen)."""
     if a.adjustment is None:
         return None
-    from ..errors import RegimenCalcError
-    from ..interactions import rule_set as named_rule_set
+    from ..interactions import rule_confidence
 
-    try:
-        rules = named_rule_set(rule_set)
-    except RegimenCalcError:  # a rule set this version does not ship: no grade to print
-        return None
-    every = [*rules.strong.values(), rules.moderate, rules.pgp, rules.weak]
-    return next((r.confidence for r in every if r.id == a.adjustment.rule), None)
+    return rule_confidence(rule_set, a.adjustment.rule)
 
 
 def _confidence_notes(low: dict[str, str]) -> tuple[str, list[str]]:
