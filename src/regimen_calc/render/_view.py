@@ -69,6 +69,7 @@ _WARNING_LABELS = {
     "policy": "Dosing policy",
     "label": "Label instruction",
     "confidence": "Source confidence",
+    "start_gate": "Start gate",
 }
 
 #: The columns of the cumulative-exposure table.
