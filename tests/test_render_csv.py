@@ -48,3 +48,26 @@ def test_values(rows) -> None:
 )
 def test_formula_cells_are_neutralised(value: str, expected: str) -> None:
     assert _safe(value) == expected
+
+
+def test_a_held_dose_has_no_tablets_and_dose_value_0() -> None:
+    import csv as csv_module
+    import io
+
+    from render_support import held_start
+
+    rows = list(csv_module.DictReader(io.StringIO(render(held_start(), "csv"))))
+    ven = {int(r["day"]): r for r in rows if r["drug"] == "venetoclax"}
+    for day in (2, 3):  # held by the start gate: nothing dispensed, nothing adjusted
+        assert ven[day]["held"] == "yes"
+        assert (ven[day]["dose_value"], ven[day]["tablets"]) == ("0", "")
+        assert ven[day]["interaction_adjusted"] == ""
+        assert ven[day]["dose_to_give"].startswith("HELD: do not give")
+    # Given: the strong-inhibitor table from the first dose given (10, 20, 50, 100 mg).
+    assert [(ven[d]["dose_value"], ven[d]["tablets"]) for d in (4, 5, 6, 7)] == [
+        ("10", "1 × 10 mg tablet (1 tablet)"),
+        ("20", "2 × 10 mg tablets (2 tablets)"),
+        ("50", "1 × 50 mg tablet (1 tablet)"),
+        ("100", "1 × 100 mg tablet (1 tablet)"),
+    ]
+    assert ven[4]["interaction_adjusted"] == "10 mg"

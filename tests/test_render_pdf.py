@@ -61,3 +61,15 @@ def test_pdftoppm_pages(pdf: bytes, tmp_path: Path) -> None:
     pngs = sorted(tmp_path.glob("page-*.png"))
     assert len(pngs) == len(pdf_pages_text(pdf)) >= 2
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+def test_a_held_dose_is_not_in_the_tablets_or_adjustments_lists() -> None:
+    from render_support import HELD_START_TABLETS, held_start, section
+
+    text = flat(" ".join(pdf_pages_text(render(held_start(), "pdf"))))
+    tablets = section(text, "Tablets per day", "Interaction adjustments")
+    for day, dose, tabs in HELD_START_TABLETS:
+        assert f"{day}" in tablets and tabs in tablets
+    assert "Day 2" not in tablets and "Day 3" not in tablets
+    adjustments = section(text, "Interaction adjustments", "Warnings")
+    assert "Day 2" not in adjustments and "Day 3" not in adjustments and "Day 4" in adjustments

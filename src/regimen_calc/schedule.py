@@ -788,7 +788,9 @@ def build_schedule(
                 to_round = adj.adjusted
             rounding = policy.round_dose(comp.drug, to_round, strengths=cp.strengths)
             tablets: tuple[tuple[pint.Quantity, int], ...] = ()
-            if rounding.packs:
+            if held:  # a held dose is not given: there is nothing to dispense
+                pass
+            elif rounding.packs:
                 tablets = rounding.packs if cp.is_tablet else ()
             elif cp.is_tablet and not rounding.flagged:
                 tablets = compose_tablets(rounding.dose, cp.strengths)

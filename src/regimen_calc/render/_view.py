@@ -692,7 +692,7 @@ def build_view(schedule: Schedule) -> ScheduleView:
                     describe_tablets(a.tablets),
                 )
             )
-        if a.adjustment is not None:
+        if a.adjustment is not None and not a.held:  # a held dose is not given: not adjusted
             adj = a.adjustment
             adjustments.append(
                 AdjustmentView(
