@@ -13,6 +13,8 @@ then 400 mg (CMG+VEN ASH abstract).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -178,6 +180,32 @@ def test_a_day_0_count_decides_a_day_1_start() -> None:
     assert _venetoclax(sched)[1] == (True, 100)
     assert _given(sched)[2] == 100
     assert "white-cell count 30 × 10⁹/L on day 0" in sched.day(1).administrations[-1].hold_reason
+
+
+def test_a_day_0_venetoclax_start_moves_with_its_ramp_up(tmp_path: Path) -> None:
+    # CAV with its venetoclax moved one day earlier (100 mg day 0, 200 mg day 1, 400 mg days
+    # 2-20), voriconazole, a count of 30 on day -1 and 10 on day 1: day 0 held, then the
+    # strong-inhibitor table from day 1: 10, 20, 50 mg, then 100 mg (capped at the regimen's step).
+    text = (Path(rc.__file__).parent / "regimens" / "CAV.yaml").read_text(encoding="utf-8")
+    changes = (
+        ("id: CAV\n", "id: CAV-day0\n"),
+        ("{days: 1, dose: 100 mg}", "{days: 0, dose: 100 mg}"),
+        ("{days: 2, dose: 200 mg}", "{days: 1, dose: 200 mg}"),
+        ("{days: 3-21, dose: 400 mg}", "{days: 2-20, dose: 400 mg}"),
+    )
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "CAV-day0.yaml"
+    path.write_text(text, encoding="utf-8")
+    sched = rc.load_regimen(path).schedule(
+        A, concomitant=["voriconazole"], labs={-1: {"wbc": 30}, 1: {"wbc": 10}}
+    )
+    assert _venetoclax(sched)[0][0] is True
+    assert _given(sched) == {1: 10, 2: 20, 3: 50, **{day: 100 for day in range(4, 21)}}
+    (message,) = _gate_messages(sched)
+    assert "moves from day 0 to day 1" in message
+    assert "day 1 gives the first dose at 10 mg" in message
 
 
 def test_the_first_dose_row_is_flagged_with_the_move_and_why() -> None:
