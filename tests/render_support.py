@@ -119,3 +119,30 @@ def pdf_pages_text(data: bytes) -> list[str]:
     from pypdf import PdfReader
 
     return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def held_start() -> rc.Schedule:
+    """CLAG+VEN with voriconazole whose venetoclax start the gate moves from day 2 to day 4
+    (white-cell count 30 × 10⁹/L on day 2, 20 on day 4): days 2-3 held, then 10, 20, 50, 100,
+    100 mg on days 4-8 (the strong-inhibitor table from the first dose given)."""
+    person = rc.Patient(height="170 cm", weight="70 kg")
+    return rc.load_regimen("CLAG+VEN").schedule(
+        person, start=START, concomitant=["voriconazole"], labs={2: {"wbc": 30}, 4: {"wbc": 20}}
+    )
+
+
+#: The "Tablets per day" of held_start(): no tablets for the held days 2 and 3.
+HELD_START_TABLETS = (
+    ("Day 4", "venetoclax 10 mg", "1 × 10 mg tablet (1 tablet)"),
+    ("Day 5", "venetoclax 20 mg", "2 × 10 mg tablets (2 tablets)"),
+    ("Day 6", "venetoclax 50 mg", "1 × 50 mg tablet (1 tablet)"),
+    ("Day 7", "venetoclax 100 mg", "1 × 100 mg tablet (1 tablet)"),
+    ("Day 8", "venetoclax 100 mg", "1 × 100 mg tablet (1 tablet)"),
+)
+
+
+def section(text: str, heading: str, following: str) -> str:
+    """The part of ``text`` from ``heading`` to the next ``following`` (or the end)."""
+    start = text.index(heading)
+    end = text.find(following, start + len(heading))
+    return text[start : end if end != -1 else len(text)]

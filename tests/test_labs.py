@@ -13,6 +13,8 @@ then 400 mg (CMG+VEN ASH abstract).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,7 +35,7 @@ def _venetoclax(sched: rc.Schedule) -> dict[int, tuple[bool, float]]:
 
 
 def _gate_messages(sched: rc.Schedule) -> list[str]:
-    return [w.message for w in sched.warnings if w.field == "start_gate"]
+    return [w.message for w in sched.warnings if w.kind == "start_gate"]
 
 
 def test_the_gate_is_data_with_the_label_as_source() -> None:
@@ -96,25 +98,68 @@ def test_a_later_count_below_25_starts_venetoclax_then_and_the_move_is_flagged()
         A, labs={1: {"wbc": 30}, 3: {"wbc": 31}, 4: {"wbc": 20}, 6: {"wbc": 40}}
     )
     # Days 2-3 held (latest counts 30 then 31); day 4 (20) is the first dose; later days are not
-    # gated (the day 6 count of 40 is after the first dose).
+    # gated (the day 6 count of 40 is after the first dose). The last day stays day 8: 5 doses.
     expected = {2: True, 3: True, 4: False, 5: False, 6: False, 7: False, 8: False}
     assert {day: held for day, (held, _) in _venetoclax(sched).items()} == expected
     assert "the latest white-cell count 30 × 10⁹/L on day 1 is not" in (
         sched.day(2).administrations[-1].hold_reason
     )
     (message,) = _gate_messages(sched)
-    assert "moves from day 2 to day 4 (days 2, 3 held)" in message
-    assert "ramp-up" not in message  # CLAG+VEN states no ramp-up
+    assert (
+        "moves from day 2 to day 4 (days 2, 3 held: white-cell count 30 × 10⁹/L on day 1, "
+        "white-cell count 31 × 10⁹/L on day 3 are not below 25 × 10⁹/L; started on the day 4 "
+        "count, white-cell count 20 × 10⁹/L)"
+    ) in message
+    assert "day 4 gives the first dose at 400 mg" in message
+    assert "5 of the 7 planned doses are given (the last 2 are not)" in message
 
 
-def test_cav_ramp_up_start_moved_is_flagged() -> None:
+def _given(sched: rc.Schedule) -> dict[int, float]:
+    """{day: dose in mg} of the venetoclax doses given (held days left out)."""
+    return {day: mg for day, (held, mg) in _venetoclax(sched).items() if not held}
+
+
+def test_voriconazole_delayed_start_begins_the_inhibitor_ramp_at_its_first_step() -> None:
+    # Strong inhibitor, label table 10, 20, 50 mg on dosing days 1-3, then 100 mg (clinical
+    # reference §2). Days 2-3 held (count 30 on day 2), first dose day 4 (count 20):
+    # day 4 = dosing day 1 = 10 mg, day 5 = 20, day 6 = 50, days 7-8 = 100.
+    sched = rc.load_regimen("CLAG+VEN").schedule(
+        A, concomitant=["voriconazole"], labs={2: {"wbc": 30}, 4: {"wbc": 20}}
+    )
+    assert _given(sched) == {4: 10, 5: 20, 6: 50, 7: 100, 8: 100}
+    first = sched.day(4).administrations[-1]
+    assert first.drug == "venetoclax"
+    assert first.adjustment is not None and "venetoclax dosing day 1" in first.adjustment.text
+    (message,) = _gate_messages(sched)
+    assert "day 4 gives the first dose at 10 mg" in message
+
+
+def test_cav_delayed_start_begins_its_own_ramp_up_at_its_first_step() -> None:
+    # CAV venetoclax 100 mg d1, 200 mg d2, 400 mg d3-21 (NCT05657639). Day 1 held (count 25),
+    # first dose day 2 (count 12): day 2 = 100, day 3 = 200, days 4-21 = 400 (20 doses).
     sched = rc.load_regimen("CAV").schedule(A, labs={1: {"wbc": 25}, 2: {"wbc": 12}})
     doses = _venetoclax(sched)
-    assert doses[1] == (True, 100)
-    assert doses[2] == (False, 200)  # the regimen's day 2 dose, now the first one given
+    assert doses[1] == (True, 100)  # the dose that was due: the first step
+    assert _given(sched) == {2: 100, 3: 200, **{day: 400 for day in range(4, 22)}}
+    first = sched.day(2).administrations[-1]
+    assert first.calculated_dose.to("mg").magnitude == 100
     (message,) = _gate_messages(sched)
-    assert "moves from day 1 to day 2 (day 1 held)" in message
-    assert "The ramp-up starts at 100 mg: the dose printed for day 2 is not" in message
+    assert "moves from day 1 to day 2 (day 1 held: white-cell count 25 × 10⁹/L on day 1 is" in (
+        message
+    )
+    assert "day 2 gives the first dose at 100 mg" in message
+    assert "20 of the 21 planned doses are given (the last one is not)" in message
+
+
+def test_cav_posaconazole_and_moderate_inhibitor_after_a_delayed_start() -> None:
+    # Posaconazole: label 10, 20, 50 mg on dosing days 1-3, then 70 mg; each capped at the
+    # regimen's own step (100, 200, 400). Days 1-2 held: day 3 = 10, 4 = 20, 5 = 50, 6-21 = 70.
+    labs = {1: {"wbc": 40}, 3: {"wbc": 24.9}}
+    posa = rc.load_regimen("CAV").schedule(A, concomitant=["posaconazole"], labs=labs)
+    assert _given(posa) == {3: 10, 4: 20, 5: 50, **{day: 70 for day in range(6, 22)}}
+    # Fluconazole (moderate): 50% of the regimen's step: day 3 = 50, 4 = 100, 5-21 = 200.
+    fluc = rc.load_regimen("CAV").schedule(A, concomitant=["fluconazole"], labs=labs)
+    assert _given(fluc) == {3: 50, 4: 100, **{day: 200 for day in range(5, 22)}}
 
 
 def test_cmgv_gate_applies_to_its_first_venetoclax_day() -> None:
@@ -122,9 +167,81 @@ def test_cmgv_gate_applies_to_its_first_venetoclax_day() -> None:
     doses = _venetoclax(sched)
     assert doses[2] == (False, 100)  # day 2's own count 24 < 25
     assert _gate_messages(sched) == []
+    # CMGV 100 mg d2, 200 mg d3, 400 mg d4-10 (CMG+VEN ASH abstract). Day 2 held (count 25):
+    # day 3 = 100, day 4 = 200, days 5-10 = 400.
     held = rc.load_regimen("CMGV").schedule(A, labs={2: {"wbc": 25}, 3: {"wbc": 5}})
     assert _venetoclax(held)[2] == (True, 100)
-    assert _venetoclax(held)[3] == (False, 200)
+    assert _given(held) == {3: 100, 4: 200, **{day: 400 for day in range(5, 11)}}
+
+
+def test_a_day_0_count_decides_a_day_1_start() -> None:
+    # CAV starts venetoclax on day 1: a count from day 0 (the day before) is the latest for it.
+    sched = rc.load_regimen("CAV").schedule(A, labs={0: {"wbc": 30}, 2: {"wbc": 10}})
+    assert _venetoclax(sched)[1] == (True, 100)
+    assert _given(sched)[2] == 100
+    assert "white-cell count 30 × 10⁹/L on day 0" in sched.day(1).administrations[-1].hold_reason
+
+
+def test_a_day_0_venetoclax_start_moves_with_its_ramp_up(tmp_path: Path) -> None:
+    # CAV with its venetoclax moved one day earlier (100 mg day 0, 200 mg day 1, 400 mg days
+    # 2-20), voriconazole, a count of 30 on day -1 and 10 on day 1: day 0 held, then the
+    # strong-inhibitor table from day 1: 10, 20, 50 mg, then 100 mg (capped at the regimen's step).
+    text = (Path(rc.__file__).parent / "regimens" / "CAV.yaml").read_text(encoding="utf-8")
+    changes = (
+        ("id: CAV\n", "id: CAV-day0\n"),
+        ("{days: 1, dose: 100 mg}", "{days: 0, dose: 100 mg}"),
+        ("{days: 2, dose: 200 mg}", "{days: 1, dose: 200 mg}"),
+        ("{days: 3-21, dose: 400 mg}", "{days: 2-20, dose: 400 mg}"),
+    )
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "CAV-day0.yaml"
+    path.write_text(text, encoding="utf-8")
+    sched = rc.load_regimen(path).schedule(
+        A, concomitant=["voriconazole"], labs={-1: {"wbc": 30}, 1: {"wbc": 10}}
+    )
+    assert _venetoclax(sched)[0][0] is True
+    assert _given(sched) == {1: 10, 2: 20, 3: 50, **{day: 100 for day in range(4, 21)}}
+    (message,) = _gate_messages(sched)
+    assert "moves from day 0 to day 1" in message
+    assert "day 1 gives the first dose at 10 mg" in message
+
+
+def test_the_first_dose_row_is_flagged_with_the_move_and_why() -> None:
+    sched = rc.load_regimen("CLAG+VEN").schedule(
+        A, concomitant=["voriconazole"], labs={2: {"wbc": 30}, 4: {"wbc": 20}}
+    )
+    first = sched.day(4).administrations[-1]
+    (flag,) = [w for w in first.warnings if w.startswith("START MOVED")]
+    assert flag.startswith("START MOVED from day 2 to day 4 by the venetoclax start gate")
+    assert "white-cell count 30 × 10⁹/L on day 2 is not below 25 × 10⁹/L" in flag
+    assert "started on the day 4 count, white-cell count 20 × 10⁹/L" in flag
+    # Only the first dose given carries it.
+    others = [a for d, a in sched.administrations("venetoclax") if d.day != 4]
+    assert not any(w.startswith("START MOVED") for a in others for w in a.warnings)
+
+
+@pytest.mark.parametrize(
+    ("labs", "statuses"),
+    [
+        (None, ["not_evaluated"]),
+        ({2: {"wbc": 30}}, ["not_started"]),
+        ({1: {"wbc": 10}}, ["checked_earlier"]),
+        ({2: {"wbc": 30}, 4: {"wbc": 20}}, ["moved"]),
+        ({1: {"wbc": 30}, 3: {"wbc": 20}}, ["moved"]),
+        ({2: {"wbc": 24}}, []),
+    ],
+    ids=["no labs", "never met", "earlier count", "moved", "held by a day 1 count", "met"],
+)
+def test_gate_statuses_are_start_gate_warnings(
+    labs: dict[int, dict[str, float]] | None, statuses: list[str]
+) -> None:
+    sched = rc.load_regimen("CLAG+VEN").schedule(A, labs=labs)
+    found = [w for w in sched.warnings if w.kind == "start_gate"]
+    assert [w.field for w in found] == statuses
+    assert all(w.component == "venetoclax" and "Venclexta" in (w.source or "") for w in found)
+    assert set(statuses) <= set(labs_module.START_GATE_STATUSES)
 
 
 def test_the_gate_reaches_the_printed_schedule() -> None:
@@ -208,3 +325,28 @@ def test_a_baseline_count_before_the_first_dose_is_read_by_the_start_gate() -> N
     # A count of 30 × 10⁹/L (not below 25) on day -3 is the latest before venetoclax day 2.
     sched = rc.load_regimen("CLAG+VEN").schedule(A, labs={-3: {"wbc": 30}})
     assert _venetoclax(sched)[2][0] is True
+_REGIMENS = ("CLAG+VEN", "CAV", "CMGV")
+_INHIBITORS = ((), ("voriconazole",), ("posaconazole",), ("fluconazole",), ("clarithromycin",))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    regimen=st.sampled_from(_REGIMENS),
+    concomitant=st.sampled_from(_INHIBITORS),
+    counts=_COUNTS,
+)
+def test_gate_property_a_delayed_start_gives_the_first_doses_of_the_undelayed_course(
+    regimen: str, concomitant: tuple[str, ...], counts: dict[int, float]
+) -> None:
+    """The rule: with k held days of N, the doses given are the undelayed course's first N - k
+    (inhibitor taken throughout the cycle), on the course's last N - k days."""
+    reg = rc.load_regimen(regimen)
+    labs = {day: {"wbc": value} for day, value in counts.items()}
+    delayed = _venetoclax(reg.schedule(A, concomitant=list(concomitant), labs=labs))
+    undelayed = _venetoclax(reg.schedule(A, concomitant=list(concomitant)))
+    days = sorted(undelayed)
+    held = [day for day in days if delayed[day][0]]
+    k = len(held)
+    assert held == days[:k]
+    given_doses = [delayed[day][1] for day in days[k:]]
+    assert given_doses == [undelayed[day][1] for day in days[: len(days) - k]]

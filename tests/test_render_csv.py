@@ -90,3 +90,24 @@ def test_number_cells_stay_numbers_for_a_dict_reader() -> None:
     first = next(r for r in rows if r["day"] == "-1")
     # 5 mcg/kg × 70 kg = 350 mcg (NCT06763666, clinical reference §1.1).
     assert (first["drug"], float(first["dose_value"])) == ("filgrastim", 350.0)
+def test_a_held_dose_has_no_tablets_and_dose_value_0() -> None:
+    import csv as csv_module
+    import io
+
+    from render_support import held_start
+
+    rows = list(csv_module.DictReader(io.StringIO(render(held_start(), "csv"))))
+    ven = {int(r["day"]): r for r in rows if r["drug"] == "venetoclax"}
+    for day in (2, 3):  # held by the start gate: nothing dispensed, nothing adjusted
+        assert ven[day]["held"] == "yes"
+        assert (ven[day]["dose_value"], ven[day]["tablets"]) == ("0", "")
+        assert ven[day]["interaction_adjusted"] == ""
+        assert ven[day]["dose_to_give"].startswith("HELD: do not give")
+    # Given: the strong-inhibitor table from the first dose given (10, 20, 50, 100 mg).
+    assert [(ven[d]["dose_value"], ven[d]["tablets"]) for d in (4, 5, 6, 7)] == [
+        ("10", "1 × 10 mg tablet (1 tablet)"),
+        ("20", "2 × 10 mg tablets (2 tablets)"),
+        ("50", "1 × 50 mg tablet (1 tablet)"),
+        ("100", "1 × 100 mg tablet (1 tablet)"),
+    ]
+    assert ven[4]["interaction_adjusted"] == "10 mg"

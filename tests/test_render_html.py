@@ -94,3 +94,14 @@ def test_chromium_screenshot(tmp_path: Path) -> None:
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(data[16:20], "big") == 1240  # IHDR width
+
+
+def test_a_held_dose_is_not_in_the_tablets_or_adjustments_tables() -> None:
+    from render_support import HELD_START_TABLETS, held_start, section
+
+    page = render(held_start(), "html").replace("\xa0", " ")  # no-break spaces as spaces
+    tablets = section(page, '<section id="tablets"', "</section>")
+    assert re.findall(r"<tr><td>(Day \d+)</td>", tablets) == [d for d, _, _ in HELD_START_TABLETS]
+    adjustments = section(page, '<section id="interactions"', "</section>")
+    days = re.findall(r"<tr><td>(Day \d+)<", adjustments)
+    assert days == ["Day 4", "Day 5", "Day 6", "Day 7", "Day 8"]

@@ -120,3 +120,15 @@ def test_escaping_holds_under_python_dash_o() -> None:
     out = ast.literal_eval(result.stdout)
     assert out.split("\r\n").count("BEGIN:VEVENT") == 6  # no event injected
     _check_hostile(out)
+def test_a_held_dose_has_no_tablets_in_its_event() -> None:
+    from render_support import held_start
+
+    cal = icalendar.Calendar.from_ical(render(held_start(), "ics"))
+    by_date = {e["dtstart"].dt: str(e["description"]) for e in cal.walk("VEVENT")}
+    # Day 1 is 5 Jan 2026 (render_support.START): day 2 held, day 4 the first dose (10 mg).
+    day2 = by_date[datetime.date(2026, 1, 6)]
+    day4 = by_date[datetime.date(2026, 1, 8)]
+    venetoclax2 = next(line for line in day2.splitlines() if "venetoclax" in line)
+    assert "HELD" in venetoclax2 and "tablet" not in venetoclax2
+    venetoclax4 = next(line for line in day4.splitlines() if "venetoclax" in line)
+    assert "1 × 10 mg tablet" in venetoclax4

@@ -52,3 +52,19 @@ def test_schema_rejects_a_changed_shape(validator) -> None:
     with pytest.raises(jsonschema.ValidationError):
         validator.validate(data)
     assert datetime.date.fromisoformat(json.loads(render(worked_example(), "json"))["start"])
+
+
+def test_a_held_dose_has_no_tablets_in_json() -> None:
+    from render_support import held_start
+
+    doc = json.loads(render(held_start(), "json"))
+    ven = {
+        d["day"]: a
+        for d in doc["days"]
+        for a in d["administrations"]
+        if a["drug"] == "venetoclax"
+    }
+    assert [(ven[day]["held"], ven[day]["tablets"]) for day in (2, 3)] == [(True, []), (True, [])]
+    assert [(t["strength"]["text"], t["count"]) for t in ven[4]["tablets"]] == [("10 mg", 1)]
+    kinds = [(w["kind"], w["field"]) for w in doc["warnings"] if w["kind"] == "start_gate"]
+    assert kinds == [("start_gate", "moved")]

@@ -93,3 +93,13 @@ def test_a_long_name_page_as_png(tmp_path: Path) -> None:
                     str(tmp_path / "page")], check=True, timeout=120)
     assert [p.read_bytes()[:4] for p in tmp_path.glob("page-*.png")] == [b"\x89PNG"]
     assert name.replace(" ", "") in "".join(pdf_pages_text(file.read_bytes())[0].split())
+def test_a_held_dose_is_not_in_the_tablets_or_adjustments_lists() -> None:
+    from render_support import HELD_START_TABLETS, held_start, section
+
+    text = flat(" ".join(pdf_pages_text(render(held_start(), "pdf"))))
+    tablets = section(text, "Tablets per day", "Interaction adjustments")
+    for day, dose, tabs in HELD_START_TABLETS:
+        assert f"{day}" in tablets and tabs in tablets
+    assert "Day 2" not in tablets and "Day 3" not in tablets
+    adjustments = section(text, "Interaction adjustments", "Warnings")
+    assert "Day 2" not in adjustments and "Day 3" not in adjustments and "Day 4" in adjustments

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from regimen_calc.errors import InputError
@@ -81,3 +83,29 @@ def test_render_refuses_unknown_format_and_non_schedule(schedule) -> None:
     with pytest.raises(InputError, match="schedule"):
         render("CLAG", "text")  # type: ignore[arg-type]
     assert set(FORMATS) == {"text", "markdown", "html", "pdf", "csv", "json", "ics"}
+
+
+def test_a_held_dose_is_not_in_tablets_per_day_nor_in_the_adjustments() -> None:
+    from render_support import HELD_START_TABLETS, held_start, section
+
+    out = render(held_start(), "text")
+    tablets = section(out, "Tablets per day\n", "Interaction adjustments\n")
+    listed = [line.split(" (")[0] for line in tablets.splitlines() if line.startswith("Day ")]
+    assert listed == [day for day, _, _ in HELD_START_TABLETS]
+    for day, dose, tabs in HELD_START_TABLETS:
+        assert f"{dose} = {tabs}" in tablets
+    adjustments = section(out, "Interaction adjustments\n", "Warnings\n")
+    days = [line.split(" (")[0] for line in adjustments.splitlines() if line.startswith("Day ")]
+    assert days == ["Day 4", "Day 5", "Day 6", "Day 7", "Day 8"]
+
+
+def test_markdown_lists_no_tablets_and_no_adjustment_for_a_held_dose() -> None:
+    from render_support import HELD_START_TABLETS, held_start, section
+
+    out = render(held_start(), "markdown")
+    tablets = section(out, "## Tablets per day", "\n## ")
+    days = re.findall(r"^\| (Day \d+) \|", tablets, flags=re.MULTILINE)
+    assert days == [day for day, _, _ in HELD_START_TABLETS]
+    adjustments = section(out, "## Interaction adjustments", "\n## ")
+    assert "| Day 2 |" not in adjustments and "| Day 3 |" not in adjustments
+    assert "| Day 4 |" in adjustments

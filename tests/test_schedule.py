@@ -622,3 +622,37 @@ def test_measurements_after_the_first_day_are_refused() -> None:
     # MEC starts on day 1: measured on the start date itself is accepted.
     mec = rc.load_regimen("MEC")
     assert mec.schedule(attrs.evolve(A, measured_on=start), start=start).start == start
+def test_a_held_administration_has_no_tablets() -> None:
+    # CLAG+VEN with voriconazole; white-cell count 30 on day 2 holds venetoclax days 2-3 (start
+    # gate), 20 on day 4 starts it. The held days show the dose that was due (the first dose,
+    # 10 mg) but dispense nothing; the days given have their tablets.
+    sched = rc.load_regimen("CLAG+VEN").schedule(
+        A, concomitant=["voriconazole"], labs={2: {"wbc": 30}, 4: {"wbc": 20}}
+    )
+    ven = {d.day: a for d, a in sched.administrations("venetoclax")}
+    for day in (2, 3):
+        assert ven[day].held and ven[day].tablets == ()
+        assert ven[day].dose == ureg.Quantity(10, "mg")
+    assert [(s.to("mg").magnitude, n) for s, n in ven[4].tablets] == [(10, 1)]
+    # Filgrastim held by its own hold_if rule (wbc >= 20) on days 2 and 4: not tablets, but
+    # still held with its dose shown as due.
+    filgrastim = {d.day: a for d, a in sched.administrations("filgrastim")}
+    assert filgrastim[2].held and filgrastim[2].tablets == ()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=st.dictionaries(
+        st.integers(min_value=0, max_value=10), st.sampled_from([10, 24.9, 25, 30]), max_size=5
+    ),
+    regimen=st.sampled_from(["CLAG+VEN", "CAV", "CMGV"]),
+)
+def test_property_held_administrations_never_have_tablets(
+    counts: dict[int, float], regimen: str
+) -> None:
+    labs = {day: {"wbc": value} for day, value in counts.items()}
+    sched = rc.load_regimen(regimen).schedule(A, concomitant=["posaconazole"], labs=labs)
+    for _, a in sched.administrations():
+        assert not (a.held and a.tablets)
+        if a.drug == "venetoclax" and not a.held:
+            assert a.tablets  # every venetoclax dose given has its tablets

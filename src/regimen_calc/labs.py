@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from decimal import Decimal
 from collections.abc import Mapping, Sequence
 
 import attrs
@@ -16,6 +17,7 @@ from .model import Condition
 
 __all__ = [
     "LAB_UNITS",
+    "START_GATE_STATUSES",
     "StartGate",
     "StartGateResult",
     "check_labs",
@@ -26,6 +28,7 @@ __all__ = [
     "lab_table",
     "start_gate_for",
     "start_gate_warnings",
+    "start_moved_flag",
     "unchecked_days",
 ]
 
@@ -194,6 +197,8 @@ def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]
 # Start gates: a label's condition on starting a drug (venetoclax: white-cell count below
 # 25 × 10⁹/L before the first dose), data in eligibility.yaml's ``start_gates``.
 
+#: The most decimal places a lab value is printed with (the formatting module's limit).
+_MAX_LAB_DECIMALS = 12
 #: How a lab unit is printed (ISMP-style: ``× 10⁹/L``, never ``10^9/L``).
 _PRINTED_UNITS = {"10^9/L": "× 10⁹/L"}
 _OPERATOR_WORDS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least"}
@@ -231,8 +236,13 @@ def _reading(lab: str, value: float, unit: str) -> str:
 
 
 def _lab_value(lab: str, value: float) -> str:
+    """A lab value as it was given (every decimal of it: a count is not rounded), with its unit."""
     unit = str(lab_table()[lab]["unit"])
-    return f"{format_number(value)} {_PRINTED_UNITS.get(unit, unit)}"
+    exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
+    decimals = max(0, -exponent) if isinstance(exponent, int) else 0
+    if decimals > _MAX_LAB_DECIMALS:  # far below any measurement: shown as given, not as 0
+        return f"{float(value):g} {_PRINTED_UNITS.get(unit, unit)}"
+    return f"{format_number(value, decimals=decimals)} {_PRINTED_UNITS.get(unit, unit)}"
 
 
 @functools.cache
@@ -290,6 +300,8 @@ class StartGateResult:
     held: Mapping[int, str]
     first_dose: int | None
     checked_by: tuple[int, float] | None
+    #: The labs the gate was evaluated on.
+    labs: Mapping[int, Mapping[str, float]] = attrs.field(factory=dict, hash=False, eq=False)
 
 
 def _latest(
@@ -322,57 +334,96 @@ def evaluate_start_gate(
         latest = _latest(gate.lab, day, labs)
         if latest is None or gate.met_by(latest[1]):
             return StartGateResult(
-                gate=gate, days=ordered, held=held, first_dose=day, checked_by=latest
+                gate=gate, days=ordered, held=held, first_dose=day, checked_by=latest, labs=labs
             )
         seen_day, value = latest
         found = f"{gate.describe(value)} on day {seen_day}"
         if seen_day != day:
             found = f"the latest {found}"
         held[day] = f"held: not started: {found} is not {gate.limit} (start gate; {gate.source})"
-    return StartGateResult(gate=gate, days=ordered, held=held, first_dose=None, checked_by=None)
+    return StartGateResult(
+        gate=gate, days=ordered, held=held, first_dose=None, checked_by=None, labs=labs
+    )
 
 
-def start_gate_warnings(result: StartGateResult, *, first_step: str | None = None) -> list[str]:
-    """What a pharmacist must know about a start gate's result (empty when it was met by a
-    value of the first dose's own day).
+#: The statuses of a start gate's warnings (a warning's ``field``), in the order they are given.
+START_GATE_STATUSES = ("not_started", "not_evaluated", "checked_earlier", "moved")
+
+
+def _moved_why(result: StartGateResult) -> str:
+    """``days 2, 3 held (...); started on the day 4 count ...``: why the start moved."""
+    gate = result.gate
+    held = tuple(result.held)
+    latest = {_latest(gate.lab, day, result.labs) for day in held}
+    counts = ", ".join(
+        f"{gate.describe(value)} on day {d}" for d, value in sorted(x for x in latest if x)
+    )
+    word = "day" if len(held) == 1 else "days"
+    verb = "is" if len(latest) == 1 else "are"
+    why = f"{word} {format_days(held)} held: {counts} {verb} not {gate.limit}"
+    if result.checked_by is None:
+        return f"{why}; no later count was given for day {result.first_dose} or before it"
+    seen_day, value = result.checked_by
+    return f"{why}; started on the day {seen_day} count, {gate.describe(value)}"
+
+
+def start_moved_flag(result: StartGateResult) -> str:
+    """The flag of the first dose given after a delayed start (``START MOVED from day 2 ...``)."""
+    return (
+        f"START MOVED from day {result.days[0]} to day {result.first_dose} by the "
+        f"{result.gate.drug} start gate ({_moved_why(result)}): this is the first dose, the "
+        "regimen's first step"
+    )
+
+
+def start_gate_warnings(
+    result: StartGateResult, *, first_dose: str | None = None
+) -> list[tuple[str, str]]:
+    """What a pharmacist must know about a start gate's result, as ``(status, message)`` pairs
+    (empty when it was met by a value of the first dose's own day). Each status is one of
+    :data:`START_GATE_STATUSES`.
 
     Args:
         result: the evaluated gate.
-        first_step: the first dose of a ramp-up as printed (``100 mg``), when the drug has one.
+        first_dose: the first dose given, as printed (``10 mg``), when there is one.
     """
     gate = result.gate
     rule = f"{gate.drug} start gate ({gate.text}; {gate.source})"
     planned = result.days[0] if result.days else None
     out = []
     if result.first_dose is None:
-        return [
+        return [(
+            "not_started",
             f"{rule}: NOT STARTED this cycle: no {lab_table()[gate.lab]['name']} "
             f"{gate.limit} was given on or before any of its days ({format_days(result.days)}); "
-            "every dose is held."
-        ]
+            "every dose is held.",
+        )]
     first = result.first_dose
     if result.checked_by is None:
-        out.append(
+        out.append((
+            "not_evaluated",
             f"{rule}: NOT EVALUATED: no {lab_table()[gate.lab]['name']} was given for day "
-            f"{first} or before; check it before the first dose (day {first})."
-        )
+            f"{first} or before; check it before the first dose (day {first}).",
+        ))
     elif result.checked_by[0] != first:
         seen_day, value = result.checked_by
-        out.append(
+        out.append((
+            "checked_earlier",
             f"{rule}: met by the day {seen_day} value ({gate.describe(value)}); no value was "
-            f"given for day {first}, the first dose: confirm it before that dose."
-        )
+            f"given for day {first}, the first dose: confirm it before that dose.",
+        ))
     if first != planned:
-        moved = (
+        held = len(result.held)
+        given = len(result.days) - held
+        dose = f" at {first_dose}" if first_dose is not None else ""
+        lost = "the last one is" if held == 1 else f"the last {held} are"
+        out.append((
+            "moved",
             f"{rule}: the first {gate.drug} dose moves from day {planned} to day {first} "
-            f"({'day' if len(result.held) == 1 else 'days'} {format_days(tuple(result.held))} "
-            "held); the doses after it are as the "
-            "regimen schedules them: confirm the start, the days and the doses with the prescriber."
-        )
-        if first_step is not None:
-            moved += (
-                f" The ramp-up starts at {first_step}: the dose printed for day {first} is not "
-                "the ramp-up's first step."
-            )
-        out.append(moved)
+            f"({_moved_why(result)}). The planned sequence moves with the start: day {first} "
+            f"gives the first dose{dose}, the first step of any ramp-up (the regimen's and an "
+            f"interaction rule's), and each later day the next planned dose. The last day stays "
+            f"day {result.days[-1]}: {given} of the {len(result.days)} planned doses are given "
+            f"({lost} not). Confirm the start, the days and the doses with the prescriber.",
+        ))
     return out

@@ -59,6 +59,7 @@ WarningKind = Literal[
     "policy",
     "label",
     "confidence",
+    "start_gate",
 ]
 
 
@@ -773,15 +774,34 @@ def build_schedule(
             dose, modified = by_spec[id(spec)]
             calc[day] = (spec, dose, modified)
             planned[day] = modified
+        gate = None
+        gate_holds: Mapping[int, str] = {}
+        moved_flag: str | None = None
+        if cp.start_gate is not None and comp.days:
+            from .labs import evaluate_start_gate, start_moved_flag
+
+            gate = evaluate_start_gate(cp.start_gate, comp.days, lab_values)
+            gate_holds = gate.held
+            if gate_holds:
+                # The start moves: the whole planned sequence moves with it (see _shifted).
+                calc = _shifted(calc, gate.days, len(gate_holds))
+                planned = {day: calc[day][2] for day in planned}
+                moved_flag = start_moved_flag(gate)
         adjustments: Mapping[int, Any] = {}
         interaction_warnings: tuple[ScheduleWarning, ...] = ()
         if cp.venetoclax and planned:
-            adjustments, interaction_warnings = _venetoclax(cp, planned, concomitants, rule_set)
+            # Only the doses given count as venetoclax dosing days: a held start is no dose.
+            given = {day: q for day, q in planned.items() if day not in gate_holds}
+            if given:
+                adjustments, interaction_warnings = _venetoclax(cp, given, concomitants, rule_set)
+            if gate_holds:
+                adjustments = {
+                    **adjustments,
+                    **_held_start_adjustments(cp, planned, gate_holds, concomitants, rule_set),
+                }
         days_out: dict[int, Administration] = {}
         made: dict[tuple[Any, ...], Administration] = {}
-        gate_holds: Mapping[int, str] = {}
-        if cp.start_gate is not None and comp.days:
-            gate_holds = _start_gate(cp, lab_values, warnings)
+        first_given = None if gate is None or not gate_holds else gate.first_dose
         for day in comp.days:
             spec, dose, modified = calc[day]
             adj = adjustments.get(day)
@@ -789,7 +809,8 @@ def build_schedule(
             held, reason = _hold(comp.conditions, day, lab_values) if comp.conditions else _NO_HOLD
             if not held and day in gate_holds:
                 held, reason = True, gate_holds[day]
-            key = (id(spec), _adjustment_key(adj) if changed else None, held, reason)
+            flag = moved_flag if day == first_given else None
+            key = (id(spec), _adjustment_key(adj) if changed else None, held, reason, flag)
             if key in made:
                 days_out[day] = made[key]
                 continue
@@ -814,11 +835,15 @@ def build_schedule(
                 to_round = adj.adjusted
             rounding = policy.round_dose(comp.drug, to_round, strengths=cp.strengths)
             tablets: tuple[tuple[pint.Quantity, int], ...] = ()
-            if rounding.packs:
+            if held:  # a held dose is not given: there is nothing to dispense
+                pass
+            elif rounding.packs:
                 tablets = rounding.packs if cp.is_tablet else ()
             elif cp.is_tablet and not rounding.flagged:
                 tablets = compose_tablets(rounding.dose, cp.strengths)
             admin_warnings = list(cp.field_warnings)
+            if flag is not None:
+                admin_warnings.append(flag)
             if rules.modification is not None:
                 admin_warnings.append(
                     f"{rules.modification.describe()} (protocol dose {format_quantity(dose)})"
@@ -859,6 +884,8 @@ def build_schedule(
             if flat:
                 cp.remember(key, days_out[day])
         per_component[comp.id] = days_out
+        if gate is not None:
+            warnings += _start_gate_warnings(cp, gate, days_out)
         warnings += interaction_warnings
         if cp.modification_warning is not None:
             warnings.append(cp.modification_warning)
@@ -1048,25 +1075,66 @@ def _measured(q: pint.Quantity, unit: str) -> pint.Quantity:
     return ureg.Quantity(float(half_up(q.to(target).magnitude, _MICRO)), target)
 
 
-def _start_gate(
-    cp: _ComponentPlan, labs: Mapping[int, Mapping[str, float]], warnings: list[ScheduleWarning]
-) -> Mapping[int, str]:
-    """The days the drug's start gate holds; its warnings are added to ``warnings``."""
-    from .labs import evaluate_start_gate, start_gate_warnings
+def _shifted(
+    calc: Mapping[int, tuple[Any, pint.Quantity, pint.Quantity]],
+    days: Sequence[int],
+    held: int,
+) -> dict[int, tuple[Any, pint.Quantity, pint.Quantity]]:
+    """A component's doses when the start gate holds its first ``held`` days.
 
-    comp = cp.comp
-    result = evaluate_start_gate(cp.start_gate, comp.days, labs)
-    first_step = None
-    if comp.steps and result.first_dose is not None:
-        planned = comp.dose_on(result.days[0])
-        if planned is not None and planned is not comp.dose_on(result.first_dose):
-            first_step = format_quantity(planned.amount)
-    warnings += [
-        ScheduleWarning(kind="hold", component=comp.id, field="start_gate",
-                        source=cp.start_gate.source, message=message)
-        for message in start_gate_warnings(result, first_step=first_step)
+    The first dose given is the regimen's first dose, the second its second, and so on: the dose
+    of the n-th day in day order is the planned dose of day ``n - held`` (a ramp-up starts at its
+    first step on the first day given). The last day stays the regimen's; the last ``held``
+    planned doses are not given. A held day carries the first dose: the dose it would have been.
+    """
+    ordered = tuple(sorted(days))
+    return {day: calc[ordered[max(0, i - held)]] for i, day in enumerate(ordered)}
+
+
+def _held_start_adjustments(
+    cp: _ComponentPlan,
+    planned: Mapping[int, pint.Quantity],
+    held: Mapping[int, str],
+    concomitants: tuple[Any, ...],
+    rule_set: str,
+) -> dict[int, Any]:
+    """Each held start day's adjustment as if it were the first dose (dosing day 1)."""
+    from .interactions import adjust_venetoclax
+
+    out = {}
+    for day in held:
+        q = planned[day]
+        key = ("held start", day, q.magnitude, q._units, concomitants, rule_set)
+        found = cp.memo.get(key)
+        if found is None:
+            found = cp.remember(
+                key,
+                adjust_venetoclax(
+                    {day: q}, concomitants, rule_set=rule_set, protocol_rule=cp.protocol_rule
+                )[day],
+            )
+        out[day] = found
+    return out
+
+
+def _start_gate_warnings(
+    cp: _ComponentPlan, result: Any, days_out: Mapping[int, Administration]
+) -> list[ScheduleWarning]:
+    """The start gate's statuses as ``start_gate`` warnings, each status in ``field``."""
+    from .labs import start_gate_warnings
+
+    first = days_out.get(result.first_dose) if result.first_dose is not None else None
+    first_dose = None if first is None else format_quantity(first.daily_dose)
+    return [
+        ScheduleWarning(
+            kind="start_gate",
+            component=cp.comp.id,
+            field=status,
+            source=cp.start_gate.source,
+            message=message,
+        )
+        for status, message in start_gate_warnings(result, first_dose=first_dose)
     ]
-    return result.held
 
 
 def _hold(

@@ -72,6 +72,7 @@ _WARNING_LABELS = {
     "policy": "Dosing policy",
     "label": "Label instruction",
     "confidence": "Source confidence",
+    "start_gate": "Start gate",
 }
 
 #: The columns of the cumulative-exposure table.
@@ -796,7 +797,7 @@ def build_view(schedule: Schedule) -> ScheduleView:
                     describe_tablets(a.tablets),
                 )
             )
-        if a.adjustment is not None:
+        if a.adjustment is not None and not a.held:  # a held dose is not given: not adjusted
             adj = a.adjustment
             adjustments.append(
                 AdjustmentView(

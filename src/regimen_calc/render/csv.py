@@ -98,7 +98,11 @@ def render_csv(schedule: Schedule) -> str:
                 "calculated_dose": row.calculated,
                 "dose_to_give": row.dose,
                 # The number without thousands separators, for machines; same rounding as printed.
-                "dose_value": format_number(a.dose.magnitude, decimals=decimals).replace(",", ""),
+                # A held dose is not given: 0, whatever dose was due (dose_to_give names it).
+                "dose_value": (
+                    "0" if a.held
+                    else format_number(a.dose.magnitude, decimals=decimals).replace(",", "")
+                ),
                 "dose_unit": format_unit(a.dose.units),
                 "administrations_per_day": str(a.per_day),
                 "route": row.route,
@@ -122,7 +126,7 @@ def render_csv(schedule: Schedule) -> str:
                 "warnings": " | ".join(w.line for w in warnings_for(view, (a.component,))),
                 "source_files": files,
             }
-            if adj is not None:
+            if adj is not None and not a.held:
                 adjustment = next(
                     x for x in view.adjustments if x.day == day_view.label and x.drug == a.drug
                 )
