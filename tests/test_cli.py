@@ -139,6 +139,14 @@ def test_concomitant_window() -> None:
         # MEC gives 8 mg/m² × 5 = 40 mg/m²; 120 before it makes 160, past the 140 mg/m² limit.
         (["schedule", "MEC", "--height", "170 cm", "--weight", "65 kg", "--prior",
           "mitoxantrone=120"], 1, "error: prior_exposure: cumulative mitoxantrone 160 mg/m²"),
+        # A device is refused, never read (run_cli's time limit fails a read that never ends).
+        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--policy",
+          "/dev/zero"], 1, "error: /dev/zero: expected a regular file, found a character device"),
+        (["schedule", "VA-CAG", "--height", "170 cm", "--weight", "70 kg", "--overlay",
+          "/dev/zero"], 1, "error: /dev/zero: expected a regular file, found a character device"),
+        (["forecast", "CLAG", "/dev/zero"], 1,
+         "error: patients_csv: expected a readable CSV file of at most 134,217,728 bytes, "
+         "found '/dev/zero (expected a regular file, found a character device"),
     ],
 )
 def test_errors_are_one_clear_line(args: list[str], status: int, message: str) -> None:

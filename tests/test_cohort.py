@@ -497,6 +497,47 @@ def test_read_patients_csv_missing_file(tmp_path) -> None:
         read_patients_csv(tmp_path / "nope.csv")
 
 
+def test_read_patients_csv_reads_up_to_its_limit(tmp_path, monkeypatch) -> None:
+    """A file exactly at the size limit is read; one byte more is refused, with its size."""
+    from regimen_calc import cohort
+
+    text = GOOD_CSV + "\n"
+    size = len(text.encode("utf-8"))
+    monkeypatch.setattr(cohort, "MAX_PATIENTS_FILE_BYTES", size)
+    path = tmp_path / "p.csv"
+    path.write_text(text, encoding="utf-8")
+    assert read_patients_csv(path).ids == ("P1", "P2", "P3")
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_patients_csv(path)
+    assert info.value.field == "patients_csv"
+    assert info.value.found == f"{path} (file is {size + 1:,} bytes; the limit is {size:,})"
+
+
+def test_read_patients_csv_refuses_devices_and_pipes(tmp_path) -> None:
+    """Run in a child process with a time limit: reading either would never end."""
+    code = (
+        "import os, sys\n"
+        "from regimen_calc.cohort import read_patients_csv\n"
+        "from regimen_calc.errors import InputError\n"
+        "pipe = os.path.join(sys.argv[1], 'p.csv')\n"
+        "os.mkfifo(pipe)\n"
+        "for name in ('/dev/zero', pipe):\n"
+        "    try:\n"
+        "        read_patients_csv(name)\n"
+        "    except InputError as exc:\n"
+        "        print(exc.found)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert done.stdout.splitlines() == [
+        "/dev/zero (expected a regular file, found a character device (such as /dev/zero))",
+        f"{tmp_path / 'p.csv'} (expected a regular file, found a named pipe)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [

@@ -297,8 +297,23 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
         "unsafe YAML tag",
         one(top='hack: !!python/object/apply:os.system ["echo hi"]\n'),
         "line 6",
-        "could not determine a constructor",
+        "explicit tags such as !!python/object/apply:os.system are not allowed",
     ),
+    (
+        "merge key under a key it repeats",
+        one(dose="5 mg/m^2\n    <<: {dose: 12 mg/m^2}"),
+        "line 11",
+        "merge keys (<<) are not allowed",
+    ),
+    ("merge key alone", one(top="cycle: {<<: {length_days: 28}}\n"), "line 6", "merge keys"),
+    ("octal by an explicit tag", one(days="!!int 010"), "line 12", "such as !!int are not"),
+    ("base 60 by an explicit tag", one(days="!!int 1:30"), "line 12", "such as !!int are not"),
+    ("text by an explicit tag", one(route="!!str IV"), "line 11", "such as !!str are not"),
+    ("the non-specific tag", one(days="! 1-5"), "line 12", "such as ! are not allowed"),
+    ("a tag on a list", one(days="!!seq [1, 2]"), "line 12", "such as !!seq are not"),
+    ("NUL character", one(top="notes: [\"a\x00b\"]\n"), "line 6", "control character U+0000"),
+    ("ESC character", one(top="notes: [a\x1bb]\n"), "line 6", "control character U+001B"),
+    ("U+FFFE character", one(route="I\ufffeV"), "line 11", "control character U+FFFE"),
     ("alias bomb", BOMB, "line 2", "aliases (*name) are not allowed"),
     (
         "file over the size limit",
@@ -566,6 +581,87 @@ def test_missing_file(tmp_path: Path) -> None:
         rc.load_regimen(tmp_path / "nowhere.yaml")
 
 
+#: Reads that never end when a device is read like a file: each is run in a child process with a
+#: time limit, so a regression fails the test instead of hanging the suite.
+_ENDLESS_READS = """
+import os, sys
+from pathlib import Path
+import regimen_calc as rc
+from regimen_calc.errors import LoadError
+tmp = Path(sys.argv[1])
+(tmp / "link.yaml").symlink_to("/dev/zero")
+os.mkfifo(tmp / "pipe.yaml")
+(tmp / "ext.yaml").write_text("id: E\\nname: e\\nversion: '1'\\nextends: /dev/zero\\n")
+calls = {
+    "regimen": lambda: rc.load_regimen("/dev/zero"),
+    "symlink": lambda: rc.load_regimen(tmp / "link.yaml"),
+    "pipe": lambda: rc.load_regimen(tmp / "pipe.yaml"),
+    "overlay": lambda: rc.load_regimen("VA-CAG", overlays=["/dev/zero"]),
+    "extends": lambda: rc.load_regimen(tmp / "ext.yaml"),
+    "validate": lambda: rc.validate_file("/dev/zero"),
+}
+for what, call in calls.items():
+    try:
+        call()
+    except LoadError as exc:
+        print(what, "|", exc)
+"""
+
+
+def test_devices_pipes_and_links_to_them_are_refused_not_read(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _ENDLESS_READS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    found = dict(line.split(" | ", 1) for line in done.stdout.splitlines())
+    device = "expected a regular file, found a character device (such as /dev/zero)"
+    assert found == {
+        "regimen": f"/dev/zero: {device}",
+        "symlink": f"{tmp_path / 'link.yaml'}: {device}",
+        "pipe": f"{tmp_path / 'pipe.yaml'}: expected a regular file, found a named pipe",
+        "overlay": f"/dev/zero: {device}",
+        "extends": "ext.yaml: extends: expected a regimen id or alias, found the path "
+        "'/dev/zero' (a file names another regimen by its id, never by a path)",
+        "validate": f"/dev/zero: {device}",
+    }
+
+
+def test_a_file_is_read_up_to_its_limit(tmp_path: Path) -> None:
+    """Exactly at the limit loads; one byte more is refused, with the size found."""
+    text = one(top="description: x\n")
+    padded = text + "#" * (loader.MAX_FILE_BYTES - len(text.encode()) - 1) + "\n"
+    at_limit = tmp_path / "at.yaml"
+    at_limit.write_text(padded, encoding="utf-8")
+    assert at_limit.stat().st_size == loader.MAX_FILE_BYTES
+    assert rc.load_regimen(at_limit).id == "T"
+    over = tmp_path / "over.yaml"
+    over.write_text(padded + "\n", encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(over)
+    assert str(caught.value) == (
+        f"over.yaml: file is {loader.MAX_FILE_BYTES + 1:,} bytes; "
+        f"the limit is {loader.MAX_FILE_BYTES:,}"
+    )
+
+
+def test_an_overlay_names_its_regimen_by_id_never_by_path(tmp_path: Path) -> None:
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        OVERLAY_HEAD.replace("overlay_for: VA-CAG", "overlay_for: ../regimens/VA-CAG.yaml"),
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError) as caught:
+        rc.validate_file(overlay)
+    assert [(p.file, p.path) for p in caught.value.problems] == [("o.yaml", "overlay_for")]
+    assert "found the path '../regimens/VA-CAG.yaml'" in str(caught.value)
+
+
 def test_unknown_regimen_name_suggests_close_ids() -> None:
     with pytest.raises(LoadError, match="did you mean clag"):
         rc.load_regimen("CLAGG")
@@ -629,6 +725,33 @@ BAD_SETS: list[tuple[str, dict[str, str], str, tuple[str, ...], str, str, str]] 
         "t.yaml",
         "extends",
         "no regimen with the id or alias 'NOPE'",
+    ),
+    (
+        "extends a path",
+        {"t.yaml": HEAD + "extends: ../../../../etc/passwd\n"},
+        "t.yaml",
+        (),
+        "t.yaml",
+        "extends",
+        "expected a regimen id or alias, found the path '../../../../etc/passwd'",
+    ),
+    (
+        "extends a file next to it",
+        {"t.yaml": HEAD + "extends: CLAG.yaml\n", "CLAG.yaml": one()},
+        "t.yaml",
+        (),
+        "t.yaml",
+        "extends",
+        "found the path 'CLAG.yaml'",
+    ),
+    (
+        "extends a Windows path",
+        {"t.yaml": HEAD + "extends: 'regimens\\CLAG'\n"},
+        "t.yaml",
+        (),
+        "t.yaml",
+        "extends",
+        "found the path 'regimens\\\\CLAG'",
     ),
     (
         "extends a number",

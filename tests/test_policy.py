@@ -403,3 +403,48 @@ def test_policy_file_lists_every_problem(tmp_path: Path) -> None:
     } <= paths
     assert all(p.file == "site.yaml" for p in err.value.problems)
     assert "site.yaml: drugs.cytarabin:" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("bsa_decimals: 2\nbsa_decimals: 3\n", "line 2: duplicate key 'bsa_decimals'"),
+        (
+            "drugs:\n  filgrastim: {max_deviation_percent: 5, <<: {max_deviation_percent: 50}}\n",
+            "line 2: merge keys (<<) are not allowed; write each key out",
+        ),
+        ("bsa_decimals: !!int 010\n", "line 1: explicit tags such as !!int are not allowed"),
+        ("max_deviation_percent: !!float 1:30\n", "line 1: explicit tags such as !!float"),
+        ("name: ! site\n", "line 1: explicit tags such as ! are not allowed"),
+        ("name: a\x00b\n", "line 1: control character U+0000 is not allowed"),
+    ],
+)
+def test_policy_file_has_the_guards_of_every_yaml_file(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    bad = tmp_path / "site.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(rc.LoadError) as err:
+        load_policy(bad)
+    assert str(err.value).startswith(f"site.yaml: {message}")
+
+
+def test_policy_file_must_be_a_regular_file() -> None:
+    """Run in a child process with a time limit: reading /dev/zero would never end."""
+    import subprocess
+    import sys
+
+    code = (
+        "from regimen_calc.policy import load_policy\n"
+        "try:\n"
+        "    load_policy('/dev/zero')\n"
+        "except ValueError as exc:\n"
+        "    print(type(exc).__name__, '|', exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == (
+        "LoadError | /dev/zero: expected a regular file, found a character device "
+        "(such as /dev/zero)"
+    )

@@ -1,7 +1,8 @@
 """Reads institution dosing-policy YAML files into :class:`~regimen_calc.policy.DosingPolicy`.
 
-The only module that reads policy files: ``yaml.safe_load`` semantics (a SafeLoader that also
-refuses aliases and deep nesting), a size limit, unknown keys refused, strict types (``true`` is
+The only module that reads policy files, through the library's one guarded reader (``_reading``:
+a regular file within a size limit; a SafeLoader that also refuses aliases, duplicate and merge
+keys, explicit tags and deep nesting), unknown keys refused, strict types (``true`` is
 not a number, ``"10"`` is not a percentage), and every problem reported at once as
 ``FILE: path.to.field: what was expected, what was found``. The format is in docs/safety.md.
 
@@ -18,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ._checks import is_number
+from ._reading import GuardedLoader, read_yaml
 from .errors import InputError, LoadError, Problem
-from .loader import _GuardedLoader, _read_yaml
 from .policy import (
     MAX_DEVIATION_LIMIT,
     WEIGHT_BASES,
@@ -51,17 +52,18 @@ _ROUNDING = ("increment", "packs", "max_packs", "exact_composition")
 _MODIFICATION = ("percent", "reason")
 
 
-class _Guarded(_GuardedLoader):
+class _Guarded(GuardedLoader):
     """The regimen files' SafeLoader, so a policy file reads the same way: a duplicate key is
-    refused (never last-one-wins), only plain decimal numbers are numbers (YAML 1.1 would read
-    ``0x2`` as 2 and ``1:5`` as 65). Only the alias message and the depth limit are its own."""
+    refused (never last-one-wins), and so are merge keys and explicit tags; only plain decimal
+    numbers are numbers (YAML 1.1 would read ``0x2`` as 2 and ``1:5`` as 65). Only the alias
+    message and the depth limit are its own."""
 
     max_depth = MAX_DEPTH
     alias_message = "aliases (*name) are not allowed in policy files"
 
 
 def _read(path: Path) -> Any:
-    return _read_yaml(path, loader_class=_Guarded, max_bytes=MAX_FILE_BYTES)
+    return read_yaml(path, loader_class=_Guarded, max_bytes=MAX_FILE_BYTES)[0]
 
 
 class _Collector:

@@ -51,6 +51,7 @@ import numpy as np
 import pint
 
 from ._checks import check_flag
+from ._reading import UnreadableFile, read_limited
 from .bsa import BSA_FORMULAS, normalize_sex
 from .catalog import Presentation, drug_info
 from .errors import InputError, Problem, ProblemsError, RegimenCalcError
@@ -86,6 +87,8 @@ CSV_COLUMNS: Mapping[str, str] = {
     ),
 }
 _REQUIRED_COLUMNS = ("height", "weight", "sex", "concomitant")
+#: Largest patients CSV file accepted, in bytes: about two million patients.
+MAX_PATIENTS_FILE_BYTES = 128 * 1024 * 1024
 
 # DosingPolicy fields the vectorised path implements or that cannot change a per-BSA or
 # per-weight dose: name and source are descriptive; max_deviation_percent bounds a drug's rounding
@@ -645,18 +648,20 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
         PatientDataError: listing every problem: unknown or missing columns, a row with the wrong
             number of fields, and each bad field as ``FILE: row N.field: ...``, N being the
             file's line number (the header is line 1). Nothing is returned when there is one.
-        InputError: the file cannot be read.
+        InputError: the file cannot be read, is not a regular file (a device such as
+            /dev/zero, a pipe) or is larger than :data:`MAX_PATIENTS_FILE_BYTES`.
     """
     if not isinstance(path, str | os.PathLike) or not isinstance(os.fspath(path), str):
         raise InputError("patients_csv", "the path of a CSV file, as a str or pathlib.Path", path)
     progress = check_flag("progress", progress)
     name = os.fspath(path)
     try:
-        with open(name, encoding="utf-8-sig", newline="") as fh:
-            text = fh.read()
-    except OSError as exc:
+        text = read_limited(name, MAX_PATIENTS_FILE_BYTES).decode("utf-8-sig")
+    except UnreadableFile as exc:
         raise InputError(
-            "patients_csv", "a readable CSV file", f"{name} ({exc.strerror})"
+            "patients_csv",
+            f"a readable CSV file of at most {MAX_PATIENTS_FILE_BYTES:,} bytes",
+            f"{name} ({exc.reason})",
         ) from None
     except UnicodeDecodeError as exc:
         raise InputError(

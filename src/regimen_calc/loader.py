@@ -1,7 +1,8 @@
 """Reads regimen and overlay files: YAML in, frozen :class:`~regimen_calc.model.Regimen` out.
 
-The only module that reads regimen files. ``yaml.safe_load`` semantics only (a SafeLoader that
-also refuses aliases, duplicate keys, deep nesting and YAML 1.1's surprising numbers such as
+The only module that reads regimen files, through the library's one guarded reader
+(``_reading``: regular files of bounded size only; a SafeLoader that also refuses aliases,
+duplicate and merge keys, explicit tags, deep nesting and YAML 1.1's surprising numbers such as
 ``1:5`` = 65); one strict cattrs converter; every problem of a file is reported at once with the
 file and the path inside it. The format is documented in ``docs/regimen-format.md`` and described
 by the JSON Schema ``schema/regimen.schema.json``.
@@ -31,6 +32,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, override
 
 from . import _parsing
+from ._reading import GuardedLoader, read_yaml
 from .catalog import drug_info, known_drugs
 from .errors import InputError, LoadError, Problem
 from .model import (
@@ -96,114 +98,27 @@ _Found = list[tuple[str, str]]  # (path inside the file, message)
 
 
 # --------------------------------------------------------------------------------------------
-# Reading YAML.
-
-_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+# Reading YAML (the guards themselves are in _reading, shared with policy and data files).
 
 
-class _GuardedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases, duplicate keys and deep nesting, with plain numbers only.
+class _RegimenLoader(GuardedLoader):
+    """The shared guarded SafeLoader, with the regimen files' nesting limit."""
 
-    YAML 1.1 reads ``1:5`` as 65 (base 60), ``010`` as 8 and ``0x10`` as 16; in a regimen those are
-    typing mistakes, so only plain decimal numbers are numbers here (the rest stay text and are
-    refused with a clear message by the field that reads them). ``.nan`` and ``.inf`` stay text.
-    """
-
-    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class-level table, copied
-        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    #: Deepest nesting accepted, and what an alias is refused with (a subclass may change both).
     max_depth = MAX_DEPTH
-    alias_message = (
-        "aliases (*name) are not allowed in regimen files; use 'extends' to reuse a regimen"
-    )
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(None, None, self.alias_message, event.start_mark)
-        self._depth += 1
-        if self._depth > self.max_depth:
-            raise yaml.MarkedYAMLError(
-                None, None, f"nesting deeper than {self.max_depth} levels",
-                self.peek_event().start_mark,
-            )
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        # PyYAML keeps the last of two equal keys; two 'dose:' lines must never pass silently.
-        seen: set[tuple[str, str]] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                key = (key_node.tag, key_node.value)
-                if key in seen:
-                    raise yaml.MarkedYAMLError(
-                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
-                    )
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
-_GuardedLoader.add_implicit_resolver(
-    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_GuardedLoader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
-    list("-+0123456789."),
-)
-
-
-def _read_yaml(
-    path: Path,
-    *,
-    loader_class: type[_GuardedLoader] = _GuardedLoader,
-    max_bytes: int = MAX_FILE_BYTES,
-) -> Any:
-    """A user's YAML file (regimen, overlay, policy) read with a guarded SafeLoader.
+def _read_yaml(path: Path) -> Any:
+    """A regimen or overlay file's data (see :func:`_read_with_hash` for its content hash).
 
     Raises:
-        LoadError: unreadable, too large, not UTF-8, not valid YAML, an alias, too deep.
+        LoadError: unreadable, not a regular file, too large, not UTF-8, not valid YAML, or
+            refused by a guard (duplicate or merge key, explicit tag, alias, control character).
     """
-    name = path.name
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise LoadError(
-            [Problem(str(path), "", f"cannot read the file ({exc.strerror})")]
-        ) from None
-    if size > max_bytes:
-        raise LoadError([Problem(name, "", f"file is {size:,} bytes; the limit is {max_bytes:,}")])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError(
-            [Problem(name, "", f"cannot read the file as UTF-8 text ({exc})")]
-        ) from None
-    loader = loader_class(text)
-    try:
-        return loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}" if mark else ""
-        raise LoadError([Problem(name, where, str(exc.problem or exc.context))]) from None
-    except yaml.YAMLError as exc:
-        raise LoadError([Problem(name, "", f"not valid YAML ({exc})")]) from None
-    except RecursionError:
-        raise LoadError(
-            [Problem(name, "", f"nesting deeper than {loader_class.max_depth} levels")]
-        ) from None
-    finally:
-        loader.dispose()
+    return _read_with_hash(path)[0]
+
+
+def _read_with_hash(path: Path) -> tuple[Any, str]:
+    return read_yaml(path, loader_class=_RegimenLoader, max_bytes=MAX_FILE_BYTES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -676,12 +591,24 @@ def available_regimens(*, search_path: Sequence[os.PathLike[str] | str] = ()) ->
     return tuple(dict.fromkeys(ids))
 
 
+#: A name inside a file (``extends``, ``overlay_for``) is an id, never a path to another file.
+_NOT_A_PATH = (
+    "expected a regimen id or alias, found the path {found!r} (a file names another "
+    "regimen by its id, never by a path)"
+)
+
+
+def _looks_like_path(text: str) -> bool:
+    """Whether a name is written as a path: a folder separator, or a YAML file's suffix."""
+    return "/" in text or "\\" in text or os.sep in text or text.endswith((".yaml", ".yml"))
+
+
 def _resolve(
     name: str | os.PathLike[str], dirs: Sequence[Path], *, file: str | None = None, path: str = ""
 ) -> Path:
     """The file of a regimen named by id, alias or path; problems are reported at file/path."""
     text = os.fspath(name)
-    if text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text:
+    if text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text:  # a path given in code
         return Path(text)
     bundled = bundled_regimen_dir()
     if list(dirs) == [bundled]:
@@ -724,6 +651,8 @@ def _load_raw(path: Path, dirs: Sequence[Path], chain: tuple[str, ...] = ()) -> 
     base = raw["extends"]
     if not isinstance(base, str):
         raise LoadError([Problem(name, "extends", f"expected a regimen id, found {base!r}")])
+    if _looks_like_path(base):
+        raise LoadError([Problem(name, "extends", _NOT_A_PATH.format(found=base))])
     me = str(raw.get("id", name)).lower()
     if base.lower() in (*chain, me) or len(chain) >= MAX_EXTENDS:
         raise LoadError(
@@ -1198,6 +1127,8 @@ def validate_file(path: str | os.PathLike[str]) -> Regimen:
             raise LoadError(
                 [Problem(p.name, "overlay_for", f"expected a regimen id, found {target!r}")]
             )
+        if _looks_like_path(target):
+            raise LoadError([Problem(p.name, "overlay_for", _NOT_A_PATH.format(found=target))])
         base = _resolve(target, _search_dirs(), file=p.name, path="overlay_for")
         return load_regimen(base, overlays=[p])
     return load_regimen(p)
