@@ -352,7 +352,7 @@ def test_the_start_gate_is_among_the_holds(fmt: str) -> None:
     sched = rc.load_regimen("CLAG+VEN").schedule(B, start=START)
     if fmt == "json":
         data = json.loads(render(sched, "json"))
-        gate = [w for w in data["warnings"] if w["field"] == "start_gate"]
+        gate = [w for w in data["warnings"] if w["kind"] == "start_gate"]
         assert gate and "below 25 × 10⁹/L" in gate[0]["message"]
         return
     text = _readable(sched, fmt)
