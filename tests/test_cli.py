@@ -180,6 +180,51 @@ def test_validate(tmp_path: Path) -> None:
     assert any("components[1].source" in line for line in lines)
 
 
+def _with_site_folder(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {**os.environ, "REGIMEN_CALC_PATH": str(site)}
+    return subprocess.run(
+        [sys.executable, "-m", "regimen_calc", *args],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+
+
+def test_list_reports_a_bad_site_file_and_lists_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_bytes(b"id: BAD\nname: \x00\n")
+    (tmp_path / "ours.yaml").write_text(
+        "id: OURS\nname: Our CLAG\nversion: '1'\nextends: CLAG\naliases: [CLAGV]\n",
+        encoding="utf-8",
+    )
+    result = _with_site_folder(tmp_path, "list")
+    assert result.returncode == 1
+    listed = [line.split(":")[0] for line in result.stdout.splitlines() if line[:1] != " "]
+    # CLAGV is claimed twice, so both OURS and CLAG+VEN stay loadable by their own ids.
+    assert listed == ["OURS", "CAV", "CLAG+VEN", "CLAG", "CMGV", "Lipo-MIT+CLAG", "MEC", "VA-CAG"]
+    assert result.stderr.splitlines() == [
+        f"error: {tmp_path / 'bad.yaml'}: line 2: control character U+0000 is not allowed",
+        f"error: {tmp_path / 'ours.yaml'}: aliases: the alias 'CLAGV' is also the alias of "
+        "regimens/CLAG+VEN.yaml (bundled); ids and aliases must be unique across the regimen "
+        "folders",
+        f"error: regimens/CLAG+VEN.yaml: aliases: the alias 'CLAGV' is also the alias of "
+        f"{tmp_path / 'ours.yaml'}; ids and aliases must be unique across the regimen folders",
+    ]
+    shown = _with_site_folder(tmp_path, "show", "CLAG")
+    assert shown.returncode == 0, shown.stderr
+
+
+def test_validate_refuses_a_site_file_that_shadows_a_bundled_id(tmp_path: Path) -> None:
+    shadow = tmp_path / "clag.yaml"
+    shadow.write_text("id: CLAG\nname: Our CLAG\nversion: '1'\nextends: MEC\n", encoding="utf-8")
+    result = run_cli("validate", str(shadow))
+    assert result.returncode == 1
+    assert result.stdout.decode().splitlines() == [
+        f"{shadow}: id: the id 'CLAG' is already a name of regimens/CLAG.yaml (bundled); ids and "
+        "aliases must be unique across the regimen folders; to replace the bundled regimen, write "
+        "'replaces: CLAG' in this file"
+    ]
+
+
 def test_labs_hold_policy_and_override() -> None:
     base = ["schedule", "CLAG", "--height", "170 cm", "--weight", "65 kg", "--format", "json"]
     held = json.loads(run_cli(*base, "--labs", "1:wbc=25", check=True).stdout)

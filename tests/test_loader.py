@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import regimen_calc as rc
 from regimen_calc import loader
 from regimen_calc.errors import LoadError, Problem, RegimenCalcError
-from regimen_calc.model import FREQUENCIES, Regimen
+from regimen_calc.model import FREQUENCIES, Regimen, SourceFile
 
 BUNDLED = loader.bundled_regimen_dir()
 BUNDLED_FILES = sorted(BUNDLED.glob("*.yaml"))
@@ -1012,6 +1012,199 @@ def test_a_site_regimen_can_extend_a_bundled_one(tmp_path: Path) -> None:
     assert reg.cycle.provenance["length_days"].status == "site"
     assert reg.cycle.provenance["max_cycles"].status == "not_stated"
     assert [r.id for r in reg.references][-1] == "SITE"
+
+
+def _site_file(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _clashes(caught: pytest.ExceptionInfo[LoadError]) -> list[tuple[str, str]]:
+    return [(p.file, p.path) for p in caught.value.problems]
+
+
+def test_a_site_id_that_is_a_bundled_id_is_refused_naming_both_files(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    ours = _site_file(site, "zz.yaml", "id: CLAG\nname: Our CLAG\nversion: '1'\nextends: MEC\n")
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen("clag", search_path=[site])
+    assert _clashes(caught) == [(str(ours), "id"), ("regimens/CLAG.yaml", "id")]
+    assert "also the id of regimens/CLAG.yaml (bundled)" in caught.value.problems[0].message
+    assert "write 'replaces: CLAG' in this file" in caught.value.problems[0].message
+    # The name is refused, nothing else: MEC still loads, and CLAG is not listed.
+    assert rc.load_regimen("MEC", search_path=[site]).id == "MEC"
+    assert "CLAG" not in rc.available_regimens(search_path=[site])
+    assert [p.path for p in loader.search_problems(search_path=[site])] == ["id", "id"]
+
+
+def test_a_site_alias_cannot_capture_a_bundled_name(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    ours = _site_file(
+        site, "a.yaml", one().replace("id: T", "id: FOO\naliases: [foo-1, CLAG+VEN]")
+    )
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen("CLAG+VEN", search_path=[site])
+    assert _clashes(caught) == [(str(ours), "aliases"), ("regimens/CLAG+VEN.yaml", "id")]
+    assert "the alias 'CLAG+VEN' is also the id of regimens/CLAG+VEN.yaml" in str(caught.value)
+    # Each file's other names are its own.
+    assert rc.load_regimen("foo-1", search_path=[site]).id == "FOO"
+    assert rc.load_regimen("CLAGV", search_path=[site]).id == "CLAG+VEN"
+
+
+def test_two_site_files_with_one_id_are_refused_not_the_last_one_taken(tmp_path: Path) -> None:
+    first = _site_file(tmp_path / "a", "x.yaml", one().replace("id: T", "id: OURS"))
+    second = _site_file(tmp_path / "a", "y.yaml", one().replace("id: T", "id: ours"))
+    third = _site_file(tmp_path / "b", "z.yaml", one().replace("id: T", "id: OURS"))
+    for folders, files in (
+        ([tmp_path / "a"], [first, second]),
+        ([tmp_path / "a", tmp_path / "b"], [first, second, third]),
+    ):
+        with pytest.raises(LoadError) as caught:
+            rc.load_regimen("OURS", search_path=folders)
+        assert _clashes(caught) == [(str(f), "id") for f in files]
+
+
+def test_a_site_regimen_replaces_a_bundled_one_only_by_saying_so(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    ours = _site_file(
+        site,
+        "our-clag.yaml",
+        "id: CLAG\nreplaces: CLAG\nname: CLAG, 21-day cycles\nversion: '1'\nextends: CLAG\n"
+        "aliases: [our-clag]\n"
+        "references:\n  - {id: SITE, kind: site, title: Our protocol}\n"
+        "cycle: {length_days: {value: 21, status: site, source: SITE}}\n",
+    )
+    reg = rc.load_regimen("CLAG", search_path=[site])
+    assert reg.name == "CLAG, 21-day cycles" and reg.cycle.length_days == 21
+    # Its base is the bundled file it replaces; the bundled file's names are its own now.
+    assert [(f.role, f.path, f.bundled) for f in reg.files] == [
+        ("regimen", str(ours), False),
+        ("base", "regimens/CLAG.yaml", True),
+    ]
+    assert rc.load_regimen("our-clag", search_path=[site]) == reg
+    with pytest.raises(LoadError, match="no regimen with the id or alias 'CLAG-1g'"):
+        rc.load_regimen("CLAG-1g", search_path=[site])
+    # A bundled regimen that extends CLAG builds on the site's CLAG in this search.
+    clag_ven = rc.load_regimen("CLAG+VEN", search_path=[site])
+    assert clag_ven.cycle.length_days == 21
+    assert [f.path for f in clag_ven.files] == [
+        "regimens/CLAG+VEN.yaml", str(ours), "regimens/CLAG.yaml"
+    ]
+    assert rc.available_regimens(search_path=[site]).count("CLAG") == 1
+    assert loader.search_problems(search_path=[site]) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        (
+            "id: NEW\nreplaces: NEW\nname: x\nversion: '1'\nextends: CLAG\n",
+            "replaces",
+            "expected the id of a bundled regimen (CAV, CLAG, CLAG+VEN, CMGV, Lipo-MIT+CLAG, "
+            "MEC, VA-CAG), found 'NEW'",
+        ),
+        (
+            "id: CLAG\nreplaces: clag\nname: x\nversion: '1'\nextends: MEC\n",
+            "replaces",
+            "found 'clag'",
+        ),
+        (
+            "id: CLAG-21\nreplaces: CLAG\nname: x\nversion: '1'\nextends: CLAG\n",
+            "id",
+            "a regimen that replaces 'CLAG' must have the id 'CLAG', found 'CLAG-21'",
+        ),
+        ("id: CLAG\nreplaces: [CLAG]\nname: x\nversion: '1'\n", "replaces", "found ['CLAG']"),
+    ],
+)
+def test_replaces_names_a_bundled_id_equal_to_the_files_own(
+    tmp_path: Path, text: str, path: str, message: str
+) -> None:
+    file = _site_file(tmp_path, "r.yaml", text)
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(file)
+    assert [(p.file, p.path) for p in caught.value.problems] == [("r.yaml", path)]
+    assert message in caught.value.problems[0].message
+
+
+def test_validate_file_refuses_a_name_another_file_has(tmp_path: Path) -> None:
+    shadow = _site_file(tmp_path, "c.yaml", "id: CLAG\nname: x\nversion: '1'\nextends: MEC\n")
+    with pytest.raises(LoadError) as caught:
+        rc.validate_file(shadow)
+    assert [(p.file, p.path) for p in caught.value.problems] == [("c.yaml", "id")]
+    assert "write 'replaces: CLAG'" in str(caught.value)
+    shadow.write_text("id: CLAG\nreplaces: CLAG\nname: x\nversion: '1'\nextends: MEC\n")
+    assert rc.validate_file(shadow).id == "CLAG"
+
+
+def test_bundled_ids_and_aliases_are_unique() -> None:
+    names = []
+    for path in BUNDLED_FILES:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        names += [raw["id"].lower(), *(a.lower() for a in raw.get("aliases", []))]
+    assert len(names) == len(set(names))
+    assert loader.search_problems() == ()
+
+
+def test_every_file_read_is_named_with_the_hash_of_its_bytes(tmp_path: Path) -> None:
+    import hashlib
+
+    def sha(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    reg = rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY])
+    assert reg.files == (
+        SourceFile(
+            role="regimen", path="regimens/VA-CAG.yaml", sha256=sha(BUNDLED / "VA-CAG.yaml"),
+            bundled=True,
+        ),
+        SourceFile(
+            role="overlay", path="regimens/overlays/VA-CAG.example-site.yaml",
+            sha256=sha(EXAMPLE_OVERLAY), bundled=True,
+        ),
+    )
+    site = tmp_path / "site"
+    top = _site_file(site, "top.yaml", "id: TOP\nname: x\nversion: '1'\nextends: CLAG+VEN\n")
+    reg = rc.load_regimen("TOP", search_path=[site])
+    assert [(f.role, f.path, f.sha256, f.bundled) for f in reg.files] == [
+        ("regimen", str(top), sha(top), False),
+        ("base", "regimens/CLAG+VEN.yaml", sha(BUNDLED / "CLAG+VEN.yaml"), True),
+        ("base", "regimens/CLAG.yaml", sha(BUNDLED / "CLAG.yaml"), True),
+    ]
+    # One byte changed is another hash: the schedule names the content, not only the path.
+    top.write_text(top.read_text() + "\n", encoding="utf-8")
+    changed = rc.load_regimen("TOP", search_path=[site]).files[0].sha256
+    assert changed == sha(top) != reg.files[0].sha256
+
+
+def test_a_bad_file_in_a_site_folder_is_reported_and_the_rest_still_load(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _site_file(site, "nul.yaml", "id: NUL\nname: a\x00b\n")
+    _site_file(site, "esc.yaml", "id: ESC\nname: a\x1bb\n")
+    _site_file(site, "list.yaml", "- id: L\n")
+    _site_file(site, "good.yaml", one().replace("id: T", "id: GOOD"))
+    (site / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    assert rc.available_regimens(search_path=[site]) == ("GOOD", *rc.available_regimens())
+    assert rc.load_regimen("CLAG+VEN", search_path=[site]).id == "CLAG+VEN"
+    assert rc.load_regimen("good", search_path=[site]).id == "GOOD"
+    problems = [(p.file, p.path, p.message) for p in loader.search_problems(search_path=[site])]
+    assert problems == [
+        (str(site / "esc.yaml"), "line 2", "control character U+001B is not allowed"),
+        (str(site / "gone.yaml"), "", "cannot read the file (No such file or directory)"),
+        (
+            str(site / "list.yaml"),
+            "",
+            "expected a regimen (a mapping with an id) or a site overlay, found list",
+        ),
+        (str(site / "nul.yaml"), "line 2", "control character U+0000 is not allowed"),
+    ]
+    # A name that is not found may be in one of them: the error lists them too.
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen("NUL", search_path=[site])
+    assert [p.file for p in caught.value.problems] == [
+        "NUL", *(str(site / n) for n in ("esc.yaml", "gone.yaml", "list.yaml", "nul.yaml"))
+    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ def test_the_schema_lists_what_the_loader_accepts() -> None:
     assert set(defs["cycle"]["properties"]) == {*loader.CYCLE_FIELDS, loader.CYCLE_BOUND}
     assert defs["referenceKind"]["enum"] == list(REFERENCE_KINDS)
     assert defs["confidence"]["enum"] == list(CONFIDENCES)
+    assert defs["regimen"]["properties"]["replaces"]["enum"] == list(loader._bundled_ids())
 
 
 def _clag() -> dict[str, Any]:
@@ -150,7 +151,16 @@ BROKEN: list[tuple[str, Any]] = [
     ("no components", _set(["components"], [])),
     ("remove without extends", _set(["components", 0, "remove"], True)),
     ("not a mapping", lambda d: d.clear()),
+    ("extends a path", _set(["extends"], "../../etc/passwd")),
+    ("extends a file", _set(["extends"], "CLAG.yaml")),
+    ("replaces no bundled regimen", _set(["replaces"], "NEW")),
 ]
+
+
+def test_a_site_regimen_may_replace_a_bundled_one() -> None:
+    data = yaml.safe_load((BUNDLED / "Lipo-MIT+CLAG.yaml").read_text(encoding="utf-8"))
+    data["id"] = data["replaces"] = "CLAG"
+    assert errors(data) == []
 
 
 @pytest.mark.parametrize("change", [c[1] for c in BROKEN], ids=[c[0] for c in BROKEN])

@@ -166,7 +166,7 @@ class GuardedLoader(_Guards, yaml.SafeLoader):
     refused with a clear message by the field that reads them). ``.nan`` and ``.inf`` stay text.
     """
 
-    yaml_implicit_resolvers = _strict_numbers(yaml.SafeLoader.yaml_implicit_resolvers)  # noqa: RUF012
+    yaml_implicit_resolvers = _strict_numbers(yaml.SafeLoader.yaml_implicit_resolvers)
 
     #: Deepest nesting accepted, and what an alias is refused with (a subclass may change both).
     max_depth = 20
@@ -209,7 +209,7 @@ _CSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _DataLoader(_Guards, _CSafeLoader):  # type: ignore[misc, valid-type]
     """The package's data files: the shared guards on PyYAML's C parser where it is installed."""
 
-    yaml_implicit_resolvers = _strict_numbers(yaml.SafeLoader.yaml_implicit_resolvers)  # noqa: RUF012
+    yaml_implicit_resolvers = _strict_numbers(yaml.SafeLoader.yaml_implicit_resolvers)
 
 
 _add_strict_resolvers(_DataLoader)

@@ -52,11 +52,20 @@ def main() -> None:
 @main.command("list")
 @library_errors
 def list_command() -> None:
-    """List the bundled (and REGIMEN_CALC_PATH) regimens with their sources."""
-    from .loader import available_regimens, load_regimen
+    """List the REGIMEN_CALC_PATH and bundled regimens with their sources.
 
+    A file that cannot be loaded is reported on stderr (exit status 1); the others are listed.
+    """
+    from .errors import LoadError
+    from .loader import available_regimens, load_regimen, search_problems
+
+    problems = list(search_problems())
     for regimen_id in available_regimens():
-        reg = load_regimen(regimen_id)
+        try:
+            reg = load_regimen(regimen_id)
+        except LoadError as exc:
+            problems += exc.problems
+            continue
         click.echo(f"{reg.id}: {reg.name} (version {reg.version})")
         if reg.aliases:
             click.echo(f"  aliases: {', '.join(reg.aliases)}")
@@ -64,6 +73,10 @@ def list_command() -> None:
             where = f" <{ref.url}>" if ref.url else ""
             grade = f", confidence {ref.confidence}" if ref.confidence else ""
             click.echo(f"  - {ref.id} ({ref.kind}{grade}): {ref.title}{where}")
+    for problem in dict.fromkeys(problems):  # a problem shared by two regimens, once
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(1)
 
 
 # --------------------------------------------------------------------------------------------

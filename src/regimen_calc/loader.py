@@ -22,7 +22,6 @@ from typing import Any, Literal, get_args, get_origin
 
 import attrs
 import cattrs
-import yaml
 from cattrs.errors import (
     ClassValidationError,
     ForbiddenExtraKeysError,
@@ -50,6 +49,7 @@ from .model import (
     Reference,
     Regimen,
     SequenceRule,
+    SourceFile,
 )
 from .safety import check_regimen_doses
 
@@ -57,6 +57,7 @@ __all__ = [
     "available_regimens",
     "bundled_regimen_dir",
     "load_regimen",
+    "search_problems",
     "validate_file",
 ]
 
@@ -530,32 +531,129 @@ def _search_dirs(extra: Iterable[os.PathLike[str] | str] = ()) -> list[Path]:
 
 
 def _regimen_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    """A folder's ``*.yaml`` entries, sorted; sub-folders aside, each is read (or refused)."""
+    return sorted(p for p in folder.glob("*.yaml") if not p.is_dir())
 
 
-def _index(dirs: Sequence[Path]) -> dict[str, Path]:
+def _bundled_ids() -> tuple[str, ...]:
+    """The bundled regimens' ids: their files are named by them (a test holds this)."""
+    return tuple(sorted(p.stem for p in _regimen_files(bundled_regimen_dir())))
+
+
+def _is_bundled(path: Path) -> bool:
+    package = Path(str(resources.files(__package__))).resolve()
+    return path.resolve().is_relative_to(package)
+
+
+def _shown(path: Path) -> str:
+    """A file as problems and schedules name it: a bundled one relative to the package."""
+    if _is_bundled(path):
+        package = Path(str(resources.files(__package__))).resolve()
+        return path.resolve().relative_to(package).as_posix()
+    return str(path)
+
+
+def _stat_stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        info = path.stat()
+    except OSError:  # a broken symlink: read (and refused) like any other entry
+        return (path.name, -1, -1)
+    return (path.name, info.st_mtime_ns, info.st_size)
+
+
+@attrs.frozen
+class _Index:
+    """What a search finds: each name's one file, and every file or name it cannot use."""
+
+    #: Lower-cased id or alias -> the one file that claims it.
+    names: dict[str, Path]
+    #: Lower-cased id or alias claimed by more than one file -> a problem per claiming file.
+    clashes: dict[str, tuple[Problem, ...]]
+    #: The files that could not be read as a regimen or an overlay.
+    unread: tuple[Problem, ...]
+    #: The ids that can be loaded by name, in search order.
+    ids: tuple[str, ...]
+
+
+def _index(dirs: Sequence[Path]) -> _Index:
     # Keyed on the files' names, sizes and times: a file added or edited is seen at once.
-    stamp = tuple(
-        (str(d), tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in _regimen_files(d)))
-        for d in dirs
-    )
+    stamp = tuple((str(d), tuple(map(_stat_stamp, _regimen_files(d)))) for d in dirs)
     return _index_cached(tuple(dirs), stamp)
 
 
 @functools.lru_cache(maxsize=32)
-def _index_cached(dirs: tuple[Path, ...], stamp: object) -> dict[str, Path]:
-    """Map each lower-cased id and alias to its file (earlier folders win)."""
+def _index_cached(dirs: tuple[Path, ...], stamp: object) -> _Index:
+    """Every id and alias of the folders, each owned by one file (or reported as a clash)."""
     del stamp
-    found: dict[str, Path] = {}
-    for folder in reversed(dirs):
+    bundled = bundled_regimen_dir()
+    entries: list[tuple[Path, dict]] = []
+    unread: list[Problem] = []
+    for folder in dirs:
         for path in _regimen_files(folder):
-            raw = _peek(path)
-            if raw is None:
+            try:
+                raw = _peek(path)
+            except LoadError as exc:
+                unread += [attrs.evolve(p, file=_shown(path)) for p in exc.problems]
                 continue
-            for name in [raw.get("id"), *_aliases(raw)]:
-                if isinstance(name, str):
-                    found[name.lower()] = path
-    return found
+            if raw is not None:
+                entries.append((path, raw))
+    # A site regimen that says 'replaces: ID' (and is valid) takes the bundled one's place.
+    replaced = {
+        raw["replaces"]
+        for path, raw in entries
+        if "replaces" in raw and not _replaces_problems(raw, path)
+    }
+    claims: dict[str, list[tuple[Path, str, str]]] = {}
+    for path, raw in entries:
+        if path.parent == bundled and raw.get("id") in replaced:
+            continue
+        own: dict[str, tuple[str, str]] = {}
+        for field, name in [("id", raw.get("id")), *(("aliases", a) for a in _aliases(raw))]:
+            if isinstance(name, str):
+                own.setdefault(name.lower(), (field, name))
+        for key, (field, name) in own.items():
+            claims.setdefault(key, []).append((path, field, name))
+    names = {key: found[0][0] for key, found in claims.items() if len(found) == 1}
+    clashes = {
+        key: _clash_problems(found, entries) for key, found in claims.items() if len(found) > 1
+    }
+    ids = tuple(
+        raw["id"] for path, raw in entries if names.get(str(raw.get("id")).lower()) == path
+    )
+    return _Index(names=names, clashes=clashes, unread=tuple(unread), ids=ids)
+
+
+def _clash_problems(
+    found: list[tuple[Path, str, str]], entries: list[tuple[Path, dict]]
+) -> tuple[Problem, ...]:
+    """One problem per file claiming a name another file claims, naming the other files."""
+    out: list[Problem] = []
+    for path, field, name in found:
+        others = [
+            f"the {'id' if f == 'id' else 'alias'} of {_shown(p)}"
+            + (" (bundled)" if _is_bundled(p) else "")
+            for p, f, _ in found
+            if p != path
+        ]
+        bundled_id = any(_is_bundled(p) and f == "id" for p, f, _ in found if p != path)
+        hint = (
+            f"; to replace the bundled regimen, write 'replaces: {name}' in this file"
+            if field == "id" and bundled_id and not _is_bundled(path)
+            else ""
+        )
+        out.append(
+            Problem(
+                _shown(path),
+                field,
+                f"the {'id' if field == 'id' else 'alias'} {name!r} is also "
+                f"{' and '.join(others)}; ids and aliases must be unique across the regimen "
+                f"folders{hint}",
+            )
+        )
+        raw = next(r for p, r in entries if p == path)
+        if "replaces" in raw:
+            out += [attrs.evolve(p, file=_shown(path)) for p in _replaces_problems(raw, path)]
+    return tuple(out)
 
 
 def _aliases(raw: dict) -> list[object]:
@@ -565,30 +663,68 @@ def _aliases(raw: dict) -> list[object]:
 
 
 def _peek(path: Path) -> dict | None:
-    """A regimen file's raw data, or None for overlays and unreadable files."""
-    try:
-        raw = _read_yaml(path)
-    except LoadError:
+    """A regimen file's raw data, or None for an overlay.
+
+    Raises:
+        LoadError: the file cannot be read, or is neither a regimen with an id nor an overlay.
+    """
+    raw = _read_yaml(path)
+    if isinstance(raw, dict) and "overlay_for" in raw:
         return None
-    if not isinstance(raw, dict) or "overlay_for" in raw:
-        return None
+    if not isinstance(raw, dict):
+        found = type(raw).__name__
+        message = f"expected a regimen (a mapping with an id) or a site overlay, found {found}"
+        raise LoadError([Problem(path.name, "", message)])
+    if not isinstance(raw.get("id"), str):
+        raise LoadError([Problem(path.name, "id", f"expected text, found {raw.get('id')!r}")])
     return raw
+
+
+def _replaces_problems(raw: dict, path: Path) -> list[Problem]:
+    """What is wrong with a file's ``replaces`` (empty: it replaces that bundled regimen)."""
+    name, value = path.name, raw.get("replaces")
+    if _is_bundled(path):
+        return [Problem(name, "replaces", "only a site regimen can replace a bundled one")]
+    ids = _bundled_ids()
+    if not isinstance(value, str) or value not in ids:
+        return [
+            Problem(
+                name,
+                "replaces",
+                f"expected the id of a bundled regimen ({', '.join(ids)}), found {value!r}",
+            )
+        ]
+    if raw.get("id") != value:
+        return [
+            Problem(
+                name,
+                "id",
+                f"a regimen that replaces {value!r} must have the id {value!r}, "
+                f"found {raw.get('id')!r}",
+            )
+        ]
+    return []
 
 
 def available_regimens(*, search_path: Sequence[os.PathLike[str] | str] = ()) -> tuple[str, ...]:
     """The ids of the regimens that can be loaded by name.
 
     Site folders (``search_path``, then ``REGIMEN_CALC_PATH``) come first, then the bundled
-    regimens; each id is listed once. Files that cannot be read are left out (``validate_file``
-    says why).
+    regimens. An id or alias claimed by two files is left out, and so are files that cannot be
+    read: :func:`search_problems` lists both.
     """
-    ids = []
-    for folder in _search_dirs(search_path):
-        for path in _regimen_files(folder):
-            raw = _peek(path)
-            if raw is not None and isinstance(raw.get("id"), str):
-                ids.append(raw["id"])
-    return tuple(dict.fromkeys(ids))
+    return _index(_search_dirs(search_path)).ids
+
+
+def search_problems(*, search_path: Sequence[os.PathLike[str] | str] = ()) -> tuple[Problem, ...]:
+    """Every problem of the regimen folders that keeps a file or a name from being loaded.
+
+    A file that cannot be read (not YAML, a control character, not a regular file...) and each
+    file of an id or alias that two files claim. Each problem names its file; the other regimens
+    still load by name.
+    """
+    index = _index(_search_dirs(search_path))
+    return (*index.unread, *(p for problems in index.clashes.values() for p in problems))
 
 
 #: A name inside a file (``extends``, ``overlay_for``) is an id, never a path to another file.
@@ -618,15 +754,19 @@ def _resolve(
             if candidate.stem.lower() == text.lower():
                 return candidate
     index = _index(dirs)
-    found = index.get(text.lower())
+    if text.lower() in index.clashes:
+        raise LoadError(index.clashes[text.lower()])
+    found = index.names.get(text.lower())
     if found is None:
         import difflib  # only on an error: kept off the start-up path
 
-        close = difflib.get_close_matches(text.lower(), sorted(index), n=3, cutoff=0.5)
-        ids = sorted({str(_peek(p).get("id")) for p in set(index.values()) if _peek(p)})
+        close = difflib.get_close_matches(text.lower(), sorted(index.names), n=3, cutoff=0.5)
+        ids = sorted(index.ids)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(ids)}"
         message = f"no regimen with the id or alias {text!r}{hint}"
-        raise LoadError([Problem(file or text, path, message)])
+        if index.unread:  # one of them may have been the regimen asked for
+            message += "; files in the regimen folders that could not be read are listed below"
+        raise LoadError([Problem(file or text, path, message), *index.unread])
     return found
 
 
@@ -634,9 +774,25 @@ def _resolve(
 # Loading.
 
 
-def _load_raw(path: Path, dirs: Sequence[Path], chain: tuple[str, ...] = ()) -> dict:
-    """A regimen file's data with ``extends`` written out; the base is checked on its own."""
-    raw = _read_yaml(path)
+def _source_file(
+    path: Path, role: Literal["regimen", "base", "overlay"], sha256: str
+) -> SourceFile:
+    return SourceFile(role=role, path=_shown(path), sha256=sha256, bundled=_is_bundled(path))
+
+
+def _load_raw(
+    path: Path,
+    dirs: Sequence[Path],
+    chain: tuple[str, ...] = (),
+    files: list[SourceFile] | None = None,
+) -> dict:
+    """A regimen file's data with ``extends`` written out; the base is checked on its own.
+
+    Each file read (the regimen's, then each base's) is added to ``files`` with its hash.
+    """
+    raw, sha256 = _read_with_hash(path)
+    if files is not None:
+        files.append(_source_file(path, "base" if chain else "regimen", sha256))
     name = path.name
     if not isinstance(raw, dict):
         raise LoadError(
@@ -646,6 +802,11 @@ def _load_raw(path: Path, dirs: Sequence[Path], chain: tuple[str, ...] = ()) -> 
         raise LoadError(
             [Problem(name, "", "this is a site overlay; pass it as overlays=[...] to load_regimen")]
         )
+    replaces = None
+    if "replaces" in raw:
+        if problems := _replaces_problems(raw, path):
+            raise LoadError(problems)
+        replaces = raw.pop("replaces")
     if "extends" not in raw:
         return raw
     base = raw["extends"]
@@ -654,7 +815,9 @@ def _load_raw(path: Path, dirs: Sequence[Path], chain: tuple[str, ...] = ()) -> 
     if _looks_like_path(base):
         raise LoadError([Problem(name, "extends", _NOT_A_PATH.format(found=base))])
     me = str(raw.get("id", name)).lower()
-    if base.lower() in (*chain, me) or len(chain) >= MAX_EXTENDS:
+    # A site regimen that replaces a bundled one may build on it: its base is the bundled file.
+    on_replaced = replaces is not None and base.lower() == replaces.lower()
+    if base.lower() in (*chain, *(() if on_replaced else (me,))) or len(chain) >= MAX_EXTENDS:
         raise LoadError(
             [
                 Problem(
@@ -664,8 +827,9 @@ def _load_raw(path: Path, dirs: Sequence[Path], chain: tuple[str, ...] = ()) -> 
                 )
             ]
         )
-    base_path = _resolve(base, dirs, file=name, path="extends")
-    parent = _load_raw(base_path, dirs, (*chain, me))
+    base_dirs = [bundled_regimen_dir()] if on_replaced else dirs
+    base_path = _resolve(base, base_dirs, file=name, path="extends")
+    parent = _load_raw(base_path, base_dirs, (*chain, me), files)
     _structure(parent, base_path.name)  # a broken base is reported against its own file
     problems: _Found = []
     for key in ("id", "name", "version"):
@@ -687,9 +851,13 @@ def _load_raw(path: Path, dirs: Sequence[Path], chain: tuple[str, ...] = ()) -> 
 _Origins = dict[str, tuple[str, str]]
 
 
-def _apply_overlay(raw: dict, overlay_path: Path, origins: _Origins) -> dict:
+def _apply_overlay(
+    raw: dict, overlay_path: Path, origins: _Origins, files: list[SourceFile] | None = None
+) -> dict:
     """Apply a site overlay: its values replace the regimen's and are marked status 'site'."""
-    data = _read_yaml(overlay_path)
+    data, sha256 = _read_with_hash(overlay_path)
+    if files is not None:
+        files.append(_source_file(overlay_path, "overlay", sha256))
     name = overlay_path.name
     problems: list[Problem] = []
     if not isinstance(data, dict):
@@ -1096,16 +1264,17 @@ def load_regimen(
         raise InputError("overlays", "a list of overlay file paths", overlays)
     dirs = _search_dirs(search_path)
     path = _resolve(name_or_path, dirs)
-    raw = _load_raw(path, dirs)
+    files: list[SourceFile] = []
+    raw = _load_raw(path, dirs, files=files)
     origins: _Origins = {}
     names = []
     for overlay in overlays:
         if not isinstance(overlay, str | os.PathLike) or "\x00" in str(os.fspath(overlay)):
             raise InputError("overlays", "a list of overlay file paths", overlay)
-        raw = _apply_overlay(raw, Path(overlay), origins)
+        raw = _apply_overlay(raw, Path(overlay), origins, files)
         names.append(Path(overlay).name)
     regimen = _with_step_days(_structure(raw, path.name, origins))
-    return attrs.evolve(regimen, overlays=tuple(names), file=str(path))
+    return attrs.evolve(regimen, overlays=tuple(names), file=str(path), files=tuple(files))
 
 
 def validate_file(path: str | os.PathLike[str]) -> Regimen:
@@ -1131,7 +1300,54 @@ def validate_file(path: str | os.PathLike[str]) -> Regimen:
             raise LoadError([Problem(p.name, "overlay_for", _NOT_A_PATH.format(found=target))])
         base = _resolve(target, _search_dirs(), file=p.name, path="overlay_for")
         return load_regimen(base, overlays=[p])
-    return load_regimen(p)
+    problems: list[Problem] = []
+    regimen: Regimen | None = None
+    try:
+        regimen = load_regimen(p)
+    except LoadError as exc:
+        problems += exc.problems
+    if isinstance(data, dict):
+        problems += _names_taken(p, data)
+    if problems:
+        raise LoadError(problems)
+    assert regimen is not None
+    return regimen
+
+
+def _names_taken(path: Path, raw: dict) -> list[Problem]:
+    """A site file's id and aliases that another file of the search already has.
+
+    What loading by name would refuse, found before the file is put into a regimen folder.
+    """
+    if _is_bundled(path):
+        return []
+    index = _index(_search_dirs())
+    replaced = raw.get("replaces") if not _replaces_problems(raw, path) else None
+    out: list[Problem] = []
+    for field, name in [("id", raw.get("id")), *(("aliases", a) for a in _aliases(raw))]:
+        if not isinstance(name, str):
+            continue
+        owner = index.names.get(name.lower())
+        if owner is None or owner.resolve() == path.resolve():
+            continue
+        if _is_bundled(owner) and isinstance(replaced, str) and name == replaced:
+            continue
+        hint = (
+            f"; to replace the bundled regimen, write 'replaces: {name}' in this file"
+            if field == "id" and _is_bundled(owner) and name in _bundled_ids()
+            else ""
+        )
+        where = " (bundled)" if _is_bundled(owner) else ""
+        out.append(
+            Problem(
+                path.name,
+                field,
+                f"the {'id' if field == 'id' else 'alias'} {name!r} is already a name of "
+                f"{_shown(owner)}{where}; ids and aliases must be unique across the regimen "
+                f"folders{hint}",
+            )
+        )
+    return out
 
 
 def regimen_to_raw(path: str | os.PathLike[str]) -> dict:
