@@ -72,6 +72,19 @@ def one(top: str = "", drop: tuple[str, ...] = (), head: str = HEAD, **fields: s
     return head + top + "components:\n  - " + "\n    ".join(lines) + "\n"
 
 
+def cond(**fields: str) -> str:
+    """A one-condition ``conditions`` list (YAML flow text): a wbc hold with ``fields`` replaced."""
+    base = {
+        "kind": "hold_if",
+        "lab": "wbc",
+        "operator": '">="',
+        "threshold": "20",
+        "unit": '"10^9/L"',
+        "text": "hold",
+    }
+    return "[{" + ", ".join(f"{k}: {v}" for k, v in {**base, **fields}.items()) + "}]"
+
+
 def two(second: str) -> str:
     """``one()`` plus a second component written as YAML lines (indented by 4)."""
     return one() + "  - " + second.strip().replace("\n", "\n    ") + "\n"
@@ -385,6 +398,165 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
         "cycle.max_cycles_bound",
         "says how max_cycles is given, but the cycle has no max_cycles value",
     ),
+    # Lab conditions are checked against the lab table (data/labs.yaml: wbc in 10^9/L, 0-1000).
+    (
+        "a condition on a lab the schedule does not read",
+        one(conditions=cond(lab="wcc")),
+        "components[0].conditions[0].lab",
+        "expected one of the labs wbc, anc, platelets, crcl, alt_uln, bilirubin_uln, found 'wcc'",
+    ),
+    (
+        "a threshold above the plausible range (never fires)",
+        one(conditions=cond(threshold="2000")),
+        "components[0].conditions[0].threshold",
+        "expected a value above 0 and below 1000 10^9/L",
+    ),
+    (
+        "a negative threshold (always fires)",
+        one(conditions=cond(threshold="-1")),
+        "components[0].conditions[0].threshold",
+        "found -1",
+    ),
+    (
+        "a threshold at the top of the plausible range",
+        one(conditions=cond(threshold="1000")),
+        "components[0].conditions[0].threshold",
+        "found 1000",
+    ),
+    (
+        "a threshold at the bottom of the plausible range",
+        one(conditions=cond(threshold="0")),
+        "components[0].conditions[0].threshold",
+        "found 0",
+    ),
+    (
+        "a condition in another unit than the lab's",
+        one(conditions=cond(unit='"g/L"')),
+        "components[0].conditions[0].unit",
+        "expected '10^9/L', the unit wbc values are given in (the threshold is compared in it), "
+        "found 'g/L'",
+    ),
+    # Days, cycles and timing within what a regimen can mean.
+    (
+        "cladribine on more days than its longest course (1-50 for 1-5)",
+        one(days="1-50"),
+        "components[0].days",
+        "cladribine on 50 days of a cycle is more than the 7 the catalog allows",
+    ),
+    (
+        "cladribine one day past its longest course",
+        one(days="1-8"),
+        "components[0].days",
+        "cladribine on 8 days of a cycle is more than the 7",
+    ),
+    (
+        "a cycle longer than the last day a regimen may use",
+        one(top="cycle: {length_days: 401}\n"),
+        "cycle.length_days",
+        "expected a whole number from 1 to 400, found 401",
+    ),
+    (
+        "a cycle of 10**30 days",
+        one(top=f"cycle: {{length_days: {10**30}}}\n"),
+        "cycle.length_days",
+        f"found {10**30}",
+    ),
+    (
+        "more than 100 cycles",
+        one(top="cycle: {max_cycles: 101}\n"),
+        "cycle.max_cycles",
+        "expected a whole number from 1 to 100, found 101",
+    ),
+    (
+        "an infusion of no time",
+        one(infusion="{duration: 0 h}"),
+        "components[0].infusion.duration",
+        "expected a duration above 0 and at most 24 h for a daily dose, found 0 h",
+    ),
+    (
+        "a daily infusion past the next day's dose",
+        one(infusion="{duration: 25 h}"),
+        "components[0].infusion.duration",
+        "at most 24 h for a daily dose, found 25 h",
+    ),
+    (
+        "an infusion of 999999999999 h",
+        one(infusion="{duration: 999999999999 h}"),
+        "components[0].infusion.duration",
+        "found 999,999,999,999 h",
+    ),
+    (
+        "a q12h infusion past the next dose",
+        one(frequency="q12h", infusion="{duration: 13 h}"),
+        "components[0].infusion.duration",
+        "at most 12 h for a q12h dose, found 13 h",
+    ),
+    (
+        "an offset past the same day",
+        two("id: b\ndrug: cytarabine\nsource: R1\ndose: 1 g/m^2\nroute: IV\ndays: 1-5\n"
+            "sequence: {after: a, offset: 25 h}"),
+        "components[1].sequence.offset",
+        "expected an offset of at most 24 h (both are given on the same day), found 25 h",
+    ),
+    (
+        "an offset of 10**9 h",
+        two("id: b\ndrug: cytarabine\nsource: R1\ndose: 1 g/m^2\nroute: IV\ndays: 1-5\n"
+            "sequence: {after: a, offset: 1000000000 h}"),
+        "components[1].sequence.offset",
+        "found 1,000,000,000 h",
+    ),
+    (
+        "an interaction rule on a drug that has none",
+        one(interaction_rule="{strong: 1 mg, text: t, source: R1}"),
+        "components[0].interaction_rule",
+        "cladribine has no interaction rule in the drug catalog",
+    ),
+    # Doses in the units ISMP allows, with numbers a person can write.
+    ("dose in pounds", one(dose="5 lb"), "components[0].dose", "expected an amount in mcg, mg or g"),
+    (
+        "dose in nanograms",
+        one(dose="5000000 ng/m^2"),
+        "components[0].dose",
+        "expected an amount in mcg, mg or g, found '5000000 ng/m^2'",
+    ),
+    (
+        "a 400-digit dose",
+        one(dose="9" * 400 + " mg/m^2"),
+        "components[0].dose",
+        "expected a number of at most 12 digits, found '999999999999999999999999999999… "
+        "(407 characters)'",
+    ),
+    # A YAML escape writes a character the file itself does not show.
+    (
+        "an id with CR LF written as escapes",
+        one(head=HEAD.replace("id: T", 'id: "T\\r\\nBEGIN:VEVENT"')),
+        "id",
+        "control character U+000D is not allowed in a text",
+    ),
+    (
+        "an ESC sequence in a note",
+        one(notes='["\\x1b[31mred"]'),
+        "components[0].notes[0]",
+        "control character U+001B",
+    ),
+    (
+        "a bidi override in a name",
+        one(head=HEAD.replace("name: Test regimen", 'name: "Test \\u202eregimen"')),
+        "name",
+        "control character U+202E",
+    ),
+    (
+        "a non-character in a key",
+        one(top='"col\\ufffeour": red\n'),
+        "col\ufffeour",
+        "control character U+FFFE",
+    ),
+    (
+        "a line break in an id",
+        one(head=HEAD.replace("id: T", 'id: "T\\nX"')),
+        "id",
+        "expected one line of text, found a line break or a tab",
+    ),
 ]
 
 
@@ -414,6 +586,82 @@ def test_a_valid_small_file_loads(tmp_path: Path) -> None:
     reg = rc.load_regimen(file)
     assert reg.components[0].days == (1, 2, 3, 4, 5)
     assert reg.file == str(file)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"conditions": cond(threshold="0.1")},  # just inside the plausible range of wbc
+        {"conditions": cond(threshold="999.9")},
+        {"days": "1-7"},  # cladribine's longest course (hairy-cell leukaemia, Leustatin label)
+        {"infusion": "{duration: 24 h}"},  # the whole day between two daily doses
+        {"frequency": "q12h", "infusion": "{duration: 12 h}"},
+        {"frequency": "once", "days": "1", "infusion": "{duration: 168 h}"},
+        {"notes": "[\"two lines\\nof a note\"]"},  # a line break in free text is text
+    ],
+    ids=["threshold-low", "threshold-high", "7-days", "24h", "q12h-12h", "once-7-days", "note"],
+)
+def test_values_at_the_edge_of_each_load_check_load(tmp_path: Path, fields: dict) -> None:
+    file = tmp_path / "t.yaml"
+    file.write_text(one(**fields), encoding="utf-8")
+    rc.load_regimen(file)
+
+
+def test_the_cycle_fields_load_up_to_their_limits(tmp_path: Path) -> None:
+    file = tmp_path / "t.yaml"
+    file.write_text(one(top="cycle: {length_days: 400, max_cycles: 100}\n"), encoding="utf-8")
+    reg = rc.load_regimen(file)
+    assert (reg.cycle.length_days, reg.cycle.max_cycles) == (400, 100)
+
+
+def test_an_offset_of_a_whole_day_loads(tmp_path: Path) -> None:
+    file = tmp_path / "t.yaml"
+    second = (
+        "id: b\ndrug: cytarabine\nsource: R1\ndose: 1 g/m^2\nroute: IV\ndays: 1-5\n"
+        "sequence: {after: a, offset: 24 h}"
+    )
+    file.write_text(two(second), encoding="utf-8")
+    assert rc.load_regimen(file).components[1].sequence.offset == rc.ureg.Quantity(24, "hour")
+
+
+def test_too_many_days_through_an_overlay_names_the_overlay(tmp_path: Path) -> None:
+    """Cladribine 1-50 from a site overlay: refused, and the overlay is the file named."""
+    overlay = tmp_path / "clag-site.yaml"
+    overlay.write_text(
+        "overlay_for: CLAG\nsite: S\nsource: {id: S1, title: site protocol}\n"
+        "components:\n  - {id: cladribine, days: 1-50}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen("CLAG", overlays=[overlay])
+    found = [(p.file, p.path, p.message) for p in caught.value.problems]
+    assert [(f, p) for f, p, _ in found] == [("clag-site.yaml", "components[0].days")], found
+    assert "cladribine on 50 days of a cycle is more than the 7" in found[0][2]
+
+
+def test_a_control_character_in_an_overlay_names_the_overlay(tmp_path: Path) -> None:
+    overlay = tmp_path / "clag-site.yaml"
+    overlay.write_text(
+        'overlay_for: CLAG\nsite: "S\\x00"\nsource: {id: S1, title: site protocol}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen("CLAG", overlays=[overlay])
+    assert [(p.file, p.path) for p in caught.value.problems] == [("clag-site.yaml", "site")]
+    assert "control character U+0000" in caught.value.problems[0].message
+
+
+def test_every_bundled_drug_has_a_days_limit_its_regimens_keep() -> None:
+    """Each bundled component is within its drug's limit, and the limit is not looser than
+    needed by more than a whole course: a limit above 28 days (a cycle) would guard nothing."""
+    from regimen_calc.safety import drug_safety
+
+    regs = [rc.load_regimen(r) for r in rc.available_regimens() if r != "VA-CAG"]
+    regs.append(rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY]))
+    for reg in regs:
+        for comp in reg.components:
+            info = drug_safety(comp.drug)
+            assert info is not None and 1 <= len(comp.days) <= info.max_days <= 28, (reg.id, comp.id)
 
 
 def test_confidence_comes_from_the_value_else_its_source(tmp_path: Path) -> None:

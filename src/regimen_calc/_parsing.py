@@ -23,6 +23,10 @@ _DOSE = re.compile(
     r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-zµμ]+)\s*"
     r"(?:/\s*(?P<basis>[A-Za-z]+\s*(?:\^\s*2|\*\*\s*2|2|²)?))?\s*$"
 )
+#: The most digits a number in a regimen file may have: more is a typing error, and a number
+#: past a float's range would fail deep inside the arithmetic instead of here.
+MAX_DIGITS = 12
+
 _EXAMPLES = {
     "bsa": "'5 mg/m^2'",
     "weight": "'5 mcg/kg'",
@@ -80,11 +84,22 @@ def parse_days(value: object) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
+def _number(text: str, found: str) -> int | float:
+    """A regimen file's number (digits and at most one point), refused past :data:`MAX_DIGITS`."""
+    if len(text.replace(".", "").lstrip("0")) > MAX_DIGITS:
+        shown = found if len(found) <= 40 else f"{found[:30]}… ({len(found)} characters)"
+        raise ValueError(f"expected a number of at most {MAX_DIGITS} digits, found {shown!r}")
+    return float(text) if "." in text else int(text)
+
+
 def _unit(text: str, what: str, found: str) -> pint.Unit:
     try:
         return ureg.Unit(text)
     except (pint.errors.PintError, ValueError, AttributeError, TypeError) as exc:
         raise ValueError(f"expected {what}, found {found!r} (unknown unit {text!r})") from exc
+
+
+_DOSE_AMOUNT_UNITS = (ureg.microgram, ureg.milligram, ureg.gram)
 
 
 def parse_dose(value: object) -> DoseSpec:
@@ -104,12 +119,15 @@ def parse_dose(value: object) -> DoseSpec:
     m = _DOSE.match(value)
     if not m:
         raise ValueError(f"expected {expected}, found {value!r}")
-    number = float(m.group("num")) if "." in m.group("num") else int(m.group("num"))
+    number = _number(m.group("num"), value)
     if number <= 0 or not math.isfinite(number):
         raise ValueError(f"expected a dose above zero, found {value!r}")
     amount_unit = _unit(m.group("unit"), expected, value)
     if amount_unit.dimensionality != ureg.gram.dimensionality:
         raise ValueError(f"expected an amount in a unit of mass (mg, g, mcg), found {value!r}")
+    if amount_unit not in _DOSE_AMOUNT_UNITS:
+        # ISMP: doses are written in mcg, mg or g; pounds, grains or nanograms are refused.
+        raise ValueError(f"expected an amount in mcg, mg or g, found {value!r}")
     basis_text = m.group("basis")
     if basis_text is None:
         return Flat(ureg.Quantity(number, amount_unit))
@@ -157,7 +175,9 @@ def parse_quantity(value: object, dimension: str, example: str) -> pint.Quantity
     unit = _unit(m.group("unit"), expected, value)
     if unit.dimensionality != dims:
         raise ValueError(f"expected {expected}, found {value!r}")
-    number = float(m.group("num")) if "." in m.group("num") else int(m.group("num"))
+    if dimension == "mass" and unit not in _DOSE_AMOUNT_UNITS:
+        raise ValueError(f"expected a dose in mcg, mg or g, found {value!r}")
+    number = _number(m.group("num"), value)
     if not math.isfinite(number):
         raise ValueError(f"expected {expected} that is finite, found {value!r}")
     return ureg.Quantity(number, unit)

@@ -8,6 +8,13 @@ the same guards: no duplicate keys, no merge keys (``<<``), no explicit tags (``
 bring back YAML 1.1's octal), only plain decimal numbers, and a control character reported with
 its line. User files are also refused aliases and deep nesting; the package's data files are
 parsed with PyYAML's C parser (the same guards, several times faster at start-up).
+
+A YAML escape (``"\\r\\n"``, ``"\\x1b"``, ``"\\u202e"`` in a double-quoted text) writes a
+character the reader never sees in the file itself, so every text of a parsed user file is checked
+as well (:func:`text_problems`): no control character other than a line break or a tab, no bidi
+override or isolate (which reorder what a reader sees), no line or paragraph separator and no
+non-character. A calendar, a terminal or a printed order would otherwise show something else
+than the file says.
 """
 
 from __future__ import annotations
@@ -30,11 +37,20 @@ __all__ = [
     "parse_data_yaml",
     "read_limited",
     "read_yaml",
+    "text_problems",
 ]
 
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _STANDARD = "tag:yaml.org,2002:"
 _MERGE, _VALUE = "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"
+
+#: Characters no text of a user file may hold (a line break and a tab are allowed): C0 and C1
+#: controls, bidi embeddings, overrides and isolates, line and paragraph separators, the byte-order
+#: mark inside a text, and the non-characters U+FFFE and U+FFFF.
+_FORBIDDEN_CHARACTER = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ufffe\uffff"
+    "\ud800-\udfff]"
+)
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -266,7 +282,40 @@ def read_yaml(
         raise LoadError(
             [Problem(name, "", f"cannot read the file as UTF-8 text ({exc})")]
         ) from None
-    return _parse(text, name, loader_class), hashlib.sha256(data).hexdigest()
+    parsed = _parse(text, name, loader_class)
+    problems = text_problems(parsed, name)
+    if problems:
+        raise LoadError(problems)
+    return parsed, hashlib.sha256(data).hexdigest()
+
+
+def text_problems(data: Any, name: str, path: str = "") -> list[Problem]:
+    """Every text (key or value) of parsed YAML holding a character no user file may hold.
+
+    Each problem names the file, the path inside it (``components[0].notes[1]``) and the
+    character as a code point, so an invisible one can be found.
+    """
+    out: list[Problem] = []
+    if isinstance(data, str):
+        if m := _FORBIDDEN_CHARACTER.search(data):
+            out.append(
+                Problem(
+                    name,
+                    path,
+                    f"control character U+{ord(m.group()):04X} is not allowed in a text "
+                    "(written as an escape such as \\x1b or \\u202e)",
+                )
+            )
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            at = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str):
+                out += [Problem(p.file, at, p.message) for p in text_problems(key, name)]
+            out += text_problems(value, name, at)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            out += text_problems(item, name, f"{path}[{i}]")
+    return out
 
 
 def _refuse_tags(text: str, name: str) -> None:

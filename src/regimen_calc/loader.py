@@ -33,6 +33,8 @@ from cattrs.gen import make_dict_structure_fn, override
 from . import _parsing
 from ._reading import GuardedLoader, read_yaml
 from .catalog import drug_info, known_drugs
+from .formatting import format_quantity
+from .labs import lab_table
 from .errors import InputError, LoadError, Problem
 from .model import (
     CONFIDENCES,
@@ -84,6 +86,15 @@ PROVENANCE_FIELDS = (
 CYCLE_FIELDS = ("length_days", "max_cycles")
 #: The cycle key that says how ``max_cycles`` is given ("up to N" or exactly N); a plain value.
 CYCLE_BOUND = "max_cycles_bound"
+#: Largest values of the cycle fields: a cycle of more than 400 days (the last day a regimen may
+#: use) or more than 100 cycles is a typing error, not a regimen; write ``not_stated`` instead.
+CYCLE_LIMITS = {"length_days": _parsing.MAX_DAY, "max_cycles": 100}
+#: Longest infusion per frequency: the time between two doses (a q12h infusion cannot run past
+#: the next dose), and for a single dose seven days, the longest continuous infusion in AML use
+#: (cytarabine over 7 days in "7+3").
+MAX_INFUSION_HOURS = {"q12h": 12, "daily": 24, "once": 7 * 24}
+#: Largest offset of one component after another, in hours: both are given on the same day.
+MAX_OFFSET_HOURS = 24
 _WRAPPER_KEYS = frozenset({"value", "status", "source", "note", "required", "confidence"})
 
 #: Routes a regimen may name (codes; the printed names come from formatting.route_name).
@@ -1131,9 +1142,15 @@ def _check(reg: Regimen) -> _Found:
         out.append(("components", "expected at least one component"))
     for field in CYCLE_FIELDS:
         value = getattr(reg.cycle, field)
-        if value is not None and value < 1:
-            out.append((f"cycle.{field}", f"expected a whole number from 1, found {value}"))
+        if value is not None and not 1 <= value <= CYCLE_LIMITS[field]:
+            out.append(
+                (
+                    f"cycle.{field}",
+                    f"expected a whole number from 1 to {CYCLE_LIMITS[field]}, found {value}",
+                )
+            )
     out += _confidence_problems(reg)
+    out += _single_line_problems(reg)
     for i, comp in enumerate(reg.components):
         at = f"components[{i}]"
         if not comp.id.strip():
@@ -1193,6 +1210,18 @@ def _check(reg: Regimen) -> _Found:
                     f"{len(all_days)} days; write 'daily'",
                 )
             )
+        out += _timing_problems(comp, at)
+        out += _condition_problems(comp, at)
+        if comp.interaction_rule is not None and (
+            comp.drug not in known_drugs() or drug_info(comp.drug).interaction_rule is None
+        ):
+            out.append(
+                (
+                    f"{at}.interaction_rule",
+                    f"{comp.drug} has no interaction rule in the drug catalog, so a protocol "
+                    "rule for it would never be read; only a drug with one (venetoclax) takes it",
+                )
+            )
         if comp.status in ("stated", "assumed", "site") and comp.source is None:
             out.append(
                 (
@@ -1202,6 +1231,97 @@ def _check(reg: Regimen) -> _Found:
                 )
             )
     return out
+
+
+def _shown_quantity(q: Any) -> str:
+    """A quantity as printed, or as written when its unit has no ISMP form (seconds)."""
+    try:
+        return format_quantity(q)
+    except ValueError:
+        return f"{q.magnitude} {q.units}"
+
+
+def _timing_problems(comp: Component, at: str) -> _Found:
+    """An infusion that lasts no time or past the next dose; an offset past the same day."""
+    out: _Found = []
+    if comp.infusion is not None:
+        hours = comp.infusion.duration.m_as("hour")
+        longest = MAX_INFUSION_HOURS.get(comp.frequency, 24)
+        if not 0 < hours <= longest:
+            out.append(
+                (
+                    f"{at}.infusion.duration",
+                    f"expected a duration above 0 and at most {longest} h for a {comp.frequency} "
+                    f"dose, found {_shown_quantity(comp.infusion.duration)}",
+                )
+            )
+    if comp.sequence is not None:
+        hours = comp.sequence.offset.m_as("hour")
+        if hours > MAX_OFFSET_HOURS:
+            out.append(
+                (
+                    f"{at}.sequence.offset",
+                    f"expected an offset of at most {MAX_OFFSET_HOURS} h (both are given on the "
+                    f"same day), found {_shown_quantity(comp.sequence.offset)}",
+                )
+            )
+    return out
+
+
+def _condition_problems(comp: Component, at: str) -> _Found:
+    """Each lab condition against the lab table: a known lab, its unit, a threshold that can
+    both hold and not (strictly inside the lab's plausible range). A condition on a lab the
+    schedule does not read, or with a threshold that always or never fires, would never hold
+    a dose as written."""
+    table = lab_table()
+    out: _Found = []
+    for j, cond in enumerate(comp.conditions):
+        where = f"{at}.conditions[{j}]"
+        entry = table.get(cond.lab)
+        if entry is None:
+            out.append(
+                (f"{where}.lab", f"expected one of the labs {', '.join(table)}, found {cond.lab!r}")
+            )
+            continue
+        unit = str(entry["unit"])
+        if cond.unit != unit:
+            out.append(
+                (
+                    f"{where}.unit",
+                    f"expected {unit!r}, the unit {cond.lab} values are given in (the threshold "
+                    f"is compared in it), found {cond.unit!r}",
+                )
+            )
+        low, high = entry["plausible"]  # type: ignore[misc]
+        if not low < cond.threshold < high:
+            out.append(
+                (
+                    f"{where}.threshold",
+                    f"expected a value above {low} and below {high} {unit} (at or outside the "
+                    f"plausible range it would always or never apply), found {cond.threshold:g}",
+                )
+            )
+    return out
+
+
+#: Fields printed on one line (titles, table cells, calendar summaries): no line break or tab.
+def _single_line_problems(reg: Regimen) -> _Found:
+    fields: list[tuple[str, str]] = [
+        ("id", reg.id),
+        ("name", reg.name),
+        ("version", reg.version),
+        *((f"aliases[{i}]", a) for i, a in enumerate(reg.aliases)),
+        *((f"references[{i}].id", r.id) for i, r in enumerate(reg.references)),
+        *((f"references[{i}].title", r.title) for i, r in enumerate(reg.references)),
+    ]
+    for i, comp in enumerate(reg.components):
+        fields += [(f"components[{i}].id", comp.id), (f"components[{i}].drug", comp.drug)]
+        fields += [(f"components[{i}].route", comp.route or "")]
+    return [
+        (path, "expected one line of text, found a line break or a tab")
+        for path, text in fields
+        if "\n" in text or "\t" in text
+    ]
 
 
 def _confidence_problems(reg: Regimen) -> _Found:

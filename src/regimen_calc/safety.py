@@ -4,7 +4,8 @@ Both are data in ``data/drugs.yaml``, each number with its rationale (docs/safet
 
 * :func:`check_regimen_doses` looks at a regimen as written, before any patient: a dose per m²,
   per kg or flat outside the drug's plausible range (cladribine 50 mg/m²), or on a basis the drug
-  is never dosed on (venetoclax per m²), is a problem the loader reports.
+  is never dosed on (venetoclax per m²), or a drug given on more days of a cycle than its longest
+  published course (cladribine ``days: 1-50``), is a problem the loader reports.
 * :func:`check_ceilings` looks at a computed schedule: a single administration or a day's total of
   one drug above its ceiling raises :class:`~regimen_calc.errors.DoseLimitError` naming the drug,
   day, dose and limit. A guard against tenfold errors, not a clinical maximum.
@@ -40,6 +41,9 @@ class DrugSafety:
     rationale: str
     per_unit: Mapping[str, tuple[pint.Quantity, pint.Quantity]] = attrs.field(hash=False)
     per_unit_rationale: str
+    #: The most days of one cycle a regimen may give the drug on.
+    max_days: int
+    days_rationale: str
 
 
 @functools.cache
@@ -59,6 +63,8 @@ def _table() -> dict[str, DrugSafety]:
             rationale=" ".join(str(limits["rationale"]).split()),
             per_unit=ranges,
             per_unit_rationale=" ".join(str(per_unit["rationale"]).split()),
+            max_days=int(entry["days_per_cycle"]["max"]),
+            days_rationale=" ".join(str(entry["days_per_cycle"]["rationale"]).split()),
         )
     return out
 
@@ -78,7 +84,8 @@ def _fmt(q: pint.Quantity) -> str:
 
 
 def check_regimen_doses(regimen: Any) -> list[tuple[str, str]]:
-    """Per-unit plausibility of every dose a regimen writes, as ``(path, message)`` problems.
+    """Per-unit plausibility of every dose a regimen writes, and the number of days each drug is
+    given in a cycle, as ``(path, message)`` problems.
 
     Paths are the regimen file's: ``components[0].dose``, ``components[2].steps[1].dose``,
     ``components[1].drug``. An empty list means every dose is plausible.
@@ -98,6 +105,16 @@ def check_regimen_doses(regimen: Any) -> list[tuple[str, str]]:
                 )
             )
             continue
+        days = set(comp.days) | {d for step in comp.steps for d in step.days}
+        if len(days) > info.max_days:
+            problems.append(
+                (
+                    f"{at}.days",
+                    f"{comp.drug} on {len(days)} days of a cycle is more than the "
+                    f"{info.max_days} the catalog allows ({info.days_rationale}); check for a "
+                    "typing error such as 1-50 for 1-5",
+                )
+            )
         specs = [(f"{at}.dose", comp.dose)] if comp.dose is not None else []
         specs += [(f"{at}.steps[{j}].dose", step.dose) for j, step in enumerate(comp.steps)]
         for path, spec in specs:
