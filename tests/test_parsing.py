@@ -87,6 +87,29 @@ def test_the_basis_follows_from_the_units(written: str, kind: type, amount: str)
     assert dose.amount == ureg.Quantity(amount)
 
 
+def test_a_number_has_at_most_12_digits() -> None:
+    """12 digits (leading zeros not counted, the point not counted) parse; 13 are refused."""
+    assert parse_dose("999999999999 mg").amount.magnitude == 999_999_999_999
+    assert parse_dose("0000.5 mg").amount.magnitude == 0.5
+    assert parse_dose("99999999999.9 mg").amount.magnitude == 99_999_999_999.9
+    with pytest.raises(ValueError, match="at most 12 digits"):
+        parse_dose("1000000000000 mg")
+    with pytest.raises(ValueError, match="at most 12 digits"):
+        parse_quantity("1000000000000 h", "time", "2 h")
+
+
+@pytest.mark.parametrize("written", ["5 lb", "5000 ng", "5 kg", "5 ng/kg"])
+def test_a_dose_amount_is_in_mcg_mg_or_g(written: str) -> None:
+    with pytest.raises(ValueError, match="expected an amount in mcg, mg or g"):
+        parse_dose(written)
+
+
+def test_an_interaction_rule_mass_is_in_mcg_mg_or_g() -> None:
+    assert parse_quantity("100 mg", "mass", "100 mg") == ureg.Quantity(100, "mg")
+    with pytest.raises(ValueError, match="in mcg, mg or g"):
+        parse_quantity("1 lb", "mass", "100 mg")
+
+
 @pytest.mark.parametrize(
     ("written", "fragment"),
     [

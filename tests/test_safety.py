@@ -98,6 +98,73 @@ def test_wrong_basis_and_unknown_drug_are_refused() -> None:
     assert "cladribin" in problems["components[0].drug"]
 
 
+#: Most days per cycle, from the sources in docs/safety.md (longest published course of each drug).
+DAYS_LIMITS = {
+    "cladribine": 7,  # hairy-cell leukaemia 7 days (Leustatin label)
+    "cytarabine": 14,  # low-dose cytarabine q12h days 1-14 (CAG abstract)
+    "filgrastim": 28,  # until recovery, within one 28-day cycle
+    "venetoclax": 28,  # label: 28-day cycles
+    "mitoxantrone": 6,  # MEC days 1-6 (Amadori et al. 1991)
+    "mitoxantrone liposome": 1,  # day 1 in every source
+    "etoposide": 6,  # MEC days 1-6
+    "azacitidine": 7,  # label: 7 days of 28
+    "aclarubicin": 8,  # CAG 7 mg/m² days 1-8
+}
+
+
+def test_the_days_limits_are_the_documented_ones() -> None:
+    assert {d: drug_safety(d).max_days for d in DAYS_LIMITS} == DAYS_LIMITS
+    assert all(len(drug_safety(d).days_rationale) > 20 for d in DAYS_LIMITS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    drug=st.sampled_from(sorted(DAYS_LIMITS)),
+    first=st.integers(-30, 10),
+    count=st.integers(1, 40),
+    steps=st.booleans(),
+)
+def test_a_drug_is_refused_exactly_when_it_has_more_days_than_its_limit(
+    drug: str, first: int, count: int, steps: bool
+) -> None:
+    """Property: refused iff the days counted once exceed the limit, written as days or steps."""
+    reg = rc.load_regimen("CLAG")
+    days = tuple(range(first, first + count))
+    comp = attrs.evolve(reg.components[0], drug=drug, days=days)
+    if steps:  # the same days split over two steps (a ramp-up)
+        half = max(1, count // 2)
+        comp = attrs.evolve(
+            comp,
+            dose=None,
+            days=(),
+            steps=(
+                DoseStep(days=days[:half], dose=comp.dose),
+                *((DoseStep(days=days[half:], dose=comp.dose),) if days[half:] else ()),
+            ),
+        )
+    problems = [
+        (p, m)
+        for p, m in check_regimen_doses(attrs.evolve(reg, components=(comp,)))
+        if p == "components[0].days"
+    ]
+    limit = DAYS_LIMITS[drug]
+    assert bool(problems) == (count > limit)
+    if problems:
+        assert f"{drug} on {count} days of a cycle is more than the {limit}" in problems[0][1]
+
+
+def test_q12h_counts_each_day_once() -> None:
+    """CMGV gives cytarabine q12h on days 1-7: 14 doses, 7 days, within 14."""
+    cmgv = rc.load_regimen("CMGV")
+    i = next(i for i, c in enumerate(cmgv.components) if c.drug == "cytarabine")
+    comp = attrs.evolve(cmgv.components[i], days=tuple(range(1, 15)))  # 14 days, 28 doses
+    reg = attrs.evolve(cmgv, components=(comp,))
+    assert [p for p, _ in check_regimen_doses(reg) if p.endswith(".days")] == []
+    comp = attrs.evolve(comp, days=tuple(range(1, 16)))
+    reg = attrs.evolve(cmgv, components=(comp,))
+    assert [p for p, _ in check_regimen_doses(reg)] == ["components[0].days"]
+
+
 def test_step_paths_are_named() -> None:
     cav = rc.load_regimen("CAV")
     i = next(i for i, c in enumerate(cav.components) if c.drug == "venetoclax")
