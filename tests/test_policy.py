@@ -417,6 +417,7 @@ def test_policy_file_lists_every_problem(tmp_path: Path) -> None:
         ("max_deviation_percent: !!float 1:30\n", "line 1: explicit tags such as !!float"),
         ("name: ! site\n", "line 1: explicit tags such as ! are not allowed"),
         ("name: a\x00b\n", "line 1: control character U+0000 is not allowed"),
+        ('name: "a\\x1bb"\n', "name: control character U+001B is not allowed"),
     ],
 )
 def test_policy_file_has_the_guards_of_every_yaml_file(
