@@ -74,7 +74,7 @@ _HOSTILE = "A\r\nBEGIN:VEVENT\r\nSUMMARY:x;y,z\rEND:VEVENT\nB"
 
 
 def _hostile_schedule() -> rc.Schedule:
-    """A schedule whose regimen texts hold CR, LF, CRLF, ``;`` and ``,`` (a regimen built in code)."""
+    """A schedule whose regimen texts hold CR, LF, CRLF, ``;`` and ``,`` (built in code)."""
     regimen = rc.load_regimen("CLAG")
     fil = regimen.component("filgrastim")
     fil = attrs.evolve(fil, notes=(f"note {_HOSTILE}",))

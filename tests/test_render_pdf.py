@@ -98,7 +98,7 @@ def test_a_held_dose_is_not_in_the_tablets_or_adjustments_lists() -> None:
 
     text = flat(" ".join(pdf_pages_text(render(held_start(), "pdf"))))
     tablets = section(text, "Tablets per day", "Interaction adjustments")
-    for day, dose, tabs in HELD_START_TABLETS:
+    for day, _dose, tabs in HELD_START_TABLETS:
         assert f"{day}" in tablets and tabs in tablets
     assert "Day 2" not in tablets and "Day 3" not in tablets
     adjustments = section(text, "Interaction adjustments", "Warnings")

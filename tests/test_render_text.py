@@ -92,7 +92,7 @@ def test_a_held_dose_is_not_in_tablets_per_day_nor_in_the_adjustments() -> None:
     tablets = section(out, "Tablets per day\n", "Interaction adjustments\n")
     listed = [line.split(" (")[0] for line in tablets.splitlines() if line.startswith("Day ")]
     assert listed == [day for day, _, _ in HELD_START_TABLETS]
-    for day, dose, tabs in HELD_START_TABLETS:
+    for _day, dose, tabs in HELD_START_TABLETS:
         assert f"{dose} = {tabs}" in tablets
     adjustments = section(out, "Interaction adjustments\n", "Warnings\n")
     days = [line.split(" (")[0] for line in adjustments.splitlines() if line.startswith("Day ")]

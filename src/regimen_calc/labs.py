@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import operator
-from decimal import Decimal
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 import attrs
 
