@@ -927,6 +927,65 @@ def test_overlays_must_be_a_list_of_paths(bad: object) -> None:
         rc.load_regimen("VA-CAG", overlays=bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("bad", "found"), [(3, ", found 3"), (None, ""), (b"o.yaml", ", found b'o.yaml'")]
+)
+def test_an_overlay_that_is_not_a_path_is_named_by_its_index(bad: object, found: str) -> None:
+    with pytest.raises(rc.InputError) as info:
+        rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY, bad])  # type: ignore[list-item]
+    assert info.value.field == "overlays[1]"
+    assert str(info.value) == f"overlays[1]: expected an overlay file path{found}"
+
+
+def _same_overlay_twice(tmp_path: Path) -> list[tuple[list[Any], str, str]]:
+    """(overlays, repeated field, message tail) for one overlay given twice, by any route."""
+    copy_ = tmp_path / "copy.yaml"
+    copy_.write_bytes(EXAMPLE_OVERLAY.read_bytes())
+    (tmp_path / "sub").mkdir()
+    other_spelling = tmp_path / "sub" / ".." / "copy.yaml"
+    link = tmp_path / "link.yaml"
+    link.symlink_to(EXAMPLE_OVERLAY)
+    first, again = str(EXAMPLE_OVERLAY), str(copy_)
+    return [
+        ([EXAMPLE_OVERLAY, EXAMPLE_OVERLAY], "overlays[1]",
+         f"repeats overlays[0] ({first!r}), the same file, found {first!r}"),
+        ([str(EXAMPLE_OVERLAY), link], "overlays[1]",
+         f"repeats overlays[0] ({first!r}), the same file, found {str(link)!r}"),
+        ([copy_, other_spelling], "overlays[1]",
+         f"repeats overlays[0] ({again!r}), the same file, found {str(other_spelling)!r}"),
+        # A copy with identical bytes under another name is the same overlay.
+        ([EXAMPLE_OVERLAY, copy_], "overlays[1]",
+         f"repeats overlays[0] ({first!r}), the same content, found {again!r}"),
+    ]
+
+
+def test_the_same_overlay_twice_is_refused_naming_both(tmp_path: Path) -> None:
+    for overlays, field, tail in _same_overlay_twice(tmp_path):
+        with pytest.raises(rc.InputError) as info:
+            rc.load_regimen("VA-CAG", overlays=overlays)
+        assert info.value.field == field
+        assert str(info.value) == f"{field}: expected each overlay given once; this {tail}"
+
+
+def test_a_repeat_is_named_by_its_own_index_and_the_first_one(tmp_path: Path) -> None:
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(
+        EXAMPLE_OVERLAY.read_text(encoding="utf-8") + "notes: another site's copy\n",
+        encoding="utf-8",
+    )
+    # Two overlays that differ by one byte are two overlays (the later one's values win).
+    reg = rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY, changed])
+    assert reg.overlays == ("VA-CAG.example-site.yaml", "changed.yaml")
+    with pytest.raises(rc.InputError) as info:
+        rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY, changed, EXAMPLE_OVERLAY])
+    assert info.value.field == "overlays[2]"
+    assert f"this repeats overlays[0] ({str(EXAMPLE_OVERLAY)!r}), the same file" in str(info.value)
+    with pytest.raises(rc.InputError) as info:
+        rc.load_regimen("VA-CAG", overlays=[changed, EXAMPLE_OVERLAY, changed])
+    assert info.value.field == "overlays[2]"
+    assert f"this repeats overlays[0] ({str(changed)!r}), the same file" in str(info.value)
+
+
 def test_search_path_must_be_a_list_of_existing_folders(tmp_path: Path) -> None:
     with pytest.raises(rc.InputError, match="search_path"):
         rc.load_regimen("CLAG", search_path=str(tmp_path))  # type: ignore[arg-type]
@@ -1863,4 +1922,4 @@ def test_a_name_with_a_nul_character_names_the_argument(name: object) -> None:
     assert "without a NUL character" in str(info.value)
     with pytest.raises(rc.InputError) as info:
         rc.load_regimen("CLAG", overlays=["site\x00.yaml"])
-    assert info.value.field == "overlays"
+    assert info.value.field == "overlays[0]"

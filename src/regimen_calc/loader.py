@@ -863,10 +863,17 @@ _Origins = dict[str, tuple[str, str]]
 
 
 def _apply_overlay(
-    raw: dict, overlay_path: Path, origins: _Origins, files: list[SourceFile] | None = None
+    raw: dict,
+    overlay_path: Path,
+    origins: _Origins,
+    files: list[SourceFile] | None = None,
+    read: tuple[Any, str] | None = None,
 ) -> dict:
-    """Apply a site overlay: its values replace the regimen's and are marked status 'site'."""
-    data, sha256 = _read_with_hash(overlay_path)
+    """Apply a site overlay: its values replace the regimen's and are marked status 'site'.
+
+    ``read`` is the file's data and hash when the caller has read it already.
+    """
+    data, sha256 = _read_with_hash(overlay_path) if read is None else read
     if files is not None:
         files.append(_source_file(overlay_path, "overlay", sha256))
     name = overlay_path.name
@@ -1371,7 +1378,8 @@ def load_regimen(
 
     Raises:
         LoadError: listing every problem found, each with its file and path.
-        InputError: ``overlays`` or ``search_path`` is not a list of paths.
+        InputError: ``overlays`` or ``search_path`` is not a list of paths, or one overlay is
+            given twice (``overlays[i]``, by the same file or the same content as an earlier one).
     """
     if not isinstance(name_or_path, str | os.PathLike):
         raise LoadError(
@@ -1388,13 +1396,36 @@ def load_regimen(
     raw = _load_raw(path, dirs, files=files)
     origins: _Origins = {}
     names = []
-    for overlay in overlays:
+    # An overlay given twice would be applied twice and read as two sources agreeing.
+    by_path: dict[str, int] = {}
+    by_hash: dict[str, int] = {}
+    given: list[str] = []
+    for i, overlay in enumerate(overlays):
+        field = f"overlays[{i}]"
         if not isinstance(overlay, str | os.PathLike) or "\x00" in str(os.fspath(overlay)):
-            raise InputError("overlays", "a list of overlay file paths", overlay)
-        raw = _apply_overlay(raw, Path(overlay), origins, files)
+            raise InputError(field, "an overlay file path", overlay)
+        given.append(os.fspath(overlay))
+        key = os.path.normcase(os.path.realpath(overlay))
+        if key in by_path:
+            raise _repeated_overlay(field, by_path[key], given, "the same file")
+        by_path[key] = i
+        read = _read_with_hash(Path(overlay))
+        if read[1] in by_hash:
+            raise _repeated_overlay(field, by_hash[read[1]], given, "the same content")
+        by_hash[read[1]] = i
+        raw = _apply_overlay(raw, Path(overlay), origins, files, read)
         names.append(Path(overlay).name)
     regimen = _with_step_days(_structure(raw, path.name, origins))
     return attrs.evolve(regimen, overlays=tuple(names), file=str(path), files=tuple(files))
+
+
+def _repeated_overlay(field: str, first: int, given: Sequence[str], why: str) -> InputError:
+    return InputError(
+        field,
+        f"each overlay given once; this repeats overlays[{first}] ({given[first]!r}), "
+        f"{why}",
+        given[-1],
+    )
 
 
 def validate_file(path: str | os.PathLike[str]) -> Regimen:
