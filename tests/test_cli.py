@@ -248,6 +248,8 @@ def test_labs_hold_policy_and_override() -> None:
 # are plain decimals. These run in-process (click's runner): they stop before any output.
 
 _OVERLAY = str(bundled_regimen_dir() / "overlays" / "VA-CAG.example-site.yaml")
+_CLAG_FILE = str(bundled_regimen_dir() / "CLAG.yaml")
+_MEC_FILE = str(bundled_regimen_dir() / "MEC.yaml")
 _MEC = ["schedule", "MEC", "--height", "170 cm", "--weight", "70 kg"]
 _VEN = ["schedule", "CLAG+VEN", "--height", "170 cm", "--weight", "70 kg"]
 _CLAG = ["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg"]
@@ -283,6 +285,11 @@ def _invoke(args: list[str]) -> tuple[int, str]:
         ([*_MEC, "--overlay", _OVERLAY, "--overlay", _OVERLAY], "--overlay", "is the same file"),
         (["show", "VA-CAG", "--overlay", _OVERLAY, "--overlay", _OVERLAY], "--overlay",
          "is the same file"),
+        # validate used to check the file twice and print its result twice.
+        (["validate", _CLAG_FILE, _CLAG_FILE], "FILES",
+         f"{_CLAG_FILE!r} is the same file as {_CLAG_FILE!r}: give each file once"),
+        (["validate", _CLAG_FILE, _MEC_FILE, _CLAG_FILE], "FILES",
+         f"{_CLAG_FILE!r} is the same file as {_CLAG_FILE!r}: give each file once"),
         # Options that take one value: click used to keep the last and drop the first unseen.
         ([*_MEC, "--height", "180 cm"], "'--height'", "given more than once"),
         ([*_MEC, "--start", "2026-01-05", "--start", "2026-01-06"], "'--start'",
@@ -305,6 +312,36 @@ def test_a_repeated_value_is_refused_naming_its_option(
     assert status == 2, out
     assert f"Invalid value for {option}" in out
     assert message in out
+
+
+def test_validate_refuses_one_file_under_two_spellings(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    file = tmp_path / "clag.yaml"
+    file.write_bytes(Path(_CLAG_FILE).read_bytes())
+    again = str(tmp_path / "sub" / ".." / "clag.yaml")
+    status, out = _invoke(["validate", str(file), again])
+    assert status == 2, out
+    assert (
+        f"Invalid value for FILES: {again!r} is the same file as {str(file)!r}: give each file "
+        "once" in out
+    )
+    assert ": ok" not in out  # refused before any file is checked
+
+
+def test_an_overlay_copied_under_another_name_is_a_usage_error(tmp_path: Path) -> None:
+    copy = tmp_path / "our-copy.yaml"
+    copy.write_bytes(Path(_OVERLAY).read_bytes())
+    refusal = (
+        f"Invalid value for --overlay: overlays[1]: expected each overlay given once; this "
+        f"repeats overlays[0] ({_OVERLAY!r}), the same content, found {str(copy)!r}"
+    )
+    va_cag = ["schedule", "VA-CAG", "--height", "170 cm", "--weight", "70 kg"]
+    for args in (["show", "VA-CAG"], va_cag):
+        status, out = _invoke([*args, "--overlay", _OVERLAY, "--overlay", str(copy)])
+        assert status == 2, out
+        assert refusal in " ".join(out.split()), out
+    status, out = _invoke(["show", "VA-CAG", "--overlay", str(copy)])
+    assert status == 0, out  # one copy alone is an overlay like any other
 
 
 def test_values_that_do_not_replace_one_another_are_all_used() -> None:

@@ -13,7 +13,7 @@ import math
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +27,9 @@ from ._cli_support import (
     refuse_repeated_files,
     rule_set_option,
 )
+
+if TYPE_CHECKING:
+    from .model import Regimen
 
 FORMAT_NAMES = ("text", "markdown", "html", "pdf", "csv", "json", "ics")
 _CONCOMITANT = re.compile(
@@ -149,6 +152,20 @@ def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
     raise AssertionError(field)  # pragma: no cover
 
 
+def _load_regimen(name: str, overlays: tuple[str, ...]) -> Regimen:
+    """Load NAME with its overlays; an overlay the library refuses is a usage error."""
+    from .errors import InputError
+    from .loader import load_regimen
+
+    try:
+        return load_regimen(name, overlays=overlays)
+    except InputError as exc:
+        # Another copy of an overlay already given (the same bytes under another name).
+        if exc.field.startswith("overlays["):
+            raise click.BadParameter(str(exc), param_hint="--overlay") from None
+        raise
+
+
 @main.command("show")
 @click.argument("name")
 @overlay_option
@@ -161,11 +178,10 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
     schedule.
     """
     from .formatting import format_number
-    from .loader import load_regimen
     from .render._view import confidence_mark
 
     refuse_repeated_files(overlays, "--overlay")
-    reg = load_regimen(name, overlays=overlays)
+    reg = _load_regimen(name, overlays)
     names = {c.id: c.drug for c in reg.components}
     click.echo(f"{reg.name}")
     extends = f"; extends {reg.extends}" if reg.extends else ""
@@ -453,7 +469,6 @@ def schedule_command(
             "pdf is binary: write it to a file with -o FILE (or redirect stdout)"
         )
 
-    from .loader import load_regimen
     from .patient import Patient
     from .render import BINARY_FORMATS, render
 
@@ -466,7 +481,7 @@ def schedule_command(
         identifier=patient_id,
         measured_on=measured,
     )
-    regimen = load_regimen(name, overlays=overlays)
+    regimen = _load_regimen(name, overlays)
     policy = None
     if policy_file is not None:
         from .policy import load_policy
@@ -509,11 +524,12 @@ def schedule_command(
 def validate_command(files: tuple[str, ...]) -> None:
     """Check regimen FILES; print every problem as FILE: path: message.
 
-    Exit status 0 when every file is valid, 1 when any is not.
+    Each file is given once. Exit status 0 when every file is valid, 1 when any is not.
     """
     from .errors import LoadError, RegimenCalcError
     from .loader import validate_file
 
+    refuse_repeated_files(files, "FILES")
     bad = False
     for path in files:
         try:
