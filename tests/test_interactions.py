@@ -20,6 +20,7 @@ from regimen_calc.interactions import (
     _parse_rule_sets,
     _parse_table,
     adjust_venetoclax,
+    check_windows,
     interaction_table,
     lookup_drug,
     resolve_concomitants,
@@ -238,6 +239,165 @@ def test_names_mappings_and_objects():
     assert (dy.name, dy.cyp3a4, dy.pgp, dy.source) == ("drug-y", "moderate", True, "caller")
     assert dx.cyp3a4 == "weak"
     assert resolve_concomitants("fluconazole")[0].name == "fluconazole"
+
+
+# ------------------------------------------------------------------------------------------
+# One drug twice on a day: one entry would be ignored, so both are named and refused.
+
+_POSA_3_5 = {"name": "posaconazole", "start_day": 3, "stop_day": 5}
+
+
+@pytest.mark.parametrize(
+    ("items", "field", "message"),
+    [
+        (["posaconazole", _POSA_3_5], "concomitant[1]",
+         "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
+         "posaconazole throughout the schedule, found 'posaconazole on days 3-5'"),
+        # By any case and alias: ciclosporin is cyclosporine.
+        ([{"name": "Cyclosporine", "start_day": 2}, {"name": "CICLOSPORIN", "stop_day": 2}],
+         "concomitant[1]",
+         "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
+         "cyclosporine from day 2 on, found 'cyclosporine from before the cycle to day 2'"),
+        # A caller's own drug, by its name in any case; the windows share day 4 only.
+        ([Concomitant("drug-x", cyp3a4="strong", stop_day=4),
+          Concomitant("DRUG-X", cyp3a4="strong", start_day=4)], "concomitant[1]",
+         "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
+         "drug-x from before the cycle to day 4, found 'DRUG-X from day 4 on'"),
+        # The repeat is named by its own index and the entry it repeats, with others between.
+        ([{"name": "voriconazole", "start_day": 0, "stop_day": 3}, "fluconazole",
+          {"name": "voriconazole", "start_day": 2, "stop_day": 2}], "concomitant[2]",
+         "concomitant[2]: expected each drug once on any day; concomitant[0] already gives "
+         "voriconazole on days 0-3, found 'voriconazole on day 2'"),
+        (["fluconazole", "fluconazole"], "concomitant[1]",
+         "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
+         "fluconazole throughout the schedule, found 'fluconazole throughout the schedule'"),
+    ],
+)
+def test_the_same_drug_on_overlapping_days_is_refused_naming_both(items, field, message):
+    with pytest.raises(InputError) as info:
+        resolve_concomitants(items)
+    assert info.value.field == field
+    assert str(info.value) == message
+
+
+def test_the_same_drug_on_separate_days_is_kept():
+    # Stopped after day 3 and started again on day 4: no day is given twice.
+    resolved = resolve_concomitants(
+        [{"name": "posaconazole", "stop_day": 3}, {"name": "Posaconazole", "start_day": 4}]
+    )
+    assert [(c.name, c.start_day, c.stop_day) for c in resolved] == [
+        ("posaconazole", None, 3),
+        ("posaconazole", 4, None),
+    ]
+
+
+def test_adjust_venetoclax_refuses_the_same_drug_twice_too():
+    twice = [Concomitant("drug-x", cyp3a4="strong"), Concomitant("drug-x", cyp3a4="moderate")]
+    with pytest.raises(InputError) as info:
+        adjust_venetoclax(clag_ven(), twice)
+    assert str(info.value) == (
+        "concomitants[1]: expected each drug once on any day; concomitants[0] already gives "
+        "drug-x throughout the schedule, found 'drug-x throughout the schedule'"
+    )
+
+
+def test_the_schedule_refuses_the_same_drug_twice():
+    import regimen_calc as rc
+
+    patient = rc.Patient(height="170 cm", weight="70 kg")
+    with pytest.raises(InputError) as info:
+        rc.load_regimen("CLAG+VEN").schedule(patient, concomitant=["posaconazole", _POSA_3_5])
+    assert info.value.field == "concomitant[1]"
+
+
+def _days(start, stop):
+    """The days of a window whose days lie within -99..99: None reaches past that end."""
+    return set(range(-100 if start is None else start, (100 if stop is None else stop) + 1))
+
+
+_window_days = st.none() | st.integers(min_value=-10, max_value=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_window_days, _window_days, _window_days, _window_days)
+def test_property_refused_exactly_when_the_windows_share_a_day(a0, a1, b0, b1):
+    if a0 is not None and a1 is not None and a1 < a0:
+        a0, a1 = a1, a0
+    if b0 is not None and b1 is not None and b1 < b0:
+        b0, b1 = b1, b0
+    items = [
+        {"name": "voriconazole", "start_day": a0, "stop_day": a1},
+        {"name": "VORICONAZOLE", "start_day": b0, "stop_day": b1},
+    ]
+    share_a_day = bool(_days(a0, a1) & _days(b0, b1))
+    try:
+        resolved = resolve_concomitants(items)
+    except InputError as exc:
+        assert share_a_day, (items, str(exc))
+        assert exc.field == "concomitant[1]" and "concomitant[0] already gives" in str(exc)
+    else:
+        assert not share_a_day, items
+        assert [(c.start_day, c.stop_day) for c in resolved] == [(a0, a1), (b0, b1)]
+
+
+# ------------------------------------------------------------------------------------------
+# A window that reaches no day of the schedule is read by no rule: refused.
+# The label's rule applies through stop_day + 2 (resume.after_last_dose_days: 3).
+
+_CAV_DAYS = tuple(range(1, 22))  # CAV: days 1-21
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "accepted"),
+    [
+        (21, None, True),  # starts on the last day
+        (None, -1, True),  # last dose on day -1: the rule still applies on day 1
+        (-5, -1, True),
+        (None, 21, True),
+        (22, None, False),
+        (22, 25, False),
+        (None, -2, False),  # the rule would end on day 0, before day 1
+        (-5, -2, False),
+    ],
+)
+def test_a_window_reaching_no_day_of_the_schedule_is_refused(start, stop, accepted):
+    c = Concomitant("drug-x", cyp3a4="strong", start_day=start, stop_day=stop)
+    if accepted:
+        check_windows([c], _CAV_DAYS)
+        return
+    with pytest.raises(InputError) as info:
+        check_windows([Concomitant("drug-y", cyp3a4="weak"), c], _CAV_DAYS)
+    if start is not None and start > 21:
+        assert str(info.value) == (
+            "concomitant[1].start_day: expected a day on or before the schedule's last day, "
+            f"day 21 (a drug started later affects no dose of it), found {start}"
+        )
+    else:
+        assert str(info.value) == (
+            "concomitant[1].stop_day: expected day -1 or later: the schedule's first day is "
+            f"day 1 and a drug's rule applies for 2 days after its last dose, found {stop}"
+        )
+
+
+def test_a_window_at_the_edge_of_the_schedule_changes_its_edge_dose():
+    import regimen_calc as rc
+
+    patient = rc.Patient(height="170 cm", weight="70 kg")
+    cav = rc.load_regimen("CAV")
+
+    def venetoclax(window):
+        schedule = cav.schedule(patient, concomitant=[{"name": "voriconazole", **window}])
+        return [(d.day, rc.format_quantity(a.dose)) for d, a in schedule.administrations("venetoclax")]
+
+    # Stopped on day -1: its rule still applies on day 1 (dosing day 1 of the table: 10 mg).
+    assert venetoclax({"stop_day": -1})[:2] == [(1, "10 mg"), (2, "200 mg")]
+    # Started on day 21, the last day: steady state, 100 mg that day only.
+    assert venetoclax({"start_day": 21})[-2:] == [(20, "400 mg"), (21, "100 mg")]
+    for window, field in [({"stop_day": -2}, "concomitant[0].stop_day"),
+                          ({"start_day": 22}, "concomitant[0].start_day")]:
+        with pytest.raises(InputError) as info:
+            venetoclax(window)
+        assert info.value.field == field
 
 
 @pytest.mark.parametrize(
@@ -666,6 +826,15 @@ def concomitants(draw, kind=None):
     return Concomitant(f"drug-{kind}", start_day=start, stop_day=stop, **KINDS[kind])
 
 
+def no_repeat(concs: list[Concomitant]) -> bool:
+    """No drug twice on a day (refused, tested above): each name's windows share no day."""
+    for i, a in enumerate(concs):
+        for b in concs[:i]:
+            if a.name == b.name and _days(a.start_day, a.stop_day) & _days(b.start_day, b.stop_day):
+                return False
+    return True
+
+
 def window(c: Concomitant, first_day: int) -> tuple[int, float]:
     start = first_day if c.start_day is None else c.start_day
     stop = float("inf") if c.stop_day is None else c.stop_day + 2
@@ -677,7 +846,7 @@ def mg(q) -> Decimal:
 
 
 @settings(max_examples=300, deadline=None)
-@given(planned_courses(), st.lists(concomitants(), max_size=3))
+@given(planned_courses(), st.lists(concomitants(), max_size=3).filter(no_repeat))
 def test_property_shape_and_never_raises(planned, concs):
     result = adjust_venetoclax(planned, concs)
     assert list(result) == list(planned)  # exactly the planned days, in day order
@@ -699,7 +868,7 @@ def test_property_shape_and_never_raises(planned, concs):
     planned_courses(),
     st.lists(
         concomitants().filter(lambda c: c.cyp3a4 in ("weak", "none") and not c.pgp), max_size=3
-    ),
+    ).filter(no_repeat),
 )
 def test_property_no_inhibitor_no_change(planned, concs):
     for a in adjust_venetoclax(planned, concs).values():
@@ -744,7 +913,7 @@ def test_property_strong_tables(planned, kind, data):
 
 
 @settings(max_examples=200, deadline=None)
-@given(planned_courses(), st.lists(concomitants(), min_size=2, max_size=3))
+@given(planned_courses(), st.lists(concomitants(), min_size=2, max_size=3).filter(no_repeat))
 def test_property_several_inhibitors_take_the_lowest_single_outcome(planned, concs):
     together = adjust_venetoclax(planned, concs)
     alone = [adjust_venetoclax(planned, [c]) for c in concs]
@@ -753,7 +922,7 @@ def test_property_several_inhibitors_take_the_lowest_single_outcome(planned, con
 
 
 @settings(max_examples=100, deadline=None)
-@given(planned_courses(), st.lists(concomitants(), max_size=3))
+@given(planned_courses(), st.lists(concomitants(), max_size=3).filter(no_repeat))
 def test_property_protocol_never_raises_and_caps(planned, concs):
     result = adjust_venetoclax(planned, concs, rule_set="protocol", protocol_rule=CLAG_VEN_RULE)
     for a in result.values():

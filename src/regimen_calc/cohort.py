@@ -381,8 +381,9 @@ def _group_concomitants(
 ) -> tuple[tuple[tuple[Concomitant, ...], ...], np.ndarray, list[Problem]]:
     """Resolve each patient's concomitant drugs once per distinct set; the set index per patient.
 
-    Two patients whose drugs differ only in order or repetition share a set: the rule engine takes
-    the lowest outcome of the rules that apply, which does not depend on the order.
+    Two patients whose drugs differ only in order share a set: the rule engine takes the lowest
+    outcome of the rules that apply, which does not depend on the order. A drug listed twice is
+    refused by :func:`resolve_concomitants` (one of the two would be ignored).
     """
     sets: list[tuple[Concomitant, ...]] = []
     index_of: dict[tuple[Concomitant, ...], int] = {}

@@ -60,7 +60,8 @@ approximating.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -80,6 +81,7 @@ __all__ = [
     "ProtocolRule",
     "VenetoclaxAdjustment",
     "adjust_venetoclax",
+    "check_windows",
     "interaction_table",
     "lookup_drug",
     "resolve_concomitants",
@@ -917,8 +919,9 @@ def resolve_concomitants(
     Raises:
         UnknownDrugError: a name is not in the table (the error suggests near matches); an
             unknown drug is never taken as "no interaction".
-        InputError: a malformed item, a caller classification laxer than the table's, or an
-            invalid ``conflict_choice``.
+        InputError: a malformed item, a caller classification laxer than the table's, an
+            invalid ``conflict_choice``, or one drug twice on overlapping days (``concomitant[i]``,
+            naming the ``concomitant[j]`` it repeats).
     """
     if isinstance(items, str | Concomitant | Mapping):
         items = (items,)
@@ -964,7 +967,82 @@ def resolve_concomitants(
             out.append(c)
         else:
             raise InputError(field, "a drug name, a mapping or a Concomitant", item)
+    _refuse_repeated(out, "concomitant")
     return tuple(out)
+
+
+def _days_taken(c: Concomitant) -> str:
+    """The days a concomitant is taken, in words (``on days 3-5``, ``throughout the schedule``)."""
+    start, stop = c.start_day, c.stop_day
+    if start is None and stop is None:
+        return "throughout the schedule"
+    if start is None:
+        return f"from before the cycle to day {stop}"
+    if stop is None:
+        return f"from day {start} on"
+    return f"on day {start}" if start == stop else f"on days {start}-{stop}"
+
+
+def _refuse_repeated(concs: Sequence[Concomitant], field: str) -> None:
+    """The same drug twice on a day: one entry's window or classification would be ignored.
+
+    A drug is the same by its name in any case (a table drug's aliases are already its name).
+    Windows that share no day (stopped, then started again) are both used.
+    """
+    taken: dict[str, list[int]] = {}
+    for i, c in enumerate(concs):
+        first = -math.inf if c.start_day is None else c.start_day
+        last = math.inf if c.stop_day is None else c.stop_day
+        for j in taken.get(_normalise(c.name), []):
+            o = concs[j]
+            other_first = -math.inf if o.start_day is None else o.start_day
+            other_last = math.inf if o.stop_day is None else o.stop_day
+            if first <= other_last and other_first <= last:
+                raise InputError(
+                    f"{field}[{i}]",
+                    f"each drug once on any day; {field}[{j}] already gives {o.name} "
+                    f"{_days_taken(o)}",
+                    f"{c.name} {_days_taken(c)}",
+                )
+        taken.setdefault(_normalise(c.name), []).append(i)
+
+
+def check_windows(
+    concomitants: Iterable[Concomitant], days: Sequence[int], *, rule_set: str = "label"
+) -> None:
+    """Refuse a concomitant whose days can affect no day of the schedule.
+
+    An inhibitor's rule still applies for ``resume.after_last_dose_days - 1`` days after its last
+    dose, so a drug stopped up to that many days before the schedule's first day still counts.
+
+    Args:
+        concomitants: resolved concomitants, as from :func:`resolve_concomitants`.
+        days: the schedule's days (its first and last are read).
+        rule_set: the rule set whose resume lag applies.
+
+    Raises:
+        InputError: ``concomitant[i].start_day`` after the last day, or
+            ``concomitant[i].stop_day`` too early to reach the first day.
+    """
+    if not days:
+        return
+    first, last = min(days), max(days)
+    lag = _named_rule_set(rule_set).resume.after_last_dose_days - 1
+    for i, c in enumerate(concomitants):
+        if c.start_day is not None and c.start_day > last:
+            raise InputError(
+                f"concomitant[{i}].start_day",
+                f"a day on or before the schedule's last day, day {last} (a drug started "
+                "later affects no dose of it)",
+                c.start_day,
+            )
+        if c.stop_day is not None and c.stop_day + lag < first:
+            raise InputError(
+                f"concomitant[{i}].stop_day",
+                f"day {first - lag} or later: the schedule's first day is day {first} and a "
+                f"drug's rule applies for {lag} days after its last dose",
+                c.stop_day,
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1217,7 +1295,8 @@ def adjust_venetoclax(
 
     Raises:
         InputError: an unknown rule set, a missing or malformed protocol rule, a bad planned day
-            or dose, or a concomitant that is not a :class:`Concomitant`.
+            or dose, a concomitant that is not a :class:`Concomitant`, or one drug twice on
+            overlapping days.
     """
     rs = _named_rule_set(rule_set)
     protocol: ProtocolRule | None
@@ -1239,6 +1318,7 @@ def adjust_venetoclax(
             raise InputError(
                 f"concomitants[{i}]", "a Concomitant (use resolve_concomitants for names)", c
             )
+    _refuse_repeated(concs, "concomitants")
     days = _planned_days(planned)
     lag = rs.resume.after_last_dose_days - 1
     result: dict[int, VenetoclaxAdjustment] = {}

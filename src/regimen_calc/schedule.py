@@ -653,7 +653,9 @@ def build_schedule(
         cycle: the cycle number, from 1 (and at most the regimen's stated number of cycles).
         start: the date of day 1; day 0 falls the day before.
         concomitant: concomitant drugs, by name or as
-            :class:`~regimen_calc.interactions.Concomitant`.
+            :class:`~regimen_calc.interactions.Concomitant`; each drug once on any day, and
+            each window reaching a day of the schedule (its rule applies for the resume lag
+            after its last dose).
         rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``;
             any other name is refused, for every regimen (with venetoclax or not).
         policy: the dosing policy; the default ``DosingPolicy()`` when not given (one shared
@@ -674,7 +676,7 @@ def build_schedule(
         CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """
     from .cumulative import _check_override, assess_cumulative, check_prior_exposure, cycle_exposure
-    from .interactions import resolve_concomitants, rule_set_names
+    from .interactions import check_windows, resolve_concomitants, rule_set_names
     from .safety import check_ceilings
     from .tablets import compose_tablets
 
@@ -706,6 +708,7 @@ def build_schedule(
     prior = check_prior_exposure(prior_exposure)
     override = _check_override(override_cumulative)
     concomitants = resolve_concomitants(concomitant)
+    check_windows(concomitants, regimen.all_days, rule_set=rule_set)
     plan = _plan(regimen, plan_policy)
 
     from .bsa import body_surface_area
