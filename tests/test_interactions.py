@@ -387,7 +387,8 @@ def test_a_window_at_the_edge_of_the_schedule_changes_its_edge_dose():
 
     def venetoclax(window):
         schedule = cav.schedule(patient, concomitant=[{"name": "voriconazole", **window}])
-        return [(d.day, rc.format_quantity(a.dose)) for d, a in schedule.administrations("venetoclax")]
+        given = schedule.administrations("venetoclax")
+        return [(d.day, rc.format_quantity(a.dose)) for d, a in given]
 
     # Stopped on day -1: its rule still applies on day 1 (dosing day 1 of the table: 10 mg).
     assert venetoclax({"stop_day": -1})[:2] == [(1, "10 mg"), (2, "200 mg")]
