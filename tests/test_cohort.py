@@ -476,6 +476,48 @@ def test_read_patients_csv_reports_every_bad_row(tmp_path) -> None:
     assert "posaconazol" in text and "row 2" in text  # the duplicate id names its first row
 
 
+def test_a_drug_twice_in_one_row_is_refused_naming_the_row_and_column(tmp_path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "id,height,weight,sex,concomitant\n"
+        "P1,170 cm,70 kg,female,fluconazole;fluconazole\n"
+        "P2,170 cm,70 kg,male,posaconazole; micafungin ;POSACONAZOLE\n"
+        "P3,170 cm,70 kg,male,cyclosporine;ciclosporin;cyclosporine\n"
+        "P4,170 cm,70 kg,male,fluconazole;posaconazole\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PatientDataError) as info:
+        read_patients_csv(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}: row 2.concomitant: expected each drug once, found 'fluconazole' twice",
+        f"{path}: row 3.concomitant: expected each drug once, found 'posaconazole' again as "
+        "'POSACONAZOLE' (posaconazole)",
+        # Each repeat is its own problem: an alias, then the same name.
+        f"{path}: row 4.concomitant: expected each drug once, found 'cyclosporine' again as "
+        "'ciclosporin' (cyclosporine)",
+        f"{path}: row 4.concomitant: expected each drug once, found 'cyclosporine' twice",
+    ]
+
+
+def test_cell_problems_name_the_row_and_the_column(tmp_path) -> None:
+    path = tmp_path / "cells.csv"
+    path.write_text(
+        "id,height,weight,sex,concomitant\n"
+        "P1,170 cm,70 kg,female,\n"
+        "P1,170 cm,70 kg,female,\n"
+        "P\x1b3,170 cm,70 kg,female,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PatientDataError) as info:
+        read_patients_csv(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}: row 3.id: expected a unique identifier, found 'P1' again (row 2.id)",
+        # The Patient field is 'identifier'; the CSV column is 'id'.
+        f"{path}: row 4.id: expected text without control characters or bidirectional "
+        "overrides, found 'P\\x1b3'",
+    ]
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

@@ -637,18 +637,24 @@ _PLACEHOLDERS: Mapping[str, object] = {
 }
 
 
+#: The CSV column of a :class:`Patient` field whose name differs from it.
+_COLUMN_OF: Mapping[str, str] = {"identifier": "id"}
+
+
 def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -> Cohort:
     """Read a patients CSV file into a :class:`Cohort`.
 
     Columns (:data:`CSV_COLUMNS`; header names in any case and order): ``height`` and ``weight``
     with their units (``170 cm``, ``70 kg``), ``sex`` (``female``, ``male`` or empty),
-    ``concomitant`` (drug names separated by ``;``, or empty) and, optionally, ``id``.
-    Blank lines are skipped. Every field of every row is checked: a bad row is never skipped.
+    ``concomitant`` (drug names separated by ``;``, each drug once, or empty) and, optionally,
+    ``id``. Blank lines are skipped. Every field of every row is checked: a bad row is never
+    skipped.
 
     Raises:
         PatientDataError: listing every problem: unknown or missing columns, a row with the wrong
-            number of fields, and each bad field as ``FILE: row N.field: ...``, N being the
-            file's line number (the header is line 1). Nothing is returned when there is one.
+            number of fields, and each bad field as ``FILE: row N.column: ...``, N being the
+            file's line number (the header is line 1): a repeated ``id``, a drug twice in one
+            row's ``concomitant`` (by any case or alias). Nothing is returned when there is one.
         InputError: the file cannot be read, is not a regular file (a device such as
             /dev/zero, a pipe) or is larger than :data:`MAX_PATIENTS_FILE_BYTES`.
     """
@@ -718,7 +724,7 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
             elif pid in seen_ids:
                 bad(
                     f"{where}.id",
-                    f"expected a unique identifier, found {pid!r} again (row {seen_ids[pid]})",
+                    f"expected a unique identifier, found {pid!r} again (row {seen_ids[pid]}.id)",
                 )
             else:
                 seen_ids[pid] = line
@@ -740,14 +746,16 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
                 ):
                     bad(where, str(exc))
                     break
+                column = _COLUMN_OF.get(exc.field, exc.field)
                 bad(
-                    f"{where}.{exc.field}",
-                    f"expected {exc.expected}, found {row.get(exc.field, pid)!r}",
+                    f"{where}.{column}",
+                    f"expected {exc.expected}, found {row.get(column, pid)!r}",
                 )
                 # A valid stand-in, so the next field of the row is checked too.
                 kwargs[exc.field] = _PLACEHOLDERS[exc.field]
         names = tuple(n.strip() for n in row["concomitant"].split(";") if n.strip())
         row_ok = True
+        in_row: dict[str, str] = {}  # canonical name -> the drug as first written in this row
         for drug in names:
             if drug not in resolved_names:
                 try:
@@ -755,9 +763,18 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
                 except RegimenCalcError as exc:
                     resolved_names[drug] = None
                     resolved_names[f"\0{drug}"] = str(exc)
-            if resolved_names[drug] is None:
+            canonical = resolved_names[drug]
+            if canonical is None:
                 bad(f"{where}.concomitant", str(resolved_names[f"\0{drug}"]))
                 row_ok = False
+            elif canonical in in_row:
+                # Taken for the whole schedule, both would give the same drug on the same days.
+                first = in_row[canonical]
+                again = "twice" if first == drug else f"again as {drug!r} ({canonical})"
+                bad(f"{where}.concomitant", f"expected each drug once, found {first!r} {again}")
+                row_ok = False
+            else:
+                in_row[canonical] = drug
         if patient is not None and row_ok:
             patients.append(patient)
             ids.append(pid)
