@@ -420,6 +420,13 @@ def test_height_and_weight_are_one_plain_number_and_a_unit() -> None:
         (["--rule-set", "protocol", "--measured-on", "2026-01-06", "--start", "2026-01-05"],
          "error: measured_on: expected a date on or before the schedule's first day"),
         (["--measured-on", "2999-01-01"], "error: measured_on: expected a date not after today"),
+        # MEC is days 1-5; an inhibitor's rule applies for 2 days after its last dose.
+        (["--concomitant", "posaconazole:6-"], "error: concomitant[0].start_day: expected a day "
+         "on or before the schedule's last day, day 5 (a drug started later affects no dose of "
+         "it), found 6"),
+        (["--concomitant", "posaconazole:-5--2"], "error: concomitant[0].stop_day: expected day "
+         "-1 or later: the schedule's first day is day 1 and a drug's rule applies for 2 days "
+         "after its last dose, found -2"),
     ],
 )
 def test_values_no_rule_reads_are_one_error_line(extra: list[str], message: str) -> None:
@@ -427,6 +434,12 @@ def test_values_no_rule_reads_are_one_error_line(extra: list[str], message: str)
     assert status == 1, out
     assert out.startswith(message), out
     assert len(out.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("window", ["posaconazole:5-", "posaconazole:-5--1"])
+def test_a_window_at_the_edge_of_the_schedule_is_used(window: str) -> None:
+    status, out = _invoke([*_MEC, "--concomitant", window, "--format", "json"])
+    assert status == 0, out
 
 
 @pytest.mark.parametrize(
