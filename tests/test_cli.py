@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -503,3 +504,31 @@ def test_an_exact_number_of_cycles_is_not_called_at_most() -> None:
         regimen.schedule(rc.Patient(height="170 cm", weight="70 kg"), cycle=3)
     assert "(Lipo-MIT+CLAG gives 2 cycles)" in str(caught.value)
     assert "at most" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "CLAG+VEN"],
+        ["list"],
+        ["schedule", "CLAG", "--height", "170cm", "--weight", "70kg"],
+    ],
+)
+def test_a_reader_that_closes_the_pipe_stops_the_command_quietly(args: list[str]) -> None:
+    """``regimen-calc show CLAG+VEN | head -1``: no ``error: Broken pipe`` on the terminal.
+
+    The pipe's reading end is closed before the command writes, so every write fails.
+    """
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "regimen_calc", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == b""
+    assert result.returncode == 1

@@ -173,6 +173,14 @@ overlay_option = click.option(
 )
 
 
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (a test runner)
+        pass
+
+
 def library_errors(func: F) -> F:
     """Turn a library error into one ``error: ...`` line on stderr and exit status 1.
 
@@ -192,6 +200,12 @@ def library_errors(func: F) -> F:
         except RegimenCalcError as exc:
             message = str(exc).replace("\n", "\n  ")
             click.echo(f"error: {message}", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            # The reader closed the pipe (``regimen-calc show CLAG | head -1``): nothing is
+            # left to tell it. Stop quietly; point stdout at the null device so the
+            # interpreter's final flush does not raise again.
+            _silence_stdout()
             sys.exit(1)
         except OSError as exc:
             click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
