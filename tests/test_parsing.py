@@ -75,7 +75,6 @@ def test_a_list_of_days_comes_back_sorted(days: list[int]) -> None:
         ("1 g/m^2", PerBsa, "1 g/m**2"),
         ("0.5 mg / m^2", PerBsa, "0.5 mg/m**2"),
         ("5 mcg/kg", PerWeight, "5 mcg/kg"),
-        ("5 ug/kg", PerWeight, "5 mcg/kg"),
         ("300 mcg", Flat, "300 mcg"),
         ("20 mg", Flat, "20 mg"),
         ("20mg", Flat, "20 mg"),
@@ -104,10 +103,45 @@ def test_a_dose_amount_is_in_mcg_mg_or_g(written: str) -> None:
         parse_dose(written)
 
 
+@pytest.mark.parametrize(
+    ("written", "fragment"),
+    [
+        # ISMP: mcg, never µg; the file reads as the printed schedule does.
+        ("5 ug/kg", "written as mcg, mg or g (write mcg for micrograms)"),
+        ("5 µg/kg", "written as mcg, mg or g (write mcg for micrograms)"),
+        ("5000 μg/m^2", "written as mcg, mg or g (write mcg for micrograms)"),
+        ("5 microgram/kg", "written as mcg, mg or g (write mcg for micrograms)"),
+        ("5 milligram/m^2", "written as mcg, mg or g, found"),
+        ("1 gram/m^2", "written as mcg, mg or g, found"),
+        ("5 mg/meter^2", "basis written as m^2 (or m2, m²) or kg"),
+        ("5 mcg/kilogram", "basis written as m^2 (or m2, m²) or kg"),
+        # Digits of another script are not read as numbers: full-width 5.
+        ("\uff15 mg/m^2", "expected a dose per administration"),
+        ("1\uff10 mg", "expected a dose per administration"),
+    ],
+)
+def test_a_dose_is_written_in_the_printed_symbols_and_ascii_digits(
+    written: str, fragment: str
+) -> None:
+    with pytest.raises(ValueError, match="found") as caught:
+        parse_dose(written)
+    assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize("written", ["\uff15", "1-\uff15", "\uff11, 3"])
+def test_days_are_ascii_digits(written: str) -> None:
+    with pytest.raises(ValueError, match="expected days as a whole number"):
+        parse_days(written)
+
+
 def test_an_interaction_rule_mass_is_in_mcg_mg_or_g() -> None:
     assert parse_quantity("100 mg", "mass", "100 mg") == ureg.Quantity(100, "mg")
     with pytest.raises(ValueError, match="in mcg, mg or g"):
         parse_quantity("1 lb", "mass", "100 mg")
+    with pytest.raises(ValueError, match="write mcg for micrograms"):
+        parse_quantity("100 µg", "mass", "100 mg")
+    with pytest.raises(ValueError, match="expected a mass"):
+        parse_quantity("\uff11\uff10\uff10 mg", "mass", "100 mg")
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,11 @@ from .units import ureg
 #: Day indices a regimen may use: day 0 is the priming day before day 1; negative days are allowed.
 MIN_DAY, MAX_DAY = -30, 400
 
-_RANGE = re.compile(r"^\s*(-?\d+)\s*-\s*(-?\d+)\s*$")
-_SINGLE = re.compile(r"^\s*(-?\d+)\s*$")
+# ASCII digits only ([0-9], not \d): a full-width or other script's digit is refused, not read.
+_RANGE = re.compile(r"^\s*(-?[0-9]+)\s*-\s*(-?[0-9]+)\s*$")
+_SINGLE = re.compile(r"^\s*(-?[0-9]+)\s*$")
 _DOSE = re.compile(
-    r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-zµμ]+)\s*"
+    r"^\s*(?P<num>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>[A-Za-zµμ]+)\s*"
     r"(?:/\s*(?P<basis>[A-Za-z]+\s*(?:\^\s*2|\*\*\s*2|2|²)?))?\s*$"
 )
 #: The most digits a number in a regimen file may have: more is a typing error, and a number
@@ -100,6 +101,18 @@ def _unit(text: str, what: str, found: str) -> pint.Unit:
 
 
 _DOSE_AMOUNT_UNITS = (ureg.microgram, ureg.milligram, ureg.gram)
+#: How a regimen file writes a dose's mass: the ISMP symbols, nothing else. ``µg`` (read as mg
+#: when handwritten or printed badly), ``ug`` and spelled-out names mean the same mass to pint,
+#: but a person reviewing the file should read the one spelling the printed schedule uses.
+_DOSE_AMOUNT_SYMBOLS = ("mcg", "mg", "g")
+#: The dose bases a regimen file writes: per m² (as m^2, m2, m**2 or m²) or per kg.
+_BASIS_SYMBOLS = ("m^2", "kg")
+
+
+def _mass_symbol(text: str, found: str) -> None:
+    if text not in _DOSE_AMOUNT_SYMBOLS:
+        hint = " (write mcg for micrograms)" if ureg.Unit(text) == ureg.microgram else ""
+        raise ValueError(f"expected an amount written as mcg, mg or g{hint}, found {found!r}")
 
 
 def parse_dose(value: object) -> DoseSpec:
@@ -128,6 +141,7 @@ def parse_dose(value: object) -> DoseSpec:
     if amount_unit not in _DOSE_AMOUNT_UNITS:
         # ISMP: doses are written in mcg, mg or g; pounds, grains or nanograms are refused.
         raise ValueError(f"expected an amount in mcg, mg or g, found {value!r}")
+    _mass_symbol(m.group("unit"), value)
     basis_text = m.group("basis")
     if basis_text is None:
         return Flat(ureg.Quantity(number, amount_unit))
@@ -135,6 +149,8 @@ def parse_dose(value: object) -> DoseSpec:
     if basis_text.endswith("2") and not basis_text.endswith("^2"):
         basis_text = basis_text[:-1] + "^2"
     basis_unit = _unit(basis_text, expected, value)
+    if basis_text not in _BASIS_SYMBOLS and basis_unit in (ureg.meter**2, ureg.kilogram):
+        raise ValueError(f"expected the basis written as m^2 (or m2, m²) or kg, found {value!r}")
     if basis_unit.dimensionality == (ureg.meter**2).dimensionality:
         if basis_unit != ureg.meter**2:
             raise ValueError(f"expected a dose per m^2 such as {_EXAMPLES['bsa']}, found {value!r}")
@@ -153,7 +169,7 @@ def parse_dose(value: object) -> DoseSpec:
     raise ValueError(f"expected {expected}, found {value!r}")
 
 
-_QUANTITY = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-zµμ]+)\s*$")
+_QUANTITY = re.compile(r"^\s*(?P<num>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>[A-Za-zµμ]+)\s*$")
 
 
 def parse_quantity(value: object, dimension: str, example: str) -> pint.Quantity:
@@ -177,6 +193,8 @@ def parse_quantity(value: object, dimension: str, example: str) -> pint.Quantity
         raise ValueError(f"expected {expected}, found {value!r}")
     if dimension == "mass" and unit not in _DOSE_AMOUNT_UNITS:
         raise ValueError(f"expected a dose in mcg, mg or g, found {value!r}")
+    if dimension == "mass":
+        _mass_symbol(m.group("unit"), value)
     number = _number(m.group("num"), value)
     if not math.isfinite(number):
         raise ValueError(f"expected {expected} that is finite, found {value!r}")
