@@ -1346,6 +1346,37 @@ def test_a_site_id_that_is_a_bundled_id_is_refused_naming_both_files(tmp_path: P
     assert [p.path for p in loader.search_problems(search_path=[site])] == ["id", "id"]
 
 
+@pytest.mark.parametrize(
+    ("written", "looks_like"),
+    [
+        ("\uff23\uff2c\uff21\uff27", "CLAG"),  # full-width ＣＬＡＧ
+        ("\uff43lag", "CLAG"),  # a full-width c, then lower case
+        ("CLAG\uff0bVEN", "CLAG+VEN"),  # a full-width plus sign
+        ("MEC\u2160", None),  # MEC followed by the Roman numeral Ⅰ (NFKC: "I"): its own name
+    ],
+)
+def test_a_site_name_is_compared_by_what_it_looks_like(
+    tmp_path: Path, written: str, looks_like: str | None
+) -> None:
+    """Ids and aliases are compared after NFKC folding and in any case: ＣＬＡＧ is CLAG."""
+    site = tmp_path / "site"
+    ours = _site_file(site, "fw.yaml", one().replace("id: T", f"id: {written}"))
+    if looks_like is None:
+        assert rc.load_regimen(written, search_path=[site]).id == written
+        assert rc.load_regimen("meci", search_path=[site]).id == written
+        return
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(looks_like, search_path=[site])
+    assert _clashes(caught) == [(str(ours), "id"), (f"regimens/{looks_like}.yaml", "id")]
+    assert (
+        f"write 'id: {looks_like}' and 'replaces: {looks_like}' in this file"
+        in caught.value.problems[0].message
+    )
+    with pytest.raises(LoadError):
+        rc.load_regimen(written, search_path=[site])
+    assert looks_like not in rc.available_regimens(search_path=[site])
+
+
 def test_a_site_alias_cannot_capture_a_bundled_name(tmp_path: Path) -> None:
     site = tmp_path / "site"
     ours = _site_file(

@@ -15,6 +15,7 @@ import functools
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -69,6 +70,15 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 20
 #: Longest ``extends`` chain accepted.
 MAX_EXTENDS = 8
+
+
+def _name_key(text: str) -> str:
+    """How a regimen id or alias is compared: in any case, and by what it looks like.
+
+    NFKC folds compatibility forms (full-width ``ＣＬＡＧ``, ligatures, superscripts) into the
+    letters they show, so a site file cannot claim a name that reads as a bundled one.
+    """
+    return unicodedata.normalize("NFKC", text).casefold()
 
 #: Fields whose value may be written as ``{value: ..., status: ..., source: ..., note: ...}``.
 PROVENANCE_FIELDS = (
@@ -621,7 +631,7 @@ def _index_cached(dirs: tuple[Path, ...], stamp: object) -> _Index:
         own: dict[str, tuple[str, str]] = {}
         for field, name in [("id", raw.get("id")), *(("aliases", a) for a in _aliases(raw))]:
             if isinstance(name, str):
-                own.setdefault(name.lower(), (field, name))
+                own.setdefault(_name_key(name), (field, name))
         for key, (field, name) in own.items():
             claims.setdefault(key, []).append((path, field, name))
     names = {key: found[0][0] for key, found in claims.items() if len(found) == 1}
@@ -629,7 +639,7 @@ def _index_cached(dirs: tuple[Path, ...], stamp: object) -> _Index:
         key: _clash_problems(found, entries) for key, found in claims.items() if len(found) > 1
     }
     ids = tuple(
-        raw["id"] for path, raw in entries if names.get(str(raw.get("id")).lower()) == path
+        raw["id"] for path, raw in entries if names.get(_name_key(str(raw.get("id")))) == path
     )
     return _Index(names=names, clashes=clashes, unread=tuple(unread), ids=ids)
 
@@ -646,10 +656,12 @@ def _clash_problems(
             for p, f, _ in found
             if p != path
         ]
-        bundled_id = any(_is_bundled(p) and f == "id" for p, f, _ in found if p != path)
+        bundled_id = next(
+            (n for p, f, n in found if p != path and _is_bundled(p) and f == "id"), None
+        )
         hint = (
-            f"; to replace the bundled regimen, write 'replaces: {name}' in this file"
-            if field == "id" and bundled_id and not _is_bundled(path)
+            _replace_hint(name, bundled_id)
+            if field == "id" and bundled_id is not None and not _is_bundled(path)
             else ""
         )
         out.append(
@@ -665,6 +677,12 @@ def _clash_problems(
         if "replaces" in raw:
             out += [attrs.evolve(p, file=_shown(path)) for p in _replaces_problems(raw, path)]
     return tuple(out)
+
+
+def _replace_hint(site_id: str, bundled_id: str) -> str:
+    """How a site file that claims a bundled id says it replaces it (the bundled id as written)."""
+    own = "" if site_id == bundled_id else f"'id: {bundled_id}' and "
+    return f"; to replace the bundled regimen, write {own}'replaces: {bundled_id}' in this file"
 
 
 def _aliases(raw: dict) -> list[object]:
@@ -762,16 +780,16 @@ def _resolve(
         # Only the bundled folder, whose files are named by their ids (a test holds this): the
         # file named like the id is the regimen, without reading every file for the index.
         for candidate in _regimen_files(bundled):
-            if candidate.stem.lower() == text.lower():
+            if _name_key(candidate.stem) == _name_key(text):
                 return candidate
     index = _index(dirs)
-    if text.lower() in index.clashes:
-        raise LoadError(index.clashes[text.lower()])
-    found = index.names.get(text.lower())
+    if _name_key(text) in index.clashes:
+        raise LoadError(index.clashes[_name_key(text)])
+    found = index.names.get(_name_key(text))
     if found is None:
         import difflib  # only on an error: kept off the start-up path
 
-        close = difflib.get_close_matches(text.lower(), sorted(index.names), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(_name_key(text), sorted(index.names), n=3, cutoff=0.5)
         ids = sorted(index.ids)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(ids)}"
         message = f"no regimen with the id or alias {text!r}{hint}"
@@ -825,10 +843,10 @@ def _load_raw(
         raise LoadError([Problem(name, "extends", f"expected a regimen id, found {base!r}")])
     if _looks_like_path(base):
         raise LoadError([Problem(name, "extends", _NOT_A_PATH.format(found=base))])
-    me = str(raw.get("id", name)).lower()
+    me = _name_key(str(raw.get("id", name)))
     # A site regimen that replaces a bundled one may build on it: its base is the bundled file.
-    on_replaced = replaces is not None and base.lower() == replaces.lower()
-    if base.lower() in (*chain, *(() if on_replaced else (me,))) or len(chain) >= MAX_EXTENDS:
+    on_replaced = replaces is not None and _name_key(base) == _name_key(replaces)
+    if _name_key(base) in (*chain, *(() if on_replaced else (me,))) or len(chain) >= MAX_EXTENDS:
         raise LoadError(
             [
                 Problem(
@@ -890,7 +908,7 @@ def _apply_overlay(
         )
     target = data.get("overlay_for")
     ids = [raw.get("id"), *_aliases(raw)]
-    if not isinstance(target, str) or target.lower() not in [str(i).lower() for i in ids]:
+    if not isinstance(target, str) or _name_key(target) not in [_name_key(str(i)) for i in ids]:
         problems.append(
             Problem(
                 name,
@@ -1478,14 +1496,15 @@ def _names_taken(path: Path, raw: dict) -> list[Problem]:
     for field, name in [("id", raw.get("id")), *(("aliases", a) for a in _aliases(raw))]:
         if not isinstance(name, str):
             continue
-        owner = index.names.get(name.lower())
+        owner = index.names.get(_name_key(name))
         if owner is None or owner.resolve() == path.resolve():
             continue
         if _is_bundled(owner) and isinstance(replaced, str) and name == replaced:
             continue
+        bundled_id = next((i for i in _bundled_ids() if _name_key(i) == _name_key(name)), None)
         hint = (
-            f"; to replace the bundled regimen, write 'replaces: {name}' in this file"
-            if field == "id" and _is_bundled(owner) and name in _bundled_ids()
+            _replace_hint(name, bundled_id)
+            if field == "id" and _is_bundled(owner) and bundled_id is not None
             else ""
         )
         where = " (bundled)" if _is_bundled(owner) else ""
