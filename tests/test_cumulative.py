@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import regimen_calc as rc
 from regimen_calc.errors import CumulativeDoseError
 from regimen_calc.policy import DosingPolicy
+from regimen_calc.render import render
 from regimen_calc.units import ureg
 from strategies import patients
 
@@ -82,6 +83,40 @@ def test_liposomal_mitoxantrone_is_reported_on_its_own() -> None:
         520
     )  # 130 × 4 only
     assert any("liposome" in w.message and "No validated" in w.message for w in sched.warnings)
+
+
+def test_a_drug_without_a_limit_is_never_called_below_it() -> None:
+    """Prior doxorubicin has no limit in the data: not "ok", and the combined total is warned.
+
+    Hand calculation (COG: doxorubicin x1, mitoxantrone x4): 500 + 8 mg/m² x 5 days x 4 = 660.
+    """
+    sched = MEC.schedule(A, prior_exposure={"doxorubicin": 500})
+    dox = sched.cumulative.drug("doxorubicin")
+    assert dox.limit is None and dox.percent_of_limit is None
+    assert dox.status == "no_validated_limit"
+    assert _mg_m2(sched.cumulative.doxorubicin_equivalent_lifetime) == pytest.approx(660)
+    messages = [w.message for w in sched.warnings if w.field == "prior_exposure"]
+    assert (
+        "doxorubicin: cumulative 500 mg/m² (prior 500 mg/m² + this cycle 0 mg/m²); the library "
+        "has no validated lifetime limit for doxorubicin" in messages[0]
+    )
+    assert messages[1] == (
+        "Several anthracyclines (doxorubicin, mitoxantrone): lifetime doxorubicin equivalent "
+        "660 mg/m² (COG substitution rules). The mitoxantrone limit 140 mg/m² is checked on "
+        "mitoxantrone alone: assess cardiac function (LVEF) against the combined total."
+    )
+    text = render(sched, "text")
+    row = next(line for line in text.splitlines() if line.startswith("| doxorubicin"))
+    assert "none validated" in row and "below" not in row
+
+
+def test_one_anthracycline_gives_no_combined_warning() -> None:
+    sched = MEC.schedule(A, prior_exposure={"mitoxantrone": 40})
+    assert sched.cumulative.drug("mitoxantrone").status == "ok"
+    assert not any("Several anthracyclines" in w.message for w in sched.warnings)
+    # Liposomal mitoxantrone has no factor: it is not folded into a combined total either.
+    lipo = rc.load_regimen("Lipo-MIT+CLAG").schedule(A, prior_exposure={"mitoxantrone": 40})
+    assert not any("Several anthracyclines" in w.message for w in lipo.warnings)
 
 
 def test_later_cycle_without_prior_is_warned() -> None:

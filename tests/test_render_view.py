@@ -128,9 +128,10 @@ def _every_warning_kind() -> dict[str, rc.Schedule]:
         "CLAG example policy cycle 2": rc.load_regimen("CLAG").schedule(
             B, start=START, cycle=2, policy=policy
         ),
-        # limit (prior mitoxantrone), confidence.
+        # limit (prior mitoxantrone above its limit; prior doxorubicin, which has none, and the
+        # combined doxorubicin equivalent), confidence.
         "MEC prior exposure": rc.load_regimen("MEC").schedule(
-            B, start=START, prior_exposure={"mitoxantrone": 120},
+            B, start=START, prior_exposure={"mitoxantrone": 120, "doxorubicin": 100},
             override_cumulative="cardiology review",
         ),
         # site values from an overlay.

@@ -280,9 +280,21 @@ def assess_cumulative(
                 warnings.append(
                     (drug, f"{text}. Nearing the limit: check LVEF and the lifetime total.")
                 )
+        if lim is None:
+            # No lifetime limit in the data: never "below limit", which would read as checked.
+            status = "no_validated_limit"
+            if factor is not None:
+                warnings.append(
+                    (
+                        drug,
+                        f"{drug}: cumulative {format_quantity(_q(life))} (prior "
+                        f"{format_quantity(_q(before))} + this cycle "
+                        f"{format_quantity(_q(now))}); the library has no validated lifetime "
+                        f"limit for {drug}: counted in the doxorubicin equivalent only "
+                        f"({sc['name']}). Check the lifetime total against the protocol.",
+                    )
+                )
         if factor is None:
-            if lim is None:
-                status = "no_validated_limit"
             why = note or f"No factor in the {sc['name']} scale."
             warnings.append(
                 (
@@ -319,6 +331,22 @@ def assess_cumulative(
                 factor=None if factor is None else float(factor),  # type: ignore[arg-type]
                 doxorubicin_equivalent=dox,
                 note=note,
+            )
+        )
+    counted = [e.drug for e in entries if e.factor is not None]
+    if len(counted) > 1:
+        limited = [e for e in entries if e.limit is not None]
+        alone = "; ".join(
+            f"the {e.drug} limit {format_quantity(e.limit)} is checked on {e.drug} alone"
+            for e in limited
+        )
+        warnings.append(
+            (
+                "anthracyclines",
+                f"Several anthracyclines ({', '.join(counted)}): lifetime doxorubicin equivalent "
+                f"{format_quantity(_q(dox_life))} ({sc['name']}). "
+                + (f"{alone[0].upper()}{alone[1:]}: " if alone else "")
+                + "assess cardiac function (LVEF) against the combined total.",
             )
         )
     report = CumulativeReport(

@@ -664,8 +664,9 @@ def _cumulative(schedule: Schedule) -> tuple[tuple[tuple[str, ...], ...], str]:
                 text(d.get("prior")),
                 text(d.get("this_cycle")),
                 text(d.get("lifetime")),
-                text(d.get("limit")),
-                "not stated" if pct is None else f"{format_number(pct, decimals=1)}%",
+                # No limit in the library's data: said so, not "not stated" (a regimen term).
+                "none validated" if d.get("limit") is None else text(d.get("limit")),
+                "none" if pct is None else f"{format_number(pct, decimals=1)}%",
                 _CUMULATIVE_STATUS.get(str(d.get("status", "")), str(d.get("status", ""))),
             )
         )
