@@ -8,6 +8,7 @@ schedule, syringes counted by brute force.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
 import json
@@ -15,6 +16,7 @@ import math
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import numpy as np
@@ -651,7 +653,7 @@ def test_outputs() -> None:
         "cladribine total (mg)",
     ]
     assert rows[1].startswith("patient,A,posaconazole,2,91,")
-    assert rows[-1].startswith("total,,,2,167,")
+    assert next(r for r in rows if r.startswith("total,")).startswith("total,,,2,167,")
     data = json.loads(json.dumps(f.to_dict()))
     assert data["method"] == "vectorised" and data["patients_count"] == 2
     assert data["patients"][1]["drugs"]["venetoclax"]["packs"][2] == {
@@ -706,3 +708,153 @@ def test_forecast_csv_guards_text_cells_against_formulas(identifier: str) -> Non
     assert rows[0]["patient_id"] == "'" + identifier
     # Numbers stay numbers: 5 mg/m² × 1.82 m² × 5 days = 45.5 mg of cladribine.
     assert rows[0]["cycles"] == "1" and float(rows[0]["cladribine total (mg)"]) == 45.5
+
+
+# --------------------------------------------------------------------------------------------
+# Nothing silently lost: every note and every source file reaches every format
+# --------------------------------------------------------------------------------------------
+
+_SITE_CLAG = (
+    "id: CLAG\nreplaces: CLAG\nextends: CLAG\nversion: '1'\nname: Site CLAG\n"
+    "references:\n  - {id: SITE, kind: site, title: Our CLAG protocol}\n"
+    "components:\n  - id: cytarabine\n    dose: {value: 2 g/m^2, status: site, source: SITE}\n"
+)
+_EXAMPLE_POLICY = (
+    Path(rc.__file__).parent / "data" / "policies" / "example-institution.yaml"
+)
+
+
+def _site_clag(tmp_path: Path) -> tuple[rc.Regimen, Path]:
+    site = tmp_path / "site"
+    site.mkdir()
+    path = site / "CLAG.yaml"
+    path.write_text(_SITE_CLAG, encoding="utf-8")
+    return rc.load_regimen("CLAG", search_path=[site]), path
+
+
+def _csv_rows(f) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(f.to_csv(), newline="")))
+
+
+def test_every_format_carries_every_kind_of_forecast_note(tmp_path: Path) -> None:
+    p70 = rc.Patient(height="170 cm", weight="70 kg", identifier="P70")
+    site_clag, _path = _site_clag(tmp_path)
+    # Each forecast with the notes it must give, one kind of note or warning each, by hand.
+    cases = [
+        (
+            # The site's CLAG over 2 cycles: cycle 2 of a regimen that states no number of cycles.
+            forecast(site_clag, [p70], cycles=2),
+            "vectorised",
+            [
+                # how packs are counted, per kind of pack
+                "cladribine: total dose only: vial sizes are not in the drug catalog, so no vial "
+                "count is given",
+                "filgrastim: prefilled syringes, single-use: per administration the fewest whose "
+                "total is at least the dose",
+                "not stated: The cycle length is not stated by NCT06763666.",
+                "site: cytarabine dose: supplied by the site (SITE), not by a published source.",
+                "assumed: filgrastim drug: assumed from Neupogen-label",
+                "cycle: Cycle 2: the number of cycles is not stated; check the protocol.",
+                "hold rule not applied: filgrastim: Suspend filgrastim while the white-cell count "
+                "is ≥ 20 × 10⁹/L. A forecast has no laboratory values, so the totals count every "
+                "dose.",
+            ],
+        ),
+        (
+            # The protocol rule under posaconazole gives 100 mg; the label 10, 20, 50, then 70 mg.
+            forecast(
+                rc.load_regimen("CLAG+VEN"),
+                [p70],
+                concomitant_by_patient=[["posaconazole"]],
+                rule_set="protocol",
+            ),
+            "vectorised",
+            [
+                "venetoclax: tablets: each administration made up exactly with the fewest tablets",
+                "interaction: venetoclax: the protocol rule's doses are ABOVE the label's with "
+                "posaconazole (label: 10 mg on day(s) 2; 20 mg on day(s) 3; 50 mg on day(s) 4; "
+                "70 mg on day(s) 5–8)",
+            ],
+        ),
+        (
+            # 5 mcg/kg × 70 kg = 350 mcg; whole packs give 300 mcg, -14.3 %, past the 10 % allowed.
+            forecast(rc.load_regimen("CLAG"), [p70], policy=rc.load_policy(_EXAMPLE_POLICY)),
+            "per-patient: the policy's own rules for filgrastim (weight basis, rounding or dose "
+            "level)",
+            [
+                "rounding: PHARMACIST REVIEW: filgrastim on day(s) 0–5: rounding would change the "
+                "dose by -14.3%, beyond the 10% allowed; the unrounded dose 350 mcg is kept "
+                "(rounding proposed 300 mcg).",
+                "rounding: where a drug's rounding would pass its maximum deviation, that "
+                "patient's schedule flags the dose for pharmacist review; such doses are counted "
+                "unrounded here",
+            ],
+        ),
+    ]
+    for f, method, expected in cases:
+        text = f.to_text()
+        data = json.loads(json.dumps(f.to_dict(patients=False)))
+        rows = _csv_rows(f)
+        csv_notes = [r["note"] for r in rows if r["row"] == "note"]
+        (csv_method,) = [r["note"] for r in rows if r["row"] == "method"]
+        # The method and why: in the text's heading, JSON's method + reason, CSV's method row.
+        json_method = data["method"] + (
+            "" if data["fallback_reason"] is None else f": {data['fallback_reason']}"
+        )
+        for carried in (text.splitlines()[0].split(" (", 1)[1], json_method, csv_method):
+            assert carried.startswith(method), carried
+        for note in expected:
+            assert any(line.startswith(f"- {note}") for line in text.splitlines()), note
+            assert any(n.startswith(note) for n in data["notes"]), note
+            assert any(n.startswith(note) for n in csv_notes), note
+        # Every note the forecast has, in all three, in the same order.
+        assert data["notes"] == csv_notes == list(f.notes)
+        assert text.split("\nNotes\n")[1].splitlines() == [f"- {n}" for n in f.notes]
+        # Note rows leave the number columns empty: the patient and total rows stay numbers.
+        for r in rows:
+            numbers = [v for k, v in r.items() if k.endswith(("(mg)", "(mcg)", "(count)"))]
+            if r["row"] in ("patient", "total"):
+                assert r["note"] == "" and all(float(v) >= 0 for v in numbers)
+            else:
+                assert r["patient_id"] == r["cycles"] == "" and set(numbers) == {""}
+        assert [r["row"] for r in rows][:2] == ["patient", "total"]
+
+
+def test_forecast_csv_guards_note_cells_against_formulas() -> None:
+    f = attrs.evolve(_small_forecast(), notes=("=1+1", "@SUM(A1)"))
+    notes = [r["note"] for r in _csv_rows(f) if r["row"] == "note"]
+    assert notes == ["'=1+1", "'@SUM(A1)"]
+
+
+def test_every_forecast_format_names_its_files_and_their_hashes(tmp_path: Path) -> None:
+    regimen, path = _site_clag(tmp_path)
+    ours = hashlib.sha256(path.read_bytes()).hexdigest()
+    bundled = Path(rc.__file__).parent / "regimens" / "CLAG.yaml"
+    base = hashlib.sha256(bundled.read_bytes()).hexdigest()
+    f = forecast(regimen, [rc.Patient(height="170 cm", weight="70 kg")])
+    # JSON: every file with its role, path, whole hash and whether it is bundled.
+    data = json.loads(json.dumps(f.to_dict()))
+    assert data["files"] == [
+        {"role": "regimen", "path": str(path), "sha256": ours, "bundled": False},
+        {"role": "base", "path": "regimens/CLAG.yaml", "sha256": base, "bundled": True},
+    ]
+    assert data["schema_version"] == "1.1"
+    # CSV: the schedule CSV's source_files text, the whole hash, on its own row.
+    (files,) = [r["note"] for r in _csv_rows(f) if r["row"] == "source_files"]
+    assert files == (
+        f"regimen: {path} sha256:{ours} | base: regimens/CLAG.yaml (bundled) sha256:{base}"
+    )
+    # Text: as a printed schedule, the first 12 hex digits under the heading.
+    lines = f.to_text().splitlines()
+    assert lines[0].startswith("Forecast: CLAG, 1 patient × 1 cycle")
+    assert lines[1].split() == ["Regimen", "file", str(path) + ",", "SHA-256", ours[:12]]
+    assert lines[2].split() == [
+        "Base", "regimen", "file", "regimens/CLAG.yaml", "(bundled),", "SHA-256", base[:12]
+    ]
+    assert ours not in "\n".join(lines)
+    # A regimen built in code says so in every format.
+    bare = forecast(attrs.evolve(regimen, files=()), [rc.Patient(height="170 cm", weight="70 kg")])
+    assert bare.to_dict()["files"] == []
+    no_file = "not recorded (a regimen built in code, not read from a file)"
+    assert [r["note"] for r in _csv_rows(bare) if r["row"] == "source_files"] == [no_file]
+    assert f"Source files  {no_file}" in bare.to_text()

@@ -128,9 +128,7 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
                 {"id": r.id, "kind": r.kind, "title": r.title, "url": r.url, "doi": r.doi,
                  "confidence": r.confidence}
                 for r in reg.references],
-            "files": [
-                {"role": f.role, "path": f.path, "sha256": f.sha256, "bundled": f.bundled}
-                for f in reg.files],
+            "files": [f.to_dict() for f in reg.files],
         },
         "patient": {
             "name": p.name,

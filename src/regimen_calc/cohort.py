@@ -57,7 +57,7 @@ from .catalog import Presentation, drug_info
 from .errors import InputError, Problem, ProblemsError, RegimenCalcError
 from .formatting import format_quantity, format_unit, spreadsheet_text
 from .interactions import Concomitant, resolve_concomitants
-from .model import Flat, PerBsa, PerWeight, Regimen
+from .model import Flat, PerBsa, PerWeight, Regimen, SourceFile
 from .patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
 from .policy import DosingPolicy, half_up, round_bsa
 from .schedule import Schedule, _default_policy, build_schedule
@@ -1209,7 +1209,16 @@ class Forecast:
         concomitant_sets: the distinct sets of concomitant drug names.
         concomitant_group: per patient, the index of its set.
         drugs: one :class:`DrugForecast` per drug, in the regimen's order.
-        notes: what a reader must know (packs not counted, and why).
+        notes: what a reader must know: how packs are counted (or why they are not), the
+            assumed, not-stated and site values behind the totals, the warnings about them, and
+            the hold rules a forecast cannot apply.
+        files: every file the regimen was read from (role, path, SHA-256), the regimen's own
+            first; empty for a regimen built in code.
+
+    Every output names the files and carries every note: :meth:`to_text` lists the files under
+    its heading (short hash, as a printed schedule) and the notes at the end; :meth:`to_dict`
+    has ``files`` and ``notes``; :meth:`to_csv` adds a ``source_files`` row, a ``method`` row
+    and one ``note`` row per note after the ``total`` row.
     """
 
     regimen: str
@@ -1223,6 +1232,14 @@ class Forecast:
     concomitant_group: np.ndarray
     drugs: tuple[DrugForecast, ...]
     notes: tuple[str, ...]
+    files: tuple[SourceFile, ...] = ()
+
+    @property
+    def method_text(self) -> str:
+        """The path used, with the reason when it is the per-patient fallback."""
+        if self.fallback_reason is None:
+            return self.method
+        return f"{self.method}: {self.fallback_reason}"
 
     @property
     def concomitant(self) -> tuple[tuple[str, ...], ...]:
@@ -1237,21 +1254,30 @@ class Forecast:
         raise InputError("drug", f"one of {', '.join(d.drug for d in self.drugs)}", name)
 
     def csv_columns(self) -> list[str]:
-        """The CSV header: fixed columns, then per drug its total and one column per strength."""
+        """The CSV header: fixed columns, per drug its total and a column per strength, ``note``."""
         cols = ["row", "patient_id", "concomitant", "cycles"]
         for d in self.drugs:
             cols.append(f"{d.drug} total ({d.unit})")
             kind = d.presentation.kind if d.presentation is not None else ""
             cols += [f"{d.drug} {s} {kind} (count)" for s in d.strengths]
-        return cols
+        return [*cols, "note"]
 
     def to_csv(self) -> str:
-        """One row per patient (``row`` = ``patient``), then one ``total`` row for the cohort.
+        """One row per patient (``row`` = ``patient``), one ``total`` row, then what they rest on.
 
-        CRLF line ends (RFC 4180). A text cell (patient id, concomitant drugs, a heading) that a
-        spreadsheet would read as a formula gets a leading ``'``
+        After the ``total`` row come one ``source_files`` row (the files the regimen was read from
+        with their full SHA-256, as the schedule CSV's ``source_files`` column), one ``method``
+        row (``vectorised``, or ``per-patient:`` and why) and one ``note`` row per note, in the
+        order the text prints them. Their text is in the last column, ``note``, which is empty on
+        the patient and total rows; their other cells are empty, so a number column holds only
+        numbers and ``csv.DictReader`` reads every row with the same keys: select by ``row``.
+
+        CRLF line ends (RFC 4180). A text cell (patient id, concomitant drugs, a heading, a note)
+        that a spreadsheet would read as a formula gets a leading ``'``
         (:func:`~regimen_calc.formatting.spreadsheet_text`); numbers are written as numbers.
         """
+        from .render._view import source_files_text
+
         buf = io.StringIO()
         # CRLF, as RFC 4180 and the schedule CSV: Python's csv module quotes a cell holding a
         # carriage return only when the line terminator has one, so "\n" would let a CR in a
@@ -1268,12 +1294,20 @@ class Forecast:
             for d in self.drugs:
                 row.append(_number(d.per_patient[i]))
                 row += [int(d.packs_per_patient[s][i]) for s in d.strengths]
-            writer.writerow(row)
+            writer.writerow([*row, ""])
         total: list[object] = ["total", "", "", self.cycles]
         for d in self.drugs:
             total.append(_number(d.total))
             total += [d.packs[s] for s in d.strengths]
-        writer.writerow(total)
+        writer.writerow([*total, ""])
+        blank = [""] * (len(total) - 1)
+        about = [
+            ("source_files", source_files_text(self)),
+            ("method", self.method_text),
+            *(("note", note) for note in self.notes),
+        ]
+        for kind, text in about:
+            writer.writerow([kind, *blank, spreadsheet_text(text)])
         return buf.getvalue()
 
     def to_dict(self, *, patients: bool = True) -> dict[str, Any]:
@@ -1301,8 +1335,9 @@ class Forecast:
                 }
             )
         out: dict[str, Any] = {
-            "schema_version": "1.0",
+            "schema_version": "1.1",
             "regimen": self.regimen,
+            "files": [f.to_dict() for f in self.files],
             "cycles": self.cycles,
             "patients_count": len(self.patient_ids),
             "method": self.method,
@@ -1334,17 +1369,15 @@ class Forecast:
         return out
 
     def to_text(self, *, patients: bool = True) -> str:
-        """A plain-text table: per-drug totals, then one line per patient and drug."""
+        """A plain-text table: the files, per-drug totals, one line per patient and drug, notes."""
+        from .render._view import source_file_rows
+
         n = len(self.patient_ids)
         cyc = "cycle" if self.cycles == 1 else "cycles"
-        how = (
-            self.method
-            if self.fallback_reason is None
-            else f"{self.method}: {self.fallback_reason}"
-        )
         lines = [
             f"Forecast: {self.regimen}, {n:,} patient{'s' if n != 1 else ''} "
-            f"× {self.cycles} {cyc} ({how})",
+            f"× {self.cycles} {cyc} ({self.method_text})",
+            *_table(source_file_rows(self)),
             "",
         ]
         rows = [("Drug", "Total", "Packs")]
@@ -1650,4 +1683,5 @@ def forecast(
         concomitant_group=group,
         drugs=drugs,
         notes=tuple(notes),
+        files=regimen.files,
     )

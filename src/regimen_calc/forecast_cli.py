@@ -65,6 +65,10 @@ def forecast(
     PATIENTS_CSV has the columns height, weight (with units: "170 cm", "70 kg"), sex
     (female, male or empty), concomitant (drug names separated by ';') and, optionally, id.
     Every bad row is reported with its line number and field, and nothing is forecast.
+
+    Every format names the regimen's files with their SHA-256 and carries every note. In CSV,
+    after the total row come a source_files row, a method row and one note row per note, their
+    text in the last column, note.
     """
     from .cohort import forecast as run_forecast
     from .cohort import read_patients_csv

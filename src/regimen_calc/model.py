@@ -289,6 +289,12 @@ class SourceFile:
     #: ``True`` for a file shipped inside the package.
     bundled: bool = False
 
+    def to_dict(self) -> dict[str, object]:
+        """The file as JSON data: ``role``, ``path``, ``sha256`` and ``bundled``."""
+        return {
+            "role": self.role, "path": self.path, "sha256": self.sha256, "bundled": self.bundled
+        }
+
 
 @attrs.frozen(kw_only=True)
 class Regimen:

@@ -31,6 +31,7 @@ from ..formatting import (
 from ..tablets import describe_tablets
 
 if TYPE_CHECKING:
+    from ..cohort import Forecast
     from ..model import Reference, Regimen
     from ..schedule import Administration, Schedule
 
@@ -721,8 +722,11 @@ SHORT_HASH = 12
 _FILE_ROLES = {"regimen": "Regimen file", "base": "Base regimen file", "overlay": "Overlay file"}
 
 
-def source_file_rows(regimen: Regimen) -> list[tuple[str, str]]:
-    """One ``(label, path and short hash)`` row per file the regimen was read from."""
+def source_file_rows(regimen: Regimen | Forecast) -> list[tuple[str, str]]:
+    """One ``(label, path and short hash)`` row per file the regimen was read from.
+
+    Printed by the schedule's paper formats and by the forecast's text.
+    """
     if not regimen.files:
         return [("Source files", "not recorded (a regimen built in code, not read from a file)")]
     return [
@@ -734,8 +738,11 @@ def source_file_rows(regimen: Regimen) -> list[tuple[str, str]]:
     ]
 
 
-def source_files_text(regimen: Regimen) -> str:
-    """Every source file with its full SHA-256, for the machine formats (CSV, iCalendar)."""
+def source_files_text(regimen: Regimen | Forecast) -> str:
+    """Every source file with its full SHA-256, for the machine formats (CSV, iCalendar).
+
+    The schedule CSV's ``source_files`` column and the forecast CSV's ``source_files`` row.
+    """
     if not regimen.files:
         return "not recorded (a regimen built in code, not read from a file)"
     return " | ".join(
