@@ -449,3 +449,44 @@ def test_policy_file_must_be_a_regular_file() -> None:
         "LoadError | /dev/zero: expected a regular file, found a character device "
         "(such as /dev/zero)"
     )
+
+
+def test_a_weight_basis_for_a_drug_not_dosed_by_weight_is_said_to_be_not_applied() -> None:
+    """The policy's weight basis is read by per-weight doses only; elsewhere it is warned.
+
+    CLAG: cytarabine 1 g/m² (per m²) and filgrastim 5 mcg/kg (per weight); CLAG+VEN's venetoclax
+    is a flat dose.
+    """
+    man = rc.Patient(height="170 cm", weight="120 kg", sex="male")
+    policy = DosingPolicy(
+        drugs={"cytarabine": DrugPolicy(weight_basis="ideal"), "venetoclax": DrugPolicy(
+            weight_basis="adjusted"), "filgrastim": DrugPolicy(weight_basis="adjusted")}
+    )
+    clag = rc.load_regimen("CLAG")
+    plain, with_policy = clag.schedule(man), clag.schedule(man, policy=policy)
+    notes = [w for w in with_policy.warnings if w.field == "weight_basis"]
+    assert [(w.kind, w.component, w.message) for w in notes] == [
+        (
+            "policy",
+            "cytarabine",
+            "cytarabine: the policy's ideal body weight is not applied: cytarabine is dosed per "
+            "m² in this regimen, from a body-surface area on the actual weight.",
+        )
+    ]
+    # The cytarabine doses are the plain ones: 1 g/m² × the actual-weight BSA.
+    doses = lambda s, drug: [a.dose for _d, a in s.administrations() if a.drug == drug]  # noqa: E731
+    assert doses(with_policy, "cytarabine") == doses(plain, "cytarabine")
+    # Filgrastim is per weight: the adjusted weight is applied, with no "not applied" note.
+    assert doses(with_policy, "filgrastim") != doses(plain, "filgrastim")
+    flat = rc.load_regimen("CLAG+VEN").schedule(man, policy=policy)
+    assert [w.message for w in flat.warnings if w.component == "venetoclax"
+            and w.field == "weight_basis"] == [
+        "venetoclax: the policy's adjusted body weight is not applied: venetoclax is a flat dose "
+        "in this regimen."
+    ]
+
+
+def test_the_actual_weight_basis_needs_no_note() -> None:
+    policy = DosingPolicy(drugs={"cytarabine": DrugPolicy(weight_basis="actual")})
+    sched = rc.load_regimen("CLAG").schedule(A, policy=policy)
+    assert not [w for w in sched.warnings if w.field == "weight_basis"]

@@ -749,6 +749,29 @@ def build_schedule(
         planned: dict[int, pint.Quantity] = {}
         calc: dict[int, tuple[Any, pint.Quantity, pint.Quantity]] = {}
         dosing_weight, weight_basis = weight, "actual"
+        if not cp.by_weight and rules.weight_basis != "actual":
+            # The policy's weight basis is read only by per-weight doses: say it was not applied
+            # rather than record it on a schedule whose doses never used it.
+            warnings.append(
+                ScheduleWarning(
+                    kind="policy",
+                    component=comp.id,
+                    field="weight_basis",
+                    message=(
+                        f"{comp.drug}: the policy's {rules.weight_basis} body weight is not "
+                        f"applied: {comp.drug} is "
+                        + (
+                            "dosed per m² in this regimen, from a body-surface area on the "
+                            "actual weight."
+                            if any(
+                                getattr(comp.dose_on(d), "basis", None) == "bsa"
+                                for d in comp.days
+                            )
+                            else "a flat dose in this regimen."
+                        )
+                    ),
+                )
+            )
         if cp.by_weight:
             dosing_weight, weight_basis = policy.dosing_weight(comp.drug, patient)
             dosing_weight = _measured(dosing_weight, "kg")
