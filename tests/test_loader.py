@@ -487,7 +487,7 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
     ),
     (
         "a q12h infusion past the next dose",
-        one(frequency="q12h", infusion="{duration: 13 h}"),
+        one(frequency="q12h", days="1-3", infusion="{duration: 13 h}"),
         "components[0].infusion.duration",
         "at most 12 h for a q12h dose, found 13 h",
     ),
@@ -595,7 +595,8 @@ def test_a_valid_small_file_loads(tmp_path: Path) -> None:
         {"conditions": cond(threshold="999.9")},
         {"days": "1-7"},  # cladribine's longest course (hairy-cell leukaemia, Leustatin label)
         {"infusion": "{duration: 24 h}"},  # the whole day between two daily doses
-        {"frequency": "q12h", "infusion": "{duration: 12 h}"},
+        # 5 mg/m² every 12 h on days 1-3: 30 mg/m², within cladribine's 35 mg/m² per cycle.
+        {"frequency": "q12h", "days": "1-3", "infusion": "{duration: 12 h}"},
         {"frequency": "once", "days": "1", "infusion": "{duration: 168 h}"},
         {"notes": "[\"two lines\\nof a note\"]"},  # a line break in free text is text
     ],

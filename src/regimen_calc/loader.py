@@ -1061,7 +1061,8 @@ def _structure(raw: dict, name: str, origins: _Origins | None = None) -> Regimen
     if regimen is not None:
         problems += _check(regimen)
         # A per-unit dose implausible for its drug (cladribine 50 mg/m²) is refused at load time.
-        problems += check_regimen_doses(regimen)
+        # So is a cycle's total above its sourced limit (named where an overlay set the value).
+        problems += check_regimen_doses(regimen, overridden=(origins or {}).keys())
     if problems:
         located = [_origin(path, name, origins or {}) for path, _ in problems]
         raise LoadError(
