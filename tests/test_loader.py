@@ -512,7 +512,12 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
         "cladribine has no interaction rule in the drug catalog",
     ),
     # Doses in the units ISMP allows, with numbers a person can write.
-    ("dose in pounds", one(dose="5 lb"), "components[0].dose", "expected an amount in mcg, mg or g"),
+    (
+        "dose in pounds",
+        one(dose="5 lb"),
+        "components[0].dose",
+        "expected an amount in mcg, mg or g",
+    ),
     (
         "dose in nanograms",
         one(dose="5000000 ng/m^2"),
@@ -662,7 +667,8 @@ def test_every_bundled_drug_has_a_days_limit_its_regimens_keep() -> None:
     for reg in regs:
         for comp in reg.components:
             info = drug_safety(comp.drug)
-            assert info is not None and 1 <= len(comp.days) <= info.max_days <= 28, (reg.id, comp.id)
+            assert info is not None, (reg.id, comp.id)
+            assert 1 <= len(comp.days) <= info.max_days <= 28, (reg.id, comp.id)
 
 
 def test_confidence_comes_from_the_value_else_its_source(tmp_path: Path) -> None:

@@ -33,9 +33,9 @@ from cattrs.gen import make_dict_structure_fn, override
 from . import _parsing
 from ._reading import GuardedLoader, read_yaml
 from .catalog import drug_info, known_drugs
+from .errors import InputError, LoadError, Problem
 from .formatting import format_quantity
 from .labs import lab_table
-from .errors import InputError, LoadError, Problem
 from .model import (
     CONFIDENCES,
     FREQUENCIES,
