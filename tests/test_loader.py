@@ -450,6 +450,20 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
         "cladribine on 8 days of a cycle is more than the 7",
     ),
     (
+        "cladribine every 12 h on days 1-4: 40 mg/m² a cycle, above 35",
+        one(frequency="q12h", days="1-4"),
+        "components[0].dose",
+        "cladribine 40 mg/m² in a cycle (5 mg/m² × 2 a day (q12h) × 4 days) is more than the "
+        "35 mg/m² the catalog allows per cycle",
+    ),
+    (
+        "cytarabine 3 g/m² every 12 h on days 1-9: 54 g/m² a cycle, above 48",
+        one(drug="cytarabine", dose="3 g/m^2", frequency="q12h", days="1-9"),
+        "components[0].dose",
+        "cytarabine 54 g/m² in a cycle (3 g/m² × 2 a day (q12h) × 9 days) is more than the "
+        "48 g/m² the catalog allows per cycle",
+    ),
+    (
         "a cycle longer than the last day a regimen may use",
         one(top="cycle: {length_days: 401}\n"),
         "cycle.length_days",
@@ -487,7 +501,7 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
     ),
     (
         "a q12h infusion past the next dose",
-        one(frequency="q12h", infusion="{duration: 13 h}"),
+        one(frequency="q12h", days="1-3", infusion="{duration: 13 h}"),
         "components[0].infusion.duration",
         "at most 12 h for a q12h dose, found 13 h",
     ),
@@ -512,7 +526,12 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
         "cladribine has no interaction rule in the drug catalog",
     ),
     # Doses in the units ISMP allows, with numbers a person can write.
-    ("dose in pounds", one(dose="5 lb"), "components[0].dose", "expected an amount in mcg, mg or g"),
+    (
+        "dose in pounds",
+        one(dose="5 lb"),
+        "components[0].dose",
+        "expected an amount in mcg, mg or g",
+    ),
     (
         "dose in nanograms",
         one(dose="5000000 ng/m^2"),
@@ -595,7 +614,8 @@ def test_a_valid_small_file_loads(tmp_path: Path) -> None:
         {"conditions": cond(threshold="999.9")},
         {"days": "1-7"},  # cladribine's longest course (hairy-cell leukaemia, Leustatin label)
         {"infusion": "{duration: 24 h}"},  # the whole day between two daily doses
-        {"frequency": "q12h", "infusion": "{duration: 12 h}"},
+        # 5 mg/m² every 12 h on days 1-3: 30 mg/m², within cladribine's 35 mg/m² per cycle.
+        {"frequency": "q12h", "days": "1-3", "infusion": "{duration: 12 h}"},
         {"frequency": "once", "days": "1", "infusion": "{duration: 168 h}"},
         {"notes": "[\"two lines\\nof a note\"]"},  # a line break in free text is text
     ],
@@ -639,6 +659,100 @@ def test_too_many_days_through_an_overlay_names_the_overlay(tmp_path: Path) -> N
     assert "cladribine on 50 days of a cycle is more than the 7" in found[0][2]
 
 
+def _site_overlay(tmp_path: Path, component: str) -> Path:
+    overlay = tmp_path / "clag-site.yaml"
+    overlay.write_text(
+        "overlay_for: CLAG\nsite: S\nsource: {id: S1, title: site protocol}\n"
+        f"components:\n  - {component}\n",
+        encoding="utf-8",
+    )
+    return overlay
+
+
+@pytest.mark.parametrize(
+    ("component", "path", "fragment"),
+    [
+        (
+            "{id: cytarabine, dose: 3 g/m^2, frequency: q12h, days: 1-14}",
+            "components[0].dose",
+            "cytarabine 84 g/m² in a cycle (3 g/m² × 2 a day (q12h) × 14 days) is more than the "
+            "48 g/m² the catalog allows per cycle (Lazarus et al., Cancer 1981",
+        ),
+        (
+            "{id: cladribine, frequency: q12h, days: 1-7}",
+            "components[0].frequency",
+            "cladribine 70 mg/m² in a cycle (5 mg/m² × 2 a day (q12h) × 7 days) is more than the "
+            "35 mg/m² the catalog allows per cycle (Leustatin",
+        ),
+        (  # the dose is the base's; the frequency that makes the total is the overlay's
+            "{id: cladribine, frequency: q12h}",
+            "components[0].frequency",
+            "cladribine 50 mg/m² in a cycle (5 mg/m² × 2 a day (q12h) × 5 days)",
+        ),
+        (
+            "{id: cladribine, days: 1-7, dose: 6 mg/m^2}",
+            "components[0].dose",
+            "cladribine 42 mg/m² in a cycle (6 mg/m² × 1 a day (daily) × 7 days)",
+        ),
+    ],
+    ids=["cytarabine-84", "cladribine-70", "frequency-only", "dose-and-days"],
+)
+def test_a_total_above_the_limit_through_an_overlay_names_the_overlay(
+    tmp_path: Path, component: str, path: str, fragment: str
+) -> None:
+    """Each day count and each dose is allowed; the cycle's total is not. The overlay is named."""
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen("CLAG", overlays=[_site_overlay(tmp_path, component)])
+    found = [(p.file, p.path, p.message) for p in caught.value.problems]
+    assert [(f, p) for f, p, _ in found] == [("clag-site.yaml", path)], found
+    assert fragment in found[0][2]
+    assert found[0][2].endswith("check for a typing error in the dose, the frequency or the days")
+
+
+@pytest.mark.parametrize(
+    "component",
+    [
+        "{id: cytarabine, dose: 3 g/m^2, frequency: q12h, days: 1-8}",  # 48 g/m²
+        "{id: cladribine, days: 1-7}",  # 5 mg/m² × 7 = 35 mg/m²
+        "{id: cladribine, frequency: q12h, days: 1-3}",  # 30 mg/m²
+        "{id: cladribine, dose: 0.14 mg/kg, days: 1-7}",  # 0.98 mg/kg
+    ],
+    ids=["cytarabine-48", "cladribine-35", "cladribine-q12h-30", "cladribine-0.98-per-kg"],
+)
+def test_a_total_at_or_below_the_limit_through_an_overlay_loads(
+    tmp_path: Path, component: str
+) -> None:
+    reg = rc.load_regimen("CLAG", overlays=[_site_overlay(tmp_path, component)])
+    assert reg.overlays == ("clag-site.yaml",)
+
+
+def test_every_bundled_regimen_keeps_within_its_drugs_totals() -> None:
+    """Each bundled component's total (dose × administrations a day, summed over its days) is
+    within its drug's limit for the dose's basis, in the shipped copy and the repository's."""
+    from regimen_calc.safety import check_regimen_doses, drug_safety
+
+    top = Path(__file__).parent.parent / "regimens"
+    files = [*BUNDLED_FILES, *sorted(top.glob("*.yaml"))]
+    assert len(files) >= 14
+    checked = 0
+    for file in files:
+        overlays = [file.parent / "overlays" / "VA-CAG.example-site.yaml"]
+        reg = rc.load_regimen(file, overlays=overlays if file.stem == "VA-CAG" else [])
+        assert check_regimen_doses(reg) == [], file
+        for comp in reg.components:
+            limits = drug_safety(comp.drug).max_total
+            total: dict[str, Any] = {}
+            for day in comp.days:
+                spec = comp.dose_on(day)
+                if spec is not None and spec.basis in limits:
+                    amount = spec.amount * FREQUENCIES[comp.frequency]
+                    total[spec.basis] = total.get(spec.basis, 0 * amount) + amount
+            for basis, amount in total.items():
+                assert amount <= limits[basis].max, (file, comp.id, amount)
+                checked += 1
+    assert checked >= 14  # cytarabine and cladribine in both copies of the regimens
+
+
 def test_a_control_character_in_an_overlay_names_the_overlay(tmp_path: Path) -> None:
     overlay = tmp_path / "clag-site.yaml"
     overlay.write_text(
@@ -661,7 +775,8 @@ def test_every_bundled_drug_has_a_days_limit_its_regimens_keep() -> None:
     for reg in regs:
         for comp in reg.components:
             info = drug_safety(comp.drug)
-            assert info is not None and 1 <= len(comp.days) <= info.max_days <= 28, (reg.id, comp.id)
+            assert info is not None, (reg.id, comp.id)
+            assert 1 <= len(comp.days) <= info.max_days <= 28, (reg.id, comp.id)
 
 
 def test_confidence_comes_from_the_value_else_its_source(tmp_path: Path) -> None:

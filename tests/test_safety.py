@@ -153,6 +153,169 @@ def test_a_drug_is_refused_exactly_when_it_has_more_days_than_its_limit(
         assert f"{drug} on {count} days of a cycle is more than the {limit}" in problems[0][1]
 
 
+#: Most total written dose per cycle, by basis, from the sources in docs/safety.md; a drug or a
+#: basis not listed has no total limit.
+TOTAL_LIMITS = {
+    "cladribine": {
+        "bsa": "35 mg/m^2",  # AML 5 mg/m² on each of the 7 days allowed (Leustatin boxed warning)
+        "weight": "1 mg/kg",  # hairy-cell 0.09-0.14 mg/kg/day × 7 days (Leustatin label)
+    },
+    "cytarabine": {"bsa": "48 g/m^2"},  # CNS toxicity minimal up to 48 g/m² (Lazarus 1981)
+}
+
+
+def test_the_total_limits_are_the_documented_ones() -> None:
+    found = {
+        d: {b: limit.max for b, limit in drug_safety(d).max_total.items()} for d in DAYS_LIMITS
+    }
+    expected = {
+        d: {b: ureg.Quantity(q) for b, q in TOTAL_LIMITS.get(d, {}).items()} for d in DAYS_LIMITS
+    }
+    assert found == expected
+    cytarabine = drug_safety("cytarabine").max_total["bsa"]
+    assert "Lazarus" in cytarabine.source and "§6.3" in cytarabine.source
+    assert "54 g/m²" in cytarabine.rationale and "days 1-6 is 36 g/m²" in cytarabine.rationale
+    cladribine = drug_safety("cladribine").max_total
+    assert "Leustatin" in cladribine["bsa"].source and "25 mg/m²" in cladribine["bsa"].rationale
+    assert "Leustatin" in cladribine["weight"].source
+    assert "0.09-0.14 mg/kg/day × 7 days" in cladribine["weight"].rationale
+
+
+def _one(drug: str, dose, frequency: str, days, steps=None) -> rc.Regimen:
+    """CLAG with one component: ``drug`` at ``dose`` (or ``steps``), ``frequency``, ``days``."""
+    reg = rc.load_regimen("CLAG")
+    comp = attrs.evolve(
+        reg.components[0], drug=drug, dose=dose, frequency=frequency, days=tuple(days)
+    )
+    if steps is not None:
+        comp = attrs.evolve(comp, dose=None, days=(), steps=steps)
+    return attrs.evolve(reg, components=(comp,))
+
+
+def _total_problems(reg: rc.Regimen) -> list[tuple[str, str]]:
+    return [(p, m) for p, m in check_regimen_doses(reg) if "in a cycle (" in m]
+
+
+@pytest.mark.parametrize(
+    ("drug", "dose", "frequency", "days", "refused"),
+    [
+        ("cytarabine", PerBsa(ureg.Quantity(3, "g/m**2")), "q12h", range(1, 9), False),  # 48
+        ("cytarabine", PerBsa(ureg.Quantity(3000, "mg/m**2")), "q12h", range(1, 9), False),
+        ("cytarabine", PerBsa(ureg.Quantity(3, "g/m**2")), "q12h", range(1, 10), True),  # 54
+        ("cytarabine", PerBsa(ureg.Quantity(2, "g/m**2")), "q8h", range(1, 9), False),  # 48
+        ("cytarabine", PerBsa(ureg.Quantity(2, "g/m**2")), "q8h", range(1, 10), True),  # 54
+        ("cytarabine", PerBsa(ureg.Quantity(2001, "mg/m**2")), "q8h", range(1, 9), True),
+        ("cladribine", PerBsa(ureg.Quantity(5, "mg/m**2")), "daily", range(1, 8), False),  # 35
+        ("cladribine", PerBsa(ureg.Quantity(5, "mg/m**2")), "q12h", range(1, 4), False),  # 30
+        ("cladribine", PerBsa(ureg.Quantity(5, "mg/m**2")), "q12h", range(1, 5), True),  # 40
+        ("cladribine", PerBsa(ureg.Quantity(5.1, "mg/m**2")), "daily", range(1, 8), True),
+        ("cladribine", PerWeight(ureg.Quantity(0.14, "mg/kg")), "daily", range(1, 8), False),
+        ("cladribine", PerWeight(ureg.Quantity(0.2, "mg/kg")), "daily", range(1, 6), False),  # 1
+        ("cladribine", PerWeight(ureg.Quantity(0.15, "mg/kg")), "daily", range(1, 8), True),
+        ("cladribine", PerWeight(ureg.Quantity(0.09, "mg/kg")), "q12h", range(1, 7), True),
+        # A basis without a total limit: flat cytarabine every 6 h on 14 days (5,600 mg) loads.
+        ("cytarabine", Flat(ureg.Quantity(100, "mg")), "q6h", range(1, 15), False),
+    ],
+)
+def test_a_total_at_the_limit_passes_and_one_above_is_refused(
+    drug: str, dose, frequency: str, days: range, refused: bool
+) -> None:
+    problems = _total_problems(_one(drug, dose, frequency, days))
+    assert bool(problems) == refused, problems
+    assert [p for p, _ in problems] == (["components[0].dose"] if refused else [])
+
+
+def test_the_total_message_names_the_total_the_limit_and_its_source() -> None:
+    reg = _one("cytarabine", PerBsa(ureg.Quantity(3, "g/m**2")), "q12h", range(1, 15))
+    assert check_regimen_doses(reg) == _total_problems(reg)
+    [(path, message)] = _total_problems(reg)
+    assert path == "components[0].dose"
+    assert message.startswith(
+        "cytarabine 84 g/m² in a cycle (3 g/m² × 2 a day (q12h) × 14 days) is more than the "
+        "48 g/m² the catalog allows per cycle (Lazarus et al., Cancer 1981"
+    )
+    assert message.endswith("check for a typing error in the dose, the frequency or the days")
+    reg = _one("cladribine", PerBsa(ureg.Quantity(5, "mg/m**2")), "q12h", range(1, 8))
+    [(path, message)] = _total_problems(reg)
+    assert message.startswith(
+        "cladribine 70 mg/m² in a cycle (5 mg/m² × 2 a day (q12h) × 7 days) is more than the "
+        "35 mg/m² the catalog allows per cycle (Leustatin"
+    )
+
+
+def test_ramp_up_steps_count_each_step_dose_on_its_days() -> None:
+    """Steps of 2 then 3 g/m² every 12 h: each step's dose × 2 × its days, summed."""
+
+    def steps(low: int, high: int) -> tuple[DoseStep, ...]:
+        return (
+            DoseStep(days=tuple(range(1, low + 1)), dose=PerBsa(ureg.Quantity(2, "g/m**2"))),
+            DoseStep(
+                days=tuple(range(low + 1, low + high + 1)),
+                dose=PerBsa(ureg.Quantity(3, "g/m**2")),
+            ),
+        )
+
+    # 2×2×4 + 3×2×3 = 34; 2×2×3 + 3×2×6 = 48 (at the limit); 2×2×4 + 3×2×6 = 52; 2×2×2 + 3×2×7 = 50
+    for low, high, refused in [(4, 3, False), (3, 6, False), (4, 6, True), (2, 7, True)]:
+        reg = _one("cytarabine", None, "q12h", (), steps=steps(low, high))
+        assert bool(_total_problems(reg)) == refused, (low, high)
+    [(path, message)] = _total_problems(_one("cytarabine", None, "q12h", (), steps=steps(4, 6)))
+    assert path == "components[0].steps"
+    assert "52 g/m² in a cycle (the steps' doses × 2 a day (q12h) over 10 days)" in message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    case=st.sampled_from(
+        [
+            # (drug, basis, unit written, smallest and largest dose written, limit in that unit)
+            ("cytarabine", PerBsa, "mg/m**2", 5, 3000, 48000),
+            ("cladribine", PerBsa, "mg/m**2", 1, 15, 35),
+            ("cladribine", PerWeight, "mcg/kg", 30, 400, 1000),
+            ("cytarabine", Flat, "mg", 5, 100, None),  # no flat limit
+        ]
+    ),
+    frequency=st.sampled_from(["once", "daily", "q24h", "q12h", "q8h", "q6h"]),
+    data=st.data(),
+)
+def test_a_total_is_refused_exactly_when_it_is_above_the_limit(
+    case: tuple, frequency: str, data: st.DataObject
+) -> None:
+    """Property: refused iff dose × administrations a day × days (each step's, by hand) exceeds
+    the limit of the dose's basis, and never on a basis without one."""
+    drug, basis, unit, low, high, limit = case
+    per_day = {"once": 1, "daily": 1, "q24h": 1, "q12h": 2, "q8h": 3, "q6h": 4}[frequency]
+    count = 1 if frequency == "once" else data.draw(st.integers(1, DAYS_LIMITS[drug]))
+    first = data.draw(st.integers(-5, 5))
+    days = tuple(range(first, first + count))
+    doses = data.draw(st.lists(st.integers(low, high), min_size=1, max_size=min(3, count)))
+    if len(doses) == 1:
+        reg = _one(drug, basis(ureg.Quantity(doses[0], unit)), frequency, days)
+        total = doses[0] * per_day * count
+    else:  # a ramp-up: consecutive steps, the last taking the remaining days
+        cuts = sorted(data.draw(st.sets(st.integers(1, count - 1), min_size=len(doses) - 1,
+                                        max_size=len(doses) - 1)))
+        bounds = [0, *cuts, count]
+        steps = tuple(
+            DoseStep(days=days[a:b], dose=basis(ureg.Quantity(d, unit)))
+            for d, a, b in zip(doses, bounds, bounds[1:], strict=False)
+        )
+        reg = _one(drug, None, frequency, (), steps=steps)
+        total = sum(d * per_day * (b - a) for d, a, b in zip(doses, bounds, bounds[1:],
+                                                            strict=False))
+    problems = _total_problems(reg)
+    assert bool(problems) == (limit is not None and total > limit), (total, problems)
+    assert check_regimen_doses(reg) == problems  # nothing else is wrong with these doses
+
+
+def test_the_cladribine_days_message_reads_right_for_any_input() -> None:
+    reg = _one("cladribine", PerBsa(ureg.Quantity(5, "mg/m**2")), "daily", range(1, 9))
+    [(path, message)] = check_regimen_doses(reg)
+    assert path == "components[0].days"
+    assert "Days 1-50 for 1-5 is refused" not in message
+    assert "a typing error such as days 1-50 for 1-5 is refused" in message
+
+
 def test_q12h_counts_each_day_once() -> None:
     """CMGV gives cytarabine q12h on days 1-7: 14 doses, 7 days, within 14."""
     cmgv = rc.load_regimen("CMGV")

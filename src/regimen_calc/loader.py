@@ -34,9 +34,9 @@ from cattrs.gen import make_dict_structure_fn, override
 from . import _parsing
 from ._reading import GuardedLoader, read_yaml
 from .catalog import drug_info, known_drugs
+from .errors import InputError, LoadError, Problem
 from .formatting import format_quantity
 from .labs import lab_table
-from .errors import InputError, LoadError, Problem
 from .model import (
     CONFIDENCES,
     FREQUENCIES,
@@ -1079,7 +1079,8 @@ def _structure(raw: dict, name: str, origins: _Origins | None = None) -> Regimen
     if regimen is not None:
         problems += _check(regimen)
         # A per-unit dose implausible for its drug (cladribine 50 mg/m²) is refused at load time.
-        problems += check_regimen_doses(regimen)
+        # So is a cycle's total above its sourced limit (named where an overlay set the value).
+        problems += check_regimen_doses(regimen, overridden=(origins or {}).keys())
     if problems:
         located = [_origin(path, name, origins or {}) for path, _ in problems]
         raise LoadError(

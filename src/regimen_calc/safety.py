@@ -4,8 +4,10 @@ Both are data in ``data/drugs.yaml``, each number with its rationale (docs/safet
 
 * :func:`check_regimen_doses` looks at a regimen as written, before any patient: a dose per m²,
   per kg or flat outside the drug's plausible range (cladribine 50 mg/m²), or on a basis the drug
-  is never dosed on (venetoclax per m²), or a drug given on more days of a cycle than its longest
-  published course (cladribine ``days: 1-50``), is a problem the loader reports.
+  is never dosed on (venetoclax per m²), a drug given on more days of a cycle than its longest
+  published course (cladribine ``days: 1-50``), or a cycle's total written dose above the drug's
+  sourced limit for that basis (cytarabine 3 g/m² every 12 h on days 1-14: 84 g/m²), is a problem
+  the loader reports.
 * :func:`check_ceilings` looks at a computed schedule: a single administration or a day's total of
   one drug above its ceiling raises :class:`~regimen_calc.errors.DoseLimitError` naming the drug,
   day, dose and limit. A guard against tenfold errors, not a clinical maximum.
@@ -22,13 +24,24 @@ import pint
 
 from ._data import read_data
 from .errors import DoseLimitError
+from .model import FREQUENCIES
 from .units import ureg
 
-__all__ = ["DrugSafety", "check_ceilings", "check_regimen_doses", "drug_safety"]
+__all__ = ["CycleTotal", "DrugSafety", "check_ceilings", "check_regimen_doses", "drug_safety"]
 
 #: YAML basis keys → the model's dose bases.
 _BASES = {"per_m2": "bsa", "per_kg": "weight", "flat": "flat"}
 _WORDS = {"bsa": "per m²", "weight": "per kg", "flat": "as a flat dose"}
+
+
+@attrs.frozen(kw_only=True)
+class CycleTotal:
+    """The most a regimen may write of one drug in one cycle, on one dose basis."""
+
+    #: A dose per unit of the basis (``48 g/m²``, ``1 mg/kg``) or a mass (flat).
+    max: pint.Quantity
+    source: str
+    rationale: str
 
 
 @attrs.frozen(kw_only=True)
@@ -44,6 +57,9 @@ class DrugSafety:
     #: The most days of one cycle a regimen may give the drug on.
     max_days: int
     days_rationale: str
+    #: The most total written dose in one cycle, by basis (``bsa``, ``weight``, ``flat``); a basis
+    #: not listed has no total limit. Applies only to a component dosed on that basis.
+    max_total: Mapping[str, CycleTotal] = attrs.field(factory=dict, hash=False)
 
 
 @functools.cache
@@ -65,6 +81,14 @@ def _table() -> dict[str, DrugSafety]:
             per_unit_rationale=" ".join(str(per_unit["rationale"]).split()),
             max_days=int(entry["days_per_cycle"]["max"]),
             days_rationale=" ".join(str(entry["days_per_cycle"]["rationale"]).split()),
+            max_total={
+                _BASES[key]: CycleTotal(
+                    max=ureg.Quantity(limit["max"]),
+                    source=" ".join(str(limit["source"]).split()),
+                    rationale=" ".join(str(limit["rationale"]).split()),
+                )
+                for key, limit in (entry.get("total_per_cycle") or {}).items()
+            },
         )
     return out
 
@@ -83,13 +107,23 @@ def _fmt(q: pint.Quantity) -> str:
         return format_quantity(q)
 
 
-def check_regimen_doses(regimen: Any) -> list[tuple[str, str]]:
-    """Per-unit plausibility of every dose a regimen writes, and the number of days each drug is
-    given in a cycle, as ``(path, message)`` problems.
+def check_regimen_doses(
+    regimen: Any, *, overridden: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """Per-unit plausibility of every dose a regimen writes, the number of days each drug is
+    given in a cycle, and each drug's total written dose in a cycle, as ``(path, message)``
+    problems.
 
     Paths are the regimen file's: ``components[0].dose``, ``components[2].steps[1].dose``,
     ``components[1].drug``. An empty list means every dose is plausible.
+
+    Args:
+        regimen: the regimen as loaded.
+        overridden: paths of fields an overlay set (``components[0].frequency``). A cycle's total
+            is made by the dose, the frequency and the days together: its problem names the first
+            of those an overlay set, else the dose (``dose`` or ``steps``).
     """
+    overridden = set(overridden)
     from .catalog import known_drugs
 
     problems: list[tuple[str, str]] = []
@@ -105,6 +139,7 @@ def check_regimen_doses(regimen: Any) -> list[tuple[str, str]]:
                 )
             )
             continue
+        before = len(problems)
         days = set(comp.days) | {d for step in comp.steps for d in step.days}
         if len(days) > info.max_days:
             problems.append(
@@ -121,7 +156,60 @@ def check_regimen_doses(regimen: Any) -> list[tuple[str, str]]:
             message = _implausible(comp.drug, spec, info)
             if message:
                 problems.append((path, message))
+        # A component already refused for its days or a dose is not refused again for the total
+        # that follows from them (cladribine days 1-50 is one error, not two).
+        total = None if len(problems) > before else _too_much_per_cycle(comp, info)
+        if total:
+            fields = (comp.dose_field, "frequency", "days")
+            field = next((f for f in fields if f"{at}.{f}" in overridden), comp.dose_field)
+            problems.append((f"{at}.{field}", total))
     return problems
+
+
+#: A total within this relative margin of its limit is at the limit (float arithmetic only).
+_AT_LIMIT = 1e-9
+
+
+def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
+    """The problem with a component's total written dose in one cycle, or ``None``.
+
+    The total is the sum over the cycle's days of the dose written for the day (a step's dose on a
+    step's day) times the administrations per day of the frequency. Only doses on a basis the
+    drug has a total limit for count; a dose in a unit of another kind is left to the per-unit
+    check.
+    """
+    per_day = FREQUENCIES.get(comp.frequency)
+    if not info.max_total or per_day is None:
+        return None
+    days = sorted(set(comp.days) or {d for step in comp.steps for d in step.days})
+    totals: dict[str, float] = {}
+    for day in days:
+        spec = comp.dose_on(day)
+        limit = None if spec is None else info.max_total.get(spec.basis)
+        if limit is None:
+            continue
+        try:
+            value = float(spec.amount.to(limit.max.units).magnitude)
+        except pint.errors.DimensionalityError:
+            continue
+        totals[spec.basis] = totals.get(spec.basis, 0.0) + value * per_day
+    for basis, total in totals.items():
+        limit = info.max_total[basis]
+        high = float(limit.max.magnitude)
+        if total <= high * (1 + _AT_LIMIT):
+            continue
+        found = _fmt(ureg.Quantity(round(total, 4), limit.max.units))
+        count = f"{len(days)} day{'s' if len(days) != 1 else ''}"
+        if comp.steps:
+            made = f"the steps' doses × {per_day} a day ({comp.frequency}) over {count}"
+        else:
+            made = f"{_fmt(comp.dose.amount)} × {per_day} a day ({comp.frequency}) × {count}"
+        return (
+            f"{comp.drug} {found} in a cycle ({made}) is more than the {_fmt(limit.max)} the "
+            f"catalog allows per cycle ({limit.source}: {limit.rationale.rstrip('.')}); "
+            "check for a typing error in the dose, the frequency or the days"
+        )
+    return None
 
 
 def _implausible(drug: str, spec: Any, info: DrugSafety) -> str | None:
