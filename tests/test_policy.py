@@ -490,3 +490,36 @@ def test_the_actual_weight_basis_needs_no_note() -> None:
     policy = DosingPolicy(drugs={"cytarabine": DrugPolicy(weight_basis="actual")})
     sched = rc.load_regimen("CLAG").schedule(A, policy=policy)
     assert not [w for w in sched.warnings if w.field == "weight_basis"]
+
+
+@pytest.mark.parametrize(
+    ("make", "written", "hint"),
+    [
+        (lambda v: Increment(v), "10 µg", True),
+        (lambda v: Increment(v), "10 ug", True),
+        (lambda v: Increment(v), "1 milligram", False),
+        (lambda v: NearestPack([v, "480 mcg"]), "300 ug", True),
+        (lambda v: NearestPack([v, "480 mcg"]), "300 microgram", True),
+    ],
+)
+def test_a_policy_mass_is_written_mcg_mg_or_g(make, written: str, hint: bool) -> None:
+    """As in regimen files: the symbols the printed schedule uses, never µg (misread as mg)."""
+    with pytest.raises(rc.InputError) as err:
+        make(written)
+    assert "expected a mass written in mcg, mg or g" in str(err.value)
+    assert ("(write mcg for micrograms)" in str(err.value)) is hint
+    assert str(err.value).endswith(f"found {written!r}")
+
+
+def test_a_policy_file_mass_in_ug_is_refused_naming_its_key(tmp_path: Path) -> None:
+    bad = tmp_path / "site.yaml"
+    bad.write_text('drugs:\n  filgrastim:\n    rounding: {packs: ["300 ug", "480 mcg"]}\n')
+    with pytest.raises(rc.LoadError) as err:
+        load_policy(bad)
+    assert str(err.value).startswith(
+        "site.yaml: drugs.filgrastim.rounding.packs: expected a mass written in mcg, mg or g"
+    )
+    # The same sizes written as the schedule prints them load.
+    good = tmp_path / "good.yaml"
+    good.write_text("drugs:\n  filgrastim:\n    rounding: {packs: [300 mcg, 480 mcg]}\n")
+    assert load_policy(good).for_drug("filgrastim").rounding == NearestPack(["300 mcg", "480 mcg"])

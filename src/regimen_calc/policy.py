@@ -128,8 +128,21 @@ def _is_number(value: object) -> bool:
     return is_number(value)
 
 
+#: How a written mass names its unit: the ISMP symbols the printed schedule uses, as in regimen
+#: files (``µg`` and ``ug`` read as the same mass to pint, but ``µg`` is misread as mg).
+_MASS_SYMBOLS = ("mcg", "mg", "g")
+
+
 def _mass(value: object, field: str, example: str) -> pint.Quantity:
     q = as_quantity(value, field=field, dimension="mass", example=example)
+    if isinstance(value, str) and value.strip().lstrip("0123456789. ") not in _MASS_SYMBOLS:
+        micro = q.units == ureg.microgram
+        raise InputError(
+            field,
+            f"a mass written in mcg, mg or g, such as {example!r}"
+            + (" (write mcg for micrograms)" if micro else ""),
+            value,
+        )
     if q.magnitude <= 0:
         raise InputError(field, f"a mass above 0, such as {example!r}", str(value))
     return q
