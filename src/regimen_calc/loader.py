@@ -1177,6 +1177,7 @@ def _check(reg: Regimen) -> _Found:
             )
     out += _confidence_problems(reg)
     out += _single_line_problems(reg)
+    out += _name_problems(reg)
     for i, comp in enumerate(reg.components):
         at = f"components[{i}]"
         if not comp.id.strip():
@@ -1331,6 +1332,26 @@ def _condition_problems(comp: Component, at: str) -> _Found:
 
 
 #: Fields printed on one line (titles, table cells, calendar summaries): no line break or tab.
+#: What a regimen's id and aliases are written with: ASCII letters and digits, then also
+#: ``+ - _ . ( )`` and spaces. A name is typed at a terminal and compared with the bundled names;
+#: a Cyrillic С, a zero-width space or a full-width letter would make a second "CLAG" that looks
+#: like the first.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+\-_.() ]*")
+
+
+def _name_problems(reg: Regimen) -> _Found:
+    names = [("id", reg.id), *((f"aliases[{i}]", a) for i, a in enumerate(reg.aliases))]
+    return [
+        (
+            path,
+            "expected ASCII letters and digits (then also + - _ . ( ) and spaces), so that no "
+            f"name can look like another, found {text!r}",
+        )
+        for path, text in names
+        if _NAME.fullmatch(text) is None
+    ]
+
+
 def _single_line_problems(reg: Regimen) -> _Found:
     fields: list[tuple[str, str]] = [
         ("id", reg.id),
