@@ -1083,14 +1083,16 @@ def test_the_same_overlay_twice_is_refused_naming_both(tmp_path: Path) -> None:
 
 
 def test_a_repeat_is_named_by_its_own_index_and_the_first_one(tmp_path: Path) -> None:
+    # A second overlay that sets no value the first sets: the cycle's stated number of cycles.
     changed = tmp_path / "changed.yaml"
     changed.write_text(
-        EXAMPLE_OVERLAY.read_text(encoding="utf-8") + "notes: another site's copy\n",
+        "overlay_for: VA-CAG\nsource: {id: WARD, title: Ward protocol}\n"
+        "cycle: {max_cycles: 2}\n",
         encoding="utf-8",
     )
-    # Two overlays that differ by one byte are two overlays (the later one's values win).
     reg = rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY, changed])
     assert reg.overlays == ("VA-CAG.example-site.yaml", "changed.yaml")
+    assert reg.cycle.max_cycles == 2
     with pytest.raises(rc.InputError) as info:
         rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY, changed, EXAMPLE_OVERLAY])
     assert info.value.field == "overlays[2]"
@@ -1099,6 +1101,63 @@ def test_a_repeat_is_named_by_its_own_index_and_the_first_one(tmp_path: Path) ->
         rc.load_regimen("VA-CAG", overlays=[changed, EXAMPLE_OVERLAY, changed])
     assert info.value.field == "overlays[2]"
     assert f"this repeats overlays[0] ({str(changed)!r}), the same file" in str(info.value)
+
+
+def _overlay(folder: Path, name: str, body: str) -> Path:
+    path = folder / name
+    path.write_text(
+        f"overlay_for: CLAG\nsource: {{id: {path.stem.upper()}, title: Site protocol}}\n{body}",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "where"),
+    [
+        # Two overlays giving cytarabine two doses: the later one would win unseen.
+        (
+            "components:\n  - {id: cytarabine, dose: 2 g/m^2}\n",
+            "components:\n  - {id: cytarabine, dose: 1.5 g/m^2}\n",
+            "components[0].dose",
+        ),
+        # A dose and a ramp-up are one value: steps replace the dose.
+        (
+            "components:\n  - {id: cladribine, dose: 4 mg/m^2}\n",
+            "components:\n  - id: cladribine\n    steps: [{days: 1-5, dose: 5 mg/m^2}]\n",
+            "components[0].steps",
+        ),
+        ("cycle: {length_days: 21}\n", "cycle: {length_days: 28}\n", "cycle.length_days"),
+    ],
+)
+def test_two_overlays_setting_one_value_are_refused_naming_both(
+    tmp_path: Path, first: str, second: str, where: str
+) -> None:
+    a, b = _overlay(tmp_path, "a.yaml", first), _overlay(tmp_path, "b.yaml", second)
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen("CLAG", overlays=[a, b])
+    [problem] = caught.value.problems
+    assert (problem.file, problem.path) == ("b.yaml", where)
+    assert problem.message.startswith(
+        "expected each value set by one overlay entry; a.yaml already sets it at "
+    )
+    # Each alone loads.
+    assert rc.load_regimen("CLAG", overlays=[a]).overlays == ("a.yaml",)
+    assert rc.load_regimen("CLAG", overlays=[b]).overlays == ("b.yaml",)
+
+
+def test_one_component_listed_twice_in_an_overlay_is_refused(tmp_path: Path) -> None:
+    twice = _overlay(
+        tmp_path,
+        "twice.yaml",
+        "components:\n  - {id: cytarabine, dose: 2 g/m^2}\n  - {id: cytarabine, dose: 1 g/m^2}\n",
+    )
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen("CLAG", overlays=[twice])
+    assert str(caught.value) == (
+        "twice.yaml: components[1].dose: expected each value set by one overlay entry; this "
+        "overlay already sets it at components[0].dose"
+    )
 
 
 def test_search_path_must_be_a_list_of_existing_folders(tmp_path: Path) -> None:

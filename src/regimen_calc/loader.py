@@ -880,6 +880,16 @@ def _load_raw(
 _Origins = dict[str, tuple[str, str]]
 
 
+def _set_twice(name: str, path: str, earlier: tuple[str, str]) -> Problem:
+    file, at = earlier
+    where = "this overlay" if file == name else file
+    return Problem(
+        name,
+        path,
+        f"expected each value set by one overlay entry; {where} already sets it at {at}",
+    )
+
+
 def _apply_overlay(
     raw: dict,
     overlay_path: Path,
@@ -984,6 +994,14 @@ def _apply_overlay(
                     )
                 )
                 continue
+            # A value is set by one overlay entry: a second one (a later overlay, or the same
+            # component listed twice) would silently replace the first.
+            same = ("dose", "steps") if key in ("dose", "steps") else (key,)
+            if key == "steps" and "days" not in comp:
+                same += ("days",)  # steps without days set the component's days too
+            if earlier := [origins[p] for k in same if (p := f"components[{n}].{k}") in origins]:
+                problems.append(_set_twice(name, f"components[{i}].{key}", earlier[0]))
+                continue
             if key == "steps":
                 target_comp.pop("dose", None)
                 if "days" not in comp and isinstance(value, list):
@@ -998,6 +1016,9 @@ def _apply_overlay(
         if not isinstance(out.get("cycle"), dict):
             out["cycle"] = {}
         for key, value in cycle.items():
+            if f"cycle.{key}" in origins:
+                problems.append(_set_twice(name, f"cycle.{key}", origins[f"cycle.{key}"]))
+                continue
             if key == CYCLE_BOUND:  # how the site's max_cycles is given: a plain value
                 out["cycle"][key] = value
                 origins[f"cycle.{key}"] = (name, f"cycle.{key}")
