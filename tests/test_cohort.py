@@ -38,6 +38,7 @@ from regimen_calc.cohort import (
 from regimen_calc.errors import InputError
 from regimen_calc.policy import DosingPolicy, half_up
 from regimen_calc.units import ureg
+from render_support import EXAMPLE_POLICY, site_regimen
 from strategies import HEIGHT_CM, WEIGHT_KG
 
 # Regimens that schedule without site values; cycles allowed by each.
@@ -858,3 +859,75 @@ def test_every_forecast_format_names_its_files_and_their_hashes(tmp_path: Path) 
     no_file = "not recorded (a regimen built in code, not read from a file)"
     assert [r["note"] for r in _csv_rows(bare) if r["row"] == "source_files"] == [no_file]
     assert f"Source files  {no_file}" in bare.to_text()
+
+
+# -------------------------------------------------------------------------------------------
+# What the forecast says about the doses it sums: ceilings, flags, assumed values, hold rules
+# -------------------------------------------------------------------------------------------
+
+_ADULT = rc.Patient(height="170 cm", weight="65 kg")
+_P70 = rc.Patient(height="170 cm", weight="70 kg")
+
+_HIDAC = """\
+    id: SITE-HIDAC
+    name: Site high-dose cytarabine
+    version: "1.0.0"
+    references:
+      - {id: SITE, kind: site, title: "site protocol"}
+    cycle:
+      length_days: 28
+      max_cycles: 2
+    components:
+      - id: cytarabine
+        drug: cytarabine
+        source: SITE
+        dose: 3000 mg/m^2
+        frequency: q12h
+        route: IV
+        days: 1-3
+    """
+
+
+def test_forecast_applies_dose_ceilings_like_schedule(tmp_path: Path) -> None:
+    """A dose above the drug's per-dose ceiling is refused by the forecast as by the schedule."""
+    reg = site_regimen(tmp_path, "hidac", _HIDAC)
+    big = rc.Patient(height="190 cm", weight="110 kg")  # BSA 2.41: 7,230 mg a dose > 7,000 mg
+    with pytest.raises(rc.DoseLimitError):
+        reg.schedule(big)
+    with pytest.raises(rc.DoseLimitError):
+        rc.forecast(reg, [_ADULT, big])  # per-patient path (vectorised=False) does raise
+
+
+def test_forecast_flags_assumed_and_not_stated_values() -> None:
+    """The forecast's text marks values that are assumed and values the source does not state."""
+    fc = rc.forecast(rc.load_regimen("CAV"), [_ADULT], cycles=3)
+    text = fc.to_text()
+    assert "assumed" in text.lower()
+    assert "not stated" in text.lower()
+
+
+def test_forecast_notes_flagged_and_above_label_doses() -> None:
+    """A total that includes a dose flagged for review, or one above the label, says so in the
+    forecast's notes."""
+    policy = rc.load_policy(EXAMPLE_POLICY)
+    f = rc.forecast(rc.load_regimen("CLAG"), [_P70], policy=policy)
+    s = rc.load_regimen("CLAG").schedule(_P70, policy=policy)
+    assert any(a.rounding.flagged for _d, a in s.administrations())
+    assert f.drug("filgrastim").total == pytest.approx(2100)  # 6 × 350 mcg, the flagged dose
+    notes = " ".join(f.notes).lower()
+    assert "review" in notes or "flagged" in notes or "rounding" in notes, f.notes
+
+    reg = rc.load_regimen("CLAG+VEN")
+    f2 = rc.forecast(reg, [_P70], concomitant_by_patient=[["posaconazole"]], rule_set="protocol")
+    s2 = reg.schedule(_P70, concomitant=["posaconazole"], rule_set="protocol")
+    assert any("ABOVE the label" in w.message for w in s2.warnings)
+    assert any("above" in n.lower() and "label" in n.lower() for n in f2.notes), f2.notes
+
+
+def test_forecast_says_hold_rules_not_applied() -> None:
+    """CLAG: "suspend filgrastim while WBC >= 20" (NCT06763666). The forecast sums all 6 doses
+    and says the hold rule is not applied."""
+    f = rc.forecast(rc.load_regimen("CLAG"), [_P70])
+    assert f.drug("filgrastim").total == pytest.approx(6 * 350)
+    notes = " ".join(f.notes).lower()
+    assert "hold" in notes or "white-cell" in notes or "suspend" in notes, f.notes

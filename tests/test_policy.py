@@ -490,3 +490,24 @@ def test_the_actual_weight_basis_needs_no_note() -> None:
     policy = DosingPolicy(drugs={"cytarabine": DrugPolicy(weight_basis="actual")})
     sched = rc.load_regimen("CLAG").schedule(A, policy=policy)
     assert not [w for w in sched.warnings if w.field == "weight_basis"]
+
+
+def test_plain_rounding_respects_max_deviation() -> None:
+    """Rounding to whole mg (dose_decimals=0) is held to the max deviation like any rounding."""
+    child = rc.Patient(height="75 cm", weight="12 kg")  # Mosteller 0.50 m²
+    s = rc.load_regimen("CLAG").schedule(child, policy=rc.DosingPolicy(dose_decimals=0))
+    a = s.day(1).administrations[0]
+    assert a.drug == "cladribine" and a.calculated_dose.m_as("mg") == pytest.approx(2.5)
+    deviation = abs(a.dose.m_as("mg") - 2.5) / 2.5 * 100
+    assert a.rounding.flagged or deviation <= s.policy.max_deviation_percent
+
+
+def test_fractional_pack_size_refused_naming_rounding_sizes() -> None:
+    """A pack size that is not a whole number of its unit (300.4 mcg) is refused, naming
+    rounding.sizes."""
+    with pytest.raises(rc.InputError) as exc:
+        policy = rc.DosingPolicy(
+            drugs={"filgrastim": rc.DrugPolicy(rounding=rc.NearestPack(["300.4 mcg"]))}
+        )
+        rc.load_regimen("CLAG").schedule(A, policy=policy)
+    assert "rounding.sizes" in str(exc.value)
