@@ -914,14 +914,25 @@ def test_forecast_notes_flagged_and_above_label_doses() -> None:
     s = rc.load_regimen("CLAG").schedule(_P70, policy=policy)
     assert any(a.rounding.flagged for _d, a in s.administrations())
     assert f.drug("filgrastim").total == pytest.approx(2100)  # 6 × 350 mcg, the flagged dose
-    notes = " ".join(f.notes).lower()
-    assert "review" in notes or "flagged" in notes or "rounding" in notes, f.notes
+    # Filgrastim days 0-5; the nearest syringe, 300 mcg, is (300 − 350) / 350 = −14.3%.
+    assert (
+        "rounding: PHARMACIST REVIEW: filgrastim on day(s) 0–5: rounding would change the dose by"
+        " -14.3%, beyond the 10% allowed; the unrounded dose 350 mcg is kept (rounding proposed"
+        " 300 mcg). Rule: nearest total of whole packs (300 mcg, 480 mcg, at most 1 per dose),"
+        " max deviation 10%."
+    ) in f.notes, f.notes
 
     reg = rc.load_regimen("CLAG+VEN")
     f2 = rc.forecast(reg, [_P70], concomitant_by_patient=[["posaconazole"]], rule_set="protocol")
     s2 = reg.schedule(_P70, concomitant=["posaconazole"], rule_set="protocol")
     assert any("ABOVE the label" in w.message for w in s2.warnings)
-    assert any("above" in n.lower() and "label" in n.lower() for n in f2.notes), f2.notes
+    # The label's posaconazole ramp (clinical-reference §2.1) on venetoclax days 2-8: 10, 20, 50,
+    # then 70 mg.
+    assert (
+        "interaction: venetoclax: the protocol rule's doses are ABOVE the label's with posaconazole"
+        " (label: 10 mg on day(s) 2; 20 mg on day(s) 3; 50 mg on day(s) 4; 70 mg on day(s) 5–8)."
+        " Confirm with the prescriber; the label rule set gives the label doses."
+    ) in f2.notes, f2.notes
 
 
 def test_forecast_says_hold_rules_not_applied() -> None:
@@ -929,5 +940,7 @@ def test_forecast_says_hold_rules_not_applied() -> None:
     and says the hold rule is not applied."""
     f = rc.forecast(rc.load_regimen("CLAG"), [_P70])
     assert f.drug("filgrastim").total == pytest.approx(6 * 350)
-    notes = " ".join(f.notes).lower()
-    assert "hold" in notes or "white-cell" in notes or "suspend" in notes, f.notes
+    assert (
+        "hold rule not applied: filgrastim: Suspend filgrastim while the white-cell count is"
+        " ≥ 20 × 10⁹/L. A forecast has no laboratory values, so the totals count every dose."
+    ) in f.notes, f.notes

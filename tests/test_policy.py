@@ -493,13 +493,22 @@ def test_the_actual_weight_basis_needs_no_note() -> None:
 
 
 def test_plain_rounding_respects_max_deviation() -> None:
-    """Rounding to whole mg (dose_decimals=0) is held to the max deviation like any rounding."""
-    child = rc.Patient(height="75 cm", weight="12 kg")  # Mosteller 0.50 m²
+    """Rounding to whole mg (dose_decimals=0) is held to the max deviation like any rounding.
+
+    Mosteller √(75 × 12 / 3600) = √0.25 = 0.50 m²; cladribine 5 mg/m² × 0.50 m² = 2.5 mg. Half-up
+    to whole mg gives 3 mg, (3 − 2.5) / 2.5 = +20%, beyond the default 10% (HOPA, §5): so the
+    dose is flagged and 2.5 mg is kept, with 3 mg shown as the proposal.
+    """
+    child = rc.Patient(height="75 cm", weight="12 kg")
     s = rc.load_regimen("CLAG").schedule(child, policy=rc.DosingPolicy(dose_decimals=0))
     a = s.day(1).administrations[0]
     assert a.drug == "cladribine" and a.calculated_dose.m_as("mg") == pytest.approx(2.5)
-    deviation = abs(a.dose.m_as("mg") - 2.5) / 2.5 * 100
-    assert a.rounding.flagged or deviation <= s.policy.max_deviation_percent
+    assert s.policy.max_deviation_percent == 10
+    assert a.rounding.flagged
+    assert a.dose.m_as("mg") == pytest.approx(2.5)
+    assert a.rounding.proposed.m_as("mg") == pytest.approx(3)
+    assert a.rounding.deviation == pytest.approx(0.2)
+    assert a.rounding.reason == "rounding would change the dose by 20.0%, beyond the 10% allowed"
 
 
 def test_fractional_pack_size_refused_naming_rounding_sizes() -> None:

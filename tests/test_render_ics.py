@@ -165,11 +165,17 @@ def test_ics_summary_marks_held_and_stopped_doses() -> None:
     held_days = [d.day for d in s.days for a in d.administrations
                  if a.drug == "filgrastim" and a.held]
     assert held_days == list(range(2, 11))
+    # Cytarabine runs days 1-7; venetoclax (days 2-10) never starts: the label's start gate is a
+    # white-cell count below 25 × 10⁹/L (clinical-reference §2), and day 2's is 25.
     events = _ics_events(render(s, "ics"))
-    for day in held_days:
-        summary, _desc = events[day]
-        assert "filgrastim" not in summary or "HELD" in summary.upper() or \
-            "STOPPED" in summary.upper(), f"day {day}: {summary!r}"
+    summaries = {day: summary for day, (summary, _desc) in events.items()}
+    assert summaries == {
+        0: "CMGV cycle 1, Day 0: filgrastim",
+        1: "CMGV cycle 1, Day 1: mitoxantrone liposome, cytarabine, filgrastim",
+        **{d: f"CMGV cycle 1, Day {d}: cytarabine, filgrastim (HELD), venetoclax (HELD)"
+           for d in range(2, 8)},
+        **{d: f"CMGV cycle 1, Day {d}: filgrastim (HELD), venetoclax (HELD)" for d in (8, 9, 10)},
+    }
 
 
 def test_ics_flags_unrounded_dose_for_pharmacist_review() -> None:
@@ -183,8 +189,13 @@ def test_ics_flags_unrounded_dose_for_pharmacist_review() -> None:
     assert "PHARMACIST REVIEW" in render(s, "text")
     _summary, desc = _ics_events(render(s, "ics"))[2]
     line = _drug_line(desc, "filgrastim")
-    assert "350 mcg" in line
-    assert "REVIEW" in line.upper() or "FLAG" in line.upper(), line
+    # 5 mcg/kg × 70 kg = 350 mcg; the nearest syringe, 300 mcg, is (300 − 350) / 350 = −14.3%.
+    assert line.startswith("filgrastim: 350 mcg, subcutaneous (subcut), once daily;"), line
+    assert "; REVIEW by a pharmacist (rounding beyond the policy's limit) (drug ASSUMED);" in line
+    assert line.endswith(
+        "; PHARMACIST REVIEW: rounding would change the dose by -14.3%, beyond the 10% allowed;"
+        " unrounded dose kept"
+    ), line
 
 
 def test_ics_marks_assumed_and_site_values() -> None:
@@ -195,11 +206,13 @@ def test_ics_marks_assumed_and_site_values() -> None:
     events = _ics_events(render(s, "ics"))
     _summary, desc = events[3]
     ven = _drug_line(desc, "venetoclax")
-    assert "SITE" in ven.upper(), ven
+    assert "give (dose steps, days, frequency SITE VALUE)" in ven, ven
+    assert "steps: site (EXAMPLE-SITE-PROTOCOL)" in ven, ven
     fil = _drug_line(desc, "filgrastim")
     # (The text table wraps its status column, so the mark is checked on the printed row's text.)
     from regimen_calc.render._view import build_view
 
     row = next(r for r in build_view(s).days[3].rows if r.drug == "filgrastim")
     assert "drug ASSUMED" in row.status
-    assert "ASSUMED" in fil.upper(), fil
+    assert "give (drug ASSUMED; dose, days, frequency SITE VALUE)" in fil, fil
+    assert fil.endswith("; drug: assumed (Neupogen-label)"), fil

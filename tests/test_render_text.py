@@ -127,9 +127,10 @@ def test_printed_calendar_marks_held_doses() -> None:
     assert s.day(0).administrations[0].held
     text = render(s, "text")
     calendar = text.split("Calendar\n--------", 1)[1].split("Day-by-day schedule", 1)[0]
-    sunday_cell = [line.split("|")[-2].strip() for line in calendar.splitlines()
-                   if line.startswith("|")]
-    assert "filgrastim" not in sunday_cell or any("HELD" in c.upper() for c in sunday_cell)
+    # The first week's block: header row, its "=" rule, then 29 Dec - 4 Jan up to the next rule.
+    first_week = calendar.split("+====", 1)[1].split("\n+-", 1)[0].splitlines()[1:]
+    sunday_cell = [line.split("|")[-2].strip() for line in first_week]
+    assert sunday_cell == ["4 Jan", "Day 0", "filgrastim", "(HELD)"]
 
 
 def test_example_policy_gets_example_banner() -> None:
