@@ -899,11 +899,26 @@ def test_forecast_applies_dose_ceilings_like_schedule(tmp_path: Path) -> None:
 
 
 def test_forecast_flags_assumed_and_not_stated_values() -> None:
-    """The forecast's text marks values that are assumed and values the source does not state."""
+    """The forecast's text marks values that are assumed and values the source does not state.
+
+    CAV (NCT05657639, clinical-reference §1.4, gap G2) states no cycle length and no cladribine
+    days; the library takes days 1-5 from ChiCTR2400091392. 170 cm, 65 kg: Mosteller 1.75 m²;
+    cladribine 5 mg/m² × 1.75 = 8.75 mg × 5 days × 3 cycles = 131.25 mg; cytarabine 20 mg flat
+    × 2 a day × 10 days × 3 = 1,200 mg; venetoclax (100 + 200 + 19 × 400) × 3 = 23,700 mg =
+    (1 + 2 + 19 × 4) × 3 = 237 tablets of 100 mg.
+    """
     fc = rc.forecast(rc.load_regimen("CAV"), [_ADULT], cycles=3)
     text = fc.to_text()
-    assert "assumed" in text.lower()
-    assert "not stated" in text.lower()
+    lines = text.splitlines()
+    assert "cladribine  131.25 mg  not counted" in lines
+    assert "cytarabine  1,200 mg   not counted" in lines
+    assert "venetoclax  23,700 mg  237 × 100 mg tablets" in lines
+    assert "- not stated: The cycle length is not stated by NCT05657639." in lines
+    assert (
+        "- assumed: cladribine days: assumed from ChiCTR2400091392, not stated by the regimen's"
+        " own source (NCT05657639). NCT05657639 does not state the cladribine days; days 1-5 as in"
+        " ChiCTR2400091392 and Kadia 2018."
+    ) in lines
 
 
 def test_forecast_notes_flagged_and_above_label_doses() -> None:
