@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,10 @@ import pytest
 import regimen_calc as rc
 
 START = datetime.date(2026, 1, 5)
+ROOT = Path(__file__).resolve().parents[1]
+#: The bundled example site overlay and example institution policy (both "not for patient use").
+EXAMPLE_OVERLAY = ROOT / "regimens" / "overlays" / "VA-CAG.example-site.yaml"
+EXAMPLE_POLICY = ROOT / "src" / "regimen_calc" / "data" / "policies" / "example-institution.yaml"
 CLI_ARGS = [
     "schedule", "CLAG+VEN", "--height", "170 cm", "--weight", "70 kg",
     "--concomitant", "posaconazole:0-", "--start", "2026-01-05",
@@ -146,3 +151,10 @@ def section(text: str, heading: str, following: str) -> str:
     start = text.index(heading)
     end = text.find(following, start + len(heading))
     return text[start : end if end != -1 else len(text)]
+
+
+def site_regimen(tmp_path: Path, name: str, body: str) -> rc.Regimen:
+    """Load a site regimen written (dedented) to ``tmp_path/<name>.yaml``."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return rc.load_regimen(path)

@@ -11,19 +11,20 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pint
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
 from regimen_calc import formatting
 from regimen_calc.render import FORMATS, render
-from render_support import run_cli
+from render_support import flat, run_cli
 
 P = rc.Patient(height="170 cm", weight="70 kg")
 OTHER = pint.UnitRegistry()  # a second registry: its quantities cannot be mixed with ureg's
@@ -229,24 +230,29 @@ ODD = st.one_of(
     st.just(ARRAY_MG),
 )
 
-FORMATTERS: list[Callable[[Any], Any]] = [
-    formatting.format_number,
-    formatting.format_unit,
-    formatting.format_quantity,
-    formatting.format_dose_per_unit,
-    formatting.format_entered,
-    formatting.route_name,
-    formatting.format_frequency,
-    formatting.format_date,
-    formatting.format_days,
-    formatting.format_infusion,
-    formatting.format_sequence,
-    lambda v: formatting.format_number(1.5, decimals=v),
-    lambda v: formatting.format_quantity(rc.ureg.Quantity(1.5, "mg"), decimals=v),
-    lambda v: formatting.format_date(datetime.date(2026, 1, 5), weekday=v),
-    lambda v: formatting.format_date(datetime.date(2026, 1, 5), year=v),
-    lambda v: formatting.format_infusion(None, route=v),
-    lambda v: formatting.format_sequence(None, after_name=v),
+# (formatter, a value it must accept, what it must print for it). The expected texts are the
+# house style by hand: thousands comma, no trailing zeros, half-up, "Mon 5 Jan 2026" (1 January
+# 2026 is a Thursday), an en dash for a run of days, 2 a day = every 12 hours.
+D = datetime.date(2026, 1, 5)
+FORMATTERS: list[tuple[Callable[[Any], Any], Any, str]] = [
+    (formatting.format_number, 1820, "1,820"),
+    (formatting.format_unit, rc.ureg.Unit("mg/m^2"), "mg/m²"),
+    (formatting.format_quantity, rc.ureg.Quantity(1820, "mg"), "1,820 mg"),
+    (formatting.format_dose_per_unit, rc.ureg.Quantity(5, "mg/m^2"), "5 mg/m²"),
+    (formatting.format_entered, rc.ureg.Quantity(5, "mcg/kg"), "5 mcg/kg"),
+    (formatting.route_name, "PO", "oral (PO)"),
+    (formatting.format_frequency, 2, "every 12 hours"),
+    (formatting.format_date, D, "Mon 5 Jan 2026"),
+    (formatting.format_days, [1, 2, 3, 4, 5], "1–5"),
+    (formatting.format_infusion, None, "infusion time not stated"),
+    (formatting.format_sequence, None, "no sequence stated"),
+    (lambda v: formatting.format_number(1.5, decimals=v), 1, "1.5"),
+    (lambda v: formatting.format_quantity(rc.ureg.Quantity(1.5, "mg"), decimals=v), 0, "2 mg"),
+    (lambda v: formatting.format_date(D, weekday=v), False, "5 Jan 2026"),
+    (lambda v: formatting.format_date(D, year=v), False, "Mon 5 Jan"),
+    (lambda v: formatting.format_infusion(None, route=v), "PO", "not an infusion"),
+    (lambda v: formatting.format_sequence(None, after_name=v), "cladribine",
+     "no sequence stated"),
 ]
 
 
@@ -258,7 +264,10 @@ def _library_error_or_result(call: Callable[[], Any]) -> None:
 @settings(max_examples=300, deadline=None)
 @given(value=ODD, which=st.integers(0, len(FORMATTERS) - 1))
 def test_formatting_takes_any_value_or_raises_the_library_error(value: Any, which: int) -> None:
-    _library_error_or_result(lambda: FORMATTERS[which](value))
+    formatter, good, expected = FORMATTERS[which]
+    _library_error_or_result(lambda: formatter(value))
+    # The same formatter still takes a good value and prints it right: refusing everything fails.
+    assert formatter(good) == expected
 
 
 SCHEDULE = _schedule()
@@ -271,6 +280,11 @@ def test_render_takes_any_format_and_option_or_raises_the_library_error(
     fmt: Any, option: str, value: Any
 ) -> None:
     _library_error_or_result(lambda: render(SCHEDULE, fmt, **{option: value}))
+    # A valid format is still rendered, with the hand-computed doses (render_support: 170 cm,
+    # 70 kg, BSA 1.82 m²; cladribine 5 mg/m² = 9.1 mg, cytarabine 1 g/m² = 1,820 mg, filgrastim
+    # 5 mcg/kg = 350 mcg): refusing every call fails.
+    text = flat(render(SCHEDULE, "text"))
+    assert all(v in text for v in ("1.82 m²", "9.1 mg", "1,820 mg", "350 mcg")), text
 
 
 CSV_TEXT = st.lists(
@@ -290,11 +304,15 @@ def test_any_patients_csv_gives_a_cohort_or_the_library_error(
     text = ("height,weight,sex,concomitant\n" if header else "") + body
     path = tmp_path / "cohort.csv"
     path.write_text(text, encoding="utf-8")
-    try:
+    with contextlib.suppress(rc.RegimenCalcError):
         cohort = rc.read_patients_csv(path)
-    except rc.RegimenCalcError:
-        return
-    assert len(cohort) >= 1
+        assert len(cohort) >= 1
+    # A well-formed file is still read, row by row: refusing every file fails.
+    good = tmp_path / "good.csv"
+    good.write_text("height,weight,sex,concomitant\n170 cm,70 kg,,\n", encoding="utf-8")
+    cohort = rc.read_patients_csv(good)
+    assert cohort.ids == ("row 2",)
+    assert cohort.height_cm.tolist() == [170.0] and cohort.weight_kg.tolist() == [70.0]
 
 
 @settings(max_examples=150, deadline=None)
@@ -305,10 +323,13 @@ def test_any_lab_value_or_day_is_taken_or_refused_with_the_library_error(
     from regimen_calc.labs import check_labs
 
     try:
-        labs = {day: {lab: value}}
+        hash(day)
     except TypeError:  # an unhashable day cannot even be put in a dict by the caller
-        return
+        assume(False)
+    labs = {day: {lab: value}}
     _library_error_or_result(lambda: check_labs(labs))
+    # A plain count is still taken, as a float: refusing every value fails.
+    assert check_labs({1: {lab: 5}}) == {1: {lab: 5.0}}
 
 
 @settings(max_examples=150, deadline=None)
@@ -317,6 +338,9 @@ def test_any_prior_exposure_is_taken_or_refused_with_the_library_error(value: An
     from regimen_calc.cumulative import check_prior_exposure
 
     _library_error_or_result(lambda: check_prior_exposure({"mitoxantrone": value}))
+    # A plain prior dose (mg/m²) is still taken, as text or number: refusing every value fails.
+    assert check_prior_exposure({"mitoxantrone": "20 mg/m^2"}) == {"mitoxantrone": Decimal(20)}
+    assert check_prior_exposure({"mitoxantrone": 20}) == {"mitoxantrone": Decimal(20)}
 
 
 POLICY_VALUES = st.one_of(
@@ -340,6 +364,9 @@ def test_any_policy_file_loads_or_raises_the_library_error(
     text = "".join(f"{k}: {v}\n" for k, v in lines)
     with contextlib.suppress(rc.RegimenCalcError):
         _policy(tmp_path, text)
+    # A well-formed file is still loaded with its values: refusing every file fails.
+    policy = _policy(tmp_path, "dose_decimals: 1\nmax_deviation_percent: 5\n")
+    assert (policy.dose_decimals, policy.max_deviation_percent) == (1, 5)
 
 
 # --------------------------------------------------------------------------------------------

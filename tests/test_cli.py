@@ -532,3 +532,18 @@ def test_a_reader_that_closes_the_pipe_stops_the_command_quietly(args: list[str]
         os.close(write_end)
     assert result.stderr == b""
     assert result.returncode == 1
+
+
+def test_show_does_not_call_unstated_values_stated() -> None:
+    """`show` labels a value the source does not state (aclarubicin's infusion time in VA-CAG) as
+    not stated, never as stated."""
+    from click.testing import CliRunner
+
+    from regimen_calc.cli import main as cli_main
+
+    result = CliRunner().invoke(cli_main, ["show", "VA-CAG", "--overlay", _OVERLAY])
+    assert result.exit_code == 0, result.output
+    block = result.output.split("aclarubicin (component aclarubicin)", 1)[1]
+    infusion = next(line for line in block.splitlines() if line.strip().startswith("infusion:"))
+    assert "infusion: not stated [not stated" in infusion
+    assert "[stated" not in infusion, infusion

@@ -38,6 +38,7 @@ from regimen_calc.cohort import (
 from regimen_calc.errors import InputError
 from regimen_calc.policy import DosingPolicy, half_up
 from regimen_calc.units import ureg
+from render_support import EXAMPLE_POLICY, site_regimen
 from strategies import HEIGHT_CM, WEIGHT_KG
 
 # Regimens that schedule without site values; cycles allowed by each.
@@ -858,3 +859,103 @@ def test_every_forecast_format_names_its_files_and_their_hashes(tmp_path: Path) 
     no_file = "not recorded (a regimen built in code, not read from a file)"
     assert [r["note"] for r in _csv_rows(bare) if r["row"] == "source_files"] == [no_file]
     assert f"Source files  {no_file}" in bare.to_text()
+
+
+# -------------------------------------------------------------------------------------------
+# What the forecast says about the doses it sums: ceilings, flags, assumed values, hold rules
+# -------------------------------------------------------------------------------------------
+
+_ADULT = rc.Patient(height="170 cm", weight="65 kg")
+_P70 = rc.Patient(height="170 cm", weight="70 kg")
+
+_HIDAC = """\
+    id: SITE-HIDAC
+    name: Site high-dose cytarabine
+    version: "1.0.0"
+    references:
+      - {id: SITE, kind: site, title: "site protocol"}
+    cycle:
+      length_days: 28
+      max_cycles: 2
+    components:
+      - id: cytarabine
+        drug: cytarabine
+        source: SITE
+        dose: 3000 mg/m^2
+        frequency: q12h
+        route: IV
+        days: 1-3
+    """
+
+
+def test_forecast_applies_dose_ceilings_like_schedule(tmp_path: Path) -> None:
+    """A dose above the drug's per-dose ceiling is refused by the forecast as by the schedule."""
+    reg = site_regimen(tmp_path, "hidac", _HIDAC)
+    big = rc.Patient(height="190 cm", weight="110 kg")  # BSA 2.41: 7,230 mg a dose > 7,000 mg
+    with pytest.raises(rc.DoseLimitError):
+        reg.schedule(big)
+    with pytest.raises(rc.DoseLimitError):
+        rc.forecast(reg, [_ADULT, big])  # per-patient path (vectorised=False) does raise
+
+
+def test_forecast_flags_assumed_and_not_stated_values() -> None:
+    """The forecast's text marks values that are assumed and values the source does not state.
+
+    CAV (NCT05657639, clinical-reference §1.4, gap G2) states no cycle length and no cladribine
+    days; the library takes days 1-5 from ChiCTR2400091392. 170 cm, 65 kg: Mosteller 1.75 m²;
+    cladribine 5 mg/m² × 1.75 = 8.75 mg × 5 days × 3 cycles = 131.25 mg; cytarabine 20 mg flat
+    × 2 a day × 10 days × 3 = 1,200 mg; venetoclax (100 + 200 + 19 × 400) × 3 = 23,700 mg =
+    (1 + 2 + 19 × 4) × 3 = 237 tablets of 100 mg.
+    """
+    fc = rc.forecast(rc.load_regimen("CAV"), [_ADULT], cycles=3)
+    text = fc.to_text()
+    lines = text.splitlines()
+    assert "cladribine  131.25 mg  not counted" in lines
+    assert "cytarabine  1,200 mg   not counted" in lines
+    assert "venetoclax  23,700 mg  237 × 100 mg tablets" in lines
+    assert "- not stated: The cycle length is not stated by NCT05657639." in lines
+    assert (
+        "- assumed: cladribine days: assumed from ChiCTR2400091392, not stated by the regimen's"
+        " own source (NCT05657639). NCT05657639 does not state the cladribine days; days 1-5 as in"
+        " ChiCTR2400091392 and Kadia 2018."
+    ) in lines
+
+
+def test_forecast_notes_flagged_and_above_label_doses() -> None:
+    """A total that includes a dose flagged for review, or one above the label, says so in the
+    forecast's notes."""
+    policy = rc.load_policy(EXAMPLE_POLICY)
+    f = rc.forecast(rc.load_regimen("CLAG"), [_P70], policy=policy)
+    s = rc.load_regimen("CLAG").schedule(_P70, policy=policy)
+    assert any(a.rounding.flagged for _d, a in s.administrations())
+    assert f.drug("filgrastim").total == pytest.approx(2100)  # 6 × 350 mcg, the flagged dose
+    # Filgrastim days 0-5; the nearest syringe, 300 mcg, is (300 − 350) / 350 = −14.3%.
+    assert (
+        "rounding: PHARMACIST REVIEW: filgrastim on day(s) 0–5: rounding would change the dose by"
+        " -14.3%, beyond the 10% allowed; the unrounded dose 350 mcg is kept (rounding proposed"
+        " 300 mcg). Rule: nearest total of whole packs (300 mcg, 480 mcg, at most 1 per dose),"
+        " max deviation 10%."
+    ) in f.notes, f.notes
+
+    reg = rc.load_regimen("CLAG+VEN")
+    f2 = rc.forecast(reg, [_P70], concomitant_by_patient=[["posaconazole"]], rule_set="protocol")
+    s2 = reg.schedule(_P70, concomitant=["posaconazole"], rule_set="protocol")
+    assert any("ABOVE the label" in w.message for w in s2.warnings)
+    # The label's posaconazole ramp (clinical-reference §2.1) on venetoclax days 2-8: 10, 20, 50,
+    # then 70 mg.
+    assert (
+        "interaction: venetoclax: the protocol rule's doses are ABOVE the label's with posaconazole"
+        " (label: 10 mg on day(s) 2; 20 mg on day(s) 3; 50 mg on day(s) 4; 70 mg on day(s) 5–8)."
+        " Confirm with the prescriber; the label rule set gives the label doses."
+    ) in f2.notes, f2.notes
+
+
+def test_forecast_says_hold_rules_not_applied() -> None:
+    """CLAG: "suspend filgrastim while WBC >= 20" (NCT06763666). The forecast sums all 6 doses
+    and says the hold rule is not applied."""
+    f = rc.forecast(rc.load_regimen("CLAG"), [_P70])
+    assert f.drug("filgrastim").total == pytest.approx(6 * 350)
+    assert (
+        "hold rule not applied: filgrastim: Suspend filgrastim while the white-cell count is"
+        " ≥ 20 × 10⁹/L. A forecast has no laboratory values, so the totals count every dose."
+    ) in f.notes, f.notes

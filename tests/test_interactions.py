@@ -6,11 +6,13 @@ Hand-checked values come from shared/clinical-reference.md sections 1.1, 2 and 2
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import regimen_calc as rc
 from regimen_calc.errors import InputError, LoadError, RegimenCalcError, UnknownDrugError
 from regimen_calc.interactions import (
     Concomitant,
@@ -28,6 +30,7 @@ from regimen_calc.interactions import (
     rule_set_names,
 )
 from regimen_calc.units import ureg
+from render_support import site_regimen
 
 MG = ureg.milligram
 
@@ -930,3 +933,58 @@ def test_property_protocol_never_raises_and_caps(planned, concs):
         assert mg(a.adjusted) <= mg(a.unadjusted)
         if a.rule_id == "protocol.strong":
             assert mg(a.adjusted) == min(Decimal(100), mg(a.unadjusted))
+
+
+# ------------------------------------------------------------------------------ venetoclax caps
+
+_ADULT = rc.Patient(height="170 cm", weight="65 kg")
+
+_VEN_BID = """\
+    id: SITE-VEN-BID
+    name: Site venetoclax 200 mg twice daily
+    version: "1.0.0"
+    references:
+      - {id: SITE, kind: site, title: "site protocol"}
+    cycle:
+      length_days: 28
+      max_cycles: 2
+    components:
+      - id: venetoclax
+        drug: venetoclax
+        source: SITE
+        dose: 200 mg
+        frequency: q12h
+        route: PO
+        days: 1-14
+    """
+
+
+def test_strong_inhibitor_cap_is_per_day_not_per_administration(tmp_path: Path) -> None:
+    """The label's doses and its CYP3A tables are once-daily doses (posaconazole: 70 mg a day).
+    A regimen giving venetoclax q12h would make the caps per administration (70 mg twice a day =
+    140 mg/day), so such a regimen is refused when it loads, naming the frequency."""
+    with pytest.raises(rc.LoadError) as err:
+        site_regimen(tmp_path, "ven_bid", _VEN_BID)
+    assert any(p.path == "components[0].frequency" for p in err.value.problems)
+    assert "'daily' or 'once' for venetoclax" in str(err.value)
+
+
+def test_caller_rule_cannot_be_laxer_than_table() -> None:
+    """Posaconazole has its own venetoclax rule in the table (70 mg at steady state,
+    clinical-reference §2.1); a caller's Concomitant asking for the generic strong-inhibitor rule
+    ("default", 100 mg) is refused at the rule field, not scheduled at the laxer cap."""
+    reg = rc.load_regimen("CAV")
+    lax = rc.Concomitant("posaconazole", cyp3a4="strong", rule="default")
+    with pytest.raises(rc.InputError) as err:
+        reg.schedule(_ADULT, concomitant=[lax])
+    assert err.value.field == "concomitant[0].rule"
+    assert "expected 'posaconazole' or None for posaconazole" in str(err.value)
+    assert "found 'default'" in str(err.value)
+
+
+def test_near_miss_concomitant_name_is_not_silently_unknown() -> None:
+    """A misspelt interacting drug ("posaconazol") is refused, not scheduled as an unknown drug
+    with no interaction."""
+    reg = rc.load_regimen("CAV")
+    with pytest.raises(rc.RegimenCalcError):
+        reg.schedule(_ADULT, concomitant=[rc.Concomitant("posaconazol", cyp3a4="moderate")])

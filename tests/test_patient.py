@@ -366,3 +366,19 @@ def test_name_rule_property(text: str) -> None:
     else:
         assert _printable(text)
         assert patient.name == patient.identifier == text  # kept as given, never cleaned
+
+
+@pytest.mark.parametrize(
+    ("height", "weight"),
+    [
+        ("1 70 cm", "65 kg"),  # typo for 170 cm -> 70 cm, BSA 1.12 instead of 1.75
+        ("170 cm", "1 54 lb"),  # typo for 154 lb -> 54 lb (24.5 kg)
+        ("170 cm", "70 kg / 2"),  # arithmetic -> 35 kg
+        ("170 cm / 2", "65 kg"),  # arithmetic -> 85 cm
+    ],
+)
+def test_patient_text_is_not_an_expression(height: str, weight: str) -> None:
+    """Height and weight text is one number and a unit: a stray space or arithmetic is refused,
+    never evaluated to a different body size."""
+    with pytest.raises(InputError):
+        Patient(height=height, weight=weight)

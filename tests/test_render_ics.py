@@ -15,7 +15,7 @@ import pytest
 import regimen_calc as rc
 from regimen_calc.errors import InputError
 from regimen_calc.render import render
-from render_support import worked_example
+from render_support import EXAMPLE_OVERLAY, EXAMPLE_POLICY, START, worked_example
 
 
 def test_one_event_per_treatment_day() -> None:
@@ -132,3 +132,87 @@ def test_a_held_dose_has_no_tablets_in_its_event() -> None:
     assert "HELD" in venetoclax2 and "tablet" not in venetoclax2
     venetoclax4 = next(line for line in day4.splitlines() if "venetoclax" in line)
     assert "1 × 10 mg tablet" in venetoclax4
+
+
+# ------------------------------------------------------------------------------------------------
+# Event titles and descriptions carry the held, flagged, assumed and site marks
+# ------------------------------------------------------------------------------------------------
+
+_P70 = rc.Patient(height="170 cm", weight="70 kg")
+
+
+def _ics_events(ics: str) -> dict[int, tuple[str, str]]:
+    """Day number -> (SUMMARY, DESCRIPTION), unfolded and unescaped."""
+    text = ics.replace("\r\n ", "").replace("\\,", ",").replace("\\;", ";").replace("\\n", "\n")
+    out = {}
+    for block in text.split("BEGIN:VEVENT")[1:]:
+        summary = block.split("SUMMARY:", 1)[1].split("\r\n", 1)[0]
+        desc = block.split("DESCRIPTION:", 1)[1].split("\r\nTRANSP", 1)[0]
+        day = int(summary.split("Day ", 1)[1].split(":", 1)[0])
+        out[day] = (summary, desc)
+    return out
+
+
+def _drug_line(desc: str, drug: str) -> str:
+    return next(line for line in desc.splitlines() if line.startswith(f"{drug}:"))
+
+
+def test_ics_summary_marks_held_and_stopped_doses() -> None:
+    """CMGV: G-CSF 'continue until WBC > 20, then stop'. WBC 25 on day 2: stopped from day 2 on,
+    and the event title (what a calendar shows) does not read as if it were scheduled."""
+    s = rc.load_regimen("CMGV").schedule(
+        _P70, start=START, labs={0: {"wbc": 5}, 1: {"wbc": 8}, 2: {"wbc": 25}})
+    held_days = [d.day for d in s.days for a in d.administrations
+                 if a.drug == "filgrastim" and a.held]
+    assert held_days == list(range(2, 11))
+    # Cytarabine runs days 1-7; venetoclax (days 2-10) never starts: the label's start gate is a
+    # white-cell count below 25 × 10⁹/L (clinical-reference §2), and day 2's is 25.
+    events = _ics_events(render(s, "ics"))
+    summaries = {day: summary for day, (summary, _desc) in events.items()}
+    assert summaries == {
+        0: "CMGV cycle 1, Day 0: filgrastim",
+        1: "CMGV cycle 1, Day 1: mitoxantrone liposome, cytarabine, filgrastim",
+        **{d: f"CMGV cycle 1, Day {d}: cytarabine, filgrastim (HELD), venetoclax (HELD)"
+           for d in range(2, 8)},
+        **{d: f"CMGV cycle 1, Day {d}: filgrastim (HELD), venetoclax (HELD)" for d in (8, 9, 10)},
+    }
+
+
+def test_ics_flags_unrounded_dose_for_pharmacist_review() -> None:
+    """A dose kept unrounded because rounding would exceed the max deviation is flagged for
+    pharmacist review in the calendar event as in the CSV and the text."""
+    policy = rc.load_policy(EXAMPLE_POLICY)
+    s = rc.load_regimen("CLAG").schedule(_P70, start=START, policy=policy)
+    a = s.day(2).administrations[-1]
+    assert a.drug == "filgrastim" and a.rounding.flagged  # 350 mcg kept, 300 mcg is -14.3%
+    assert "PHARMACIST REVIEW" in render(s, "csv")
+    assert "PHARMACIST REVIEW" in render(s, "text")
+    _summary, desc = _ics_events(render(s, "ics"))[2]
+    line = _drug_line(desc, "filgrastim")
+    # 5 mcg/kg × 70 kg = 350 mcg; the nearest syringe, 300 mcg, is (300 − 350) / 350 = −14.3%.
+    assert line.startswith("filgrastim: 350 mcg, subcutaneous (subcut), once daily;"), line
+    assert "; REVIEW by a pharmacist (rounding beyond the policy's limit) (drug ASSUMED);" in line
+    assert line.endswith(
+        "; PHARMACIST REVIEW: rounding would change the dose by -14.3%, beyond the 10% allowed;"
+        " unrounded dose kept"
+    ), line
+
+
+def test_ics_marks_assumed_and_site_values() -> None:
+    """Venetoclax's ramp (dose steps) in the example overlay is a site value, and filgrastim is an
+    assumed drug ("G-CSF" in the source): the calendar event marks both."""
+    reg = rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY])
+    s = reg.schedule(_P70, start=START, concomitant=["posaconazole"])
+    events = _ics_events(render(s, "ics"))
+    _summary, desc = events[3]
+    ven = _drug_line(desc, "venetoclax")
+    assert "give (dose steps, days, frequency SITE VALUE)" in ven, ven
+    assert "steps: site (EXAMPLE-SITE-PROTOCOL)" in ven, ven
+    fil = _drug_line(desc, "filgrastim")
+    # (The text table wraps its status column, so the mark is checked on the printed row's text.)
+    from regimen_calc.render._view import build_view
+
+    row = next(r for r in build_view(s).days[3].rows if r.drug == "filgrastim")
+    assert "drug ASSUMED" in row.status
+    assert "give (drug ASSUMED; dose, days, frequency SITE VALUE)" in fil, fil
+    assert fil.endswith("; drug: assumed (Neupogen-label)"), fil

@@ -6,9 +6,17 @@ import re
 
 import pytest
 
+import regimen_calc as rc
 from regimen_calc.errors import InputError
 from regimen_calc.render import FORMATS, render
-from render_support import EXPECTED, flat, forbidden_notation, worked_example
+from render_support import (
+    EXAMPLE_POLICY,
+    EXPECTED,
+    START,
+    flat,
+    forbidden_notation,
+    worked_example,
+)
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +117,27 @@ def test_markdown_lists_no_tablets_and_no_adjustment_for_a_held_dose() -> None:
     adjustments = section(out, "## Interaction adjustments", "\n## ")
     assert "| Day 2 |" not in adjustments and "| Day 3 |" not in adjustments
     assert "| Day 4 |" in adjustments
+
+
+def test_printed_calendar_marks_held_doses() -> None:
+    """CLAG with WBC 25 on day 0: day 0's filgrastim is held, and the printed calendar's cell for
+    that day (Sun 4 Jan, filgrastim only) marks it held."""
+    s = rc.load_regimen("CLAG").schedule(
+        rc.Patient(height="170 cm", weight="70 kg"), start=START, labs={0: {"wbc": 25}})
+    assert s.day(0).administrations[0].held
+    text = render(s, "text")
+    calendar = text.split("Calendar\n--------", 1)[1].split("Day-by-day schedule", 1)[0]
+    # The first week's block: header row, its "=" rule, then 29 Dec - 4 Jan up to the next rule.
+    first_week = calendar.split("+====", 1)[1].split("\n+-", 1)[0].splitlines()[1:]
+    sunday_cell = [line.split("|")[-2].strip() for line in first_week]
+    assert sunday_cell == ["4 Jan", "Day 0", "filgrastim", "(HELD)"]
+
+
+def test_example_policy_gets_example_banner() -> None:
+    """A schedule under the bundled example institution policy prints the example banner."""
+    policy = rc.load_policy(EXAMPLE_POLICY)
+    s = rc.load_regimen("CLAG").schedule(
+        rc.Patient(height="160 cm", weight="65 kg"), start=START, policy=policy)
+    a = s.day(1).administrations[-1]
+    assert a.drug == "filgrastim" and rc.format_quantity(a.dose) == "300 mcg"  # 325 rounded
+    assert "NOT FOR PATIENT USE" in render(s, "text")

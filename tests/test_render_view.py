@@ -27,7 +27,7 @@ import pytest
 import regimen_calc as rc
 from regimen_calc.model import SourceFile
 from regimen_calc.render import FORMATS, render
-from render_support import flat, pdf_pages_text
+from render_support import EXAMPLE_OVERLAY, flat, pdf_pages_text
 
 A = rc.Patient(height="170 cm", weight="65 kg")
 START = datetime.date(2026, 1, 5)
@@ -373,3 +373,13 @@ def test_the_rules_grade_marks_the_adjusted_dose_not_the_written_one() -> None:
     assert day2["dose_per_unit"] == "400 mg"
     assert day2["dose_to_give"].startswith("10 mg [M]")
     assert rows[0]["dose_per_unit"] == "5 mcg/kg"  # filgrastim, day 0: no interaction, no mark
+
+
+@pytest.mark.parametrize("fmt", ["ics", "csv"])
+def test_example_overlay_banner_in_every_format(fmt: str) -> None:
+    """A schedule with the bundled example site overlay carries the example banner in the
+    calendar and the CSV, as in the text."""
+    reg = rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY])
+    s = reg.schedule(rc.Patient(height="170 cm", weight="70 kg"), start=START)
+    assert "NOT FOR PATIENT USE" in render(s, "text")
+    assert "NOT FOR PATIENT USE" in render(s, fmt)
