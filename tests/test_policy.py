@@ -552,3 +552,30 @@ def test_a_policy_file_mass_in_ug_is_refused_naming_its_key(tmp_path: Path) -> N
     good = tmp_path / "good.yaml"
     good.write_text("drugs:\n  filgrastim:\n    rounding: {packs: [300 mcg, 480 mcg]}\n")
     assert load_policy(good).for_drug("filgrastim").rounding == NearestPack(["300 mcg", "480 mcg"])
+
+
+def test_a_deviation_limit_with_exact_composition_is_refused() -> None:
+    """Exact composition never rounds a dose: a deviation limit beside it would never be read."""
+    with pytest.raises(rc.InputError) as err:
+        DrugPolicy(rounding=ExactComposition(), max_deviation_percent=5)
+    assert err.value.field == "max_deviation_percent"
+    assert "no value with exact_composition" in str(err.value)
+    # Each alone is a rule.
+    assert DrugPolicy(rounding=ExactComposition()).max_deviation_percent is None
+    assert DrugPolicy(rounding=Increment("1 mg"), max_deviation_percent=5).max_deviation_percent == 5
+
+
+def test_a_policy_file_names_the_deviation_limit_beside_exact_composition(tmp_path: Path) -> None:
+    bad = tmp_path / "site.yaml"
+    bad.write_text(
+        "drugs:\n  venetoclax:\n    rounding: {exact_composition: true}\n"
+        "    max_deviation_percent: 5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(rc.LoadError) as err:
+        load_policy(bad)
+    assert str(err.value) == (
+        "site.yaml: drugs.venetoclax.max_deviation_percent: expected no value with "
+        "exact_composition (tablets make each dose exactly; it is never rounded, so no deviation "
+        "limit applies), found 5"
+    )

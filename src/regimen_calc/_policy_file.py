@@ -92,13 +92,15 @@ class _Collector:
         self.add(path, f"expected one of {', '.join(allowed)}, found {value!r}")
         return False
 
-    def build(self, path: str, make: Callable[[], Any]) -> Any:
-        """Call ``make``; an InputError becomes a problem at ``path``."""
+    def build(self, path: str, make: Callable[[], Any], *, field_prefix: bool = False) -> Any:
+        """Call ``make``; an InputError becomes a problem at ``path`` (``path.field`` with
+        ``field_prefix``)."""
         try:
             return make()
         except InputError as exc:
             found = "" if exc.found is None else f", found {exc.found!r}"
-            self.add(path, f"expected {exc.expected}{found}")
+            at = f"{path}.{exc.field}" if field_prefix and exc.field else path
+            self.add(at, f"expected {exc.expected}{found}")
             return None
 
 
@@ -226,7 +228,9 @@ def _drug(c: _Collector, raw: object, path: str) -> DrugPolicy | None:
                 ok = ok and kwargs["modification"] is not None
     if not ok:
         return None
-    return c.build(path, lambda: DrugPolicy(**kwargs))
+    # A problem between two fields (a deviation limit with exact composition) is named by the
+    # field the error names, inside this drug.
+    return c.build(path, lambda: DrugPolicy(**kwargs), field_prefix=True)
 
 
 def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:

@@ -282,6 +282,17 @@ class DrugPolicy:
     max_deviation_percent: float | None = attrs.field(default=None, validator=_optional_deviation)
     modification: DoseModification | None = attrs.field(default=None, validator=_modification)
 
+    def __attrs_post_init__(self) -> None:
+        # Exact composition never moves a dose, so a deviation limit would be accepted and
+        # never read.
+        if isinstance(self.rounding, ExactComposition) and self.max_deviation_percent is not None:
+            raise InputError(
+                "max_deviation_percent",
+                "no value with exact_composition (tablets make each dose exactly; it is never "
+                "rounded, so no deviation limit applies)",
+                self.max_deviation_percent,
+            )
+
 
 _PLAIN = DrugPolicy()
 
