@@ -562,7 +562,8 @@ def test_a_deviation_limit_with_exact_composition_is_refused() -> None:
     assert "no value with exact_composition" in str(err.value)
     # Each alone is a rule.
     assert DrugPolicy(rounding=ExactComposition()).max_deviation_percent is None
-    assert DrugPolicy(rounding=Increment("1 mg"), max_deviation_percent=5).max_deviation_percent == 5
+    with_limit = DrugPolicy(rounding=Increment("1 mg"), max_deviation_percent=5)
+    assert with_limit.max_deviation_percent == 5
 
 
 def test_a_policy_file_names_the_deviation_limit_beside_exact_composition(tmp_path: Path) -> None:
