@@ -127,6 +127,8 @@ def check_regimen_doses(
     from .catalog import known_drugs
 
     problems: list[tuple[str, str]] = []
+    refused: set[str] = set()
+    by_drug: dict[str, list[int]] = {}
     for i, comp in enumerate(regimen.components):
         at = f"components[{i}]"
         info = drug_safety(comp.drug)
@@ -163,6 +165,15 @@ def check_regimen_doses(
             fields = (comp.dose_field, "frequency", "days")
             field = next((f for f in fields if f"{at}.{f}" in overridden), comp.dose_field)
             problems.append((f"{at}.{field}", total))
+        if len(problems) > before:
+            refused.add(comp.drug)
+        by_drug.setdefault(comp.drug, []).append(i)
+    # A drug split over several components (two routes, or a typing error) is limited as one
+    # drug: its days are the union of its components' days, its total the sum of theirs. A drug
+    # already refused for one of its components is not refused again for the sum.
+    for drug, indices in by_drug.items():
+        if len(indices) > 1 and drug not in refused:
+            problems += _too_much_per_drug(regimen, drug, indices, overridden)
     return problems
 
 
@@ -170,8 +181,12 @@ def check_regimen_doses(
 _AT_LIMIT = 1e-9
 
 
-def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
-    """The problem with a component's total written dose in one cycle, or ``None``.
+def _days_of(comp: Any) -> set[int]:
+    return set(comp.days) | {d for step in comp.steps for d in step.days}
+
+
+def _component_totals(comp: Any, info: DrugSafety) -> dict[str, float]:
+    """A component's total written dose in one cycle, by basis, in the unit of the basis' limit.
 
     The total is the sum over the cycle's days of the dose written for the day (a step's dose on a
     step's day) times the administrations per day of the frequency. Only doses on a basis the
@@ -180,10 +195,9 @@ def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
     """
     per_day = FREQUENCIES.get(comp.frequency)
     if not info.max_total or per_day is None:
-        return None
-    days = sorted(set(comp.days) or {d for step in comp.steps for d in step.days})
+        return {}
     totals: dict[str, float] = {}
-    for day in days:
+    for day in sorted(_days_of(comp)):
         spec = comp.dose_on(day)
         limit = None if spec is None else info.max_total.get(spec.basis)
         if limit is None:
@@ -193,6 +207,81 @@ def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
         except pint.errors.DimensionalityError:
             continue
         totals[spec.basis] = totals.get(spec.basis, 0.0) + value * per_day
+    return totals
+
+
+def _too_much_per_drug(
+    regimen: Any, drug: str, indices: list[int], overridden: set[str]
+) -> list[tuple[str, str]]:
+    """The problems of one drug given by several components: its days (the union of theirs)
+    and its total per basis (the sum of theirs), as ``(path, message)``.
+
+    The path is the first field an overlay set among those that make the problem (each
+    component's dose, frequency, days and drug, in the regimen's order), else the first
+    component's; the message names every component involved.
+    """
+    from .formatting import format_days
+
+    info = drug_safety(drug)
+    assert info is not None
+    comps = [(i, regimen.components[i]) for i in indices]
+
+    def path(involved: list[tuple[int, Any]], fields: tuple[str, ...]) -> str:
+        for i, comp in involved:
+            for field in fields:
+                name = comp.dose_field if field == "dose" else field
+                if f"components[{i}].{name}" in overridden:
+                    return f"components[{i}].{name}"
+        i, comp = involved[0]
+        return f"components[{i}].{fields[0] if fields[0] != 'dose' else comp.dose_field}"
+
+    def listing(parts: list[str]) -> str:
+        return ", ".join(parts[:-1]) + f" and {parts[-1]}"
+
+    days = set().union(*(_days_of(c) for _, c in comps))
+    if len(days) > info.max_days:
+        parts = [
+            f"components[{i}] ({c.id}, days {format_days(sorted(_days_of(c)))})" for i, c in comps
+        ]
+        return [
+            (
+                path(comps, ("days", "drug")),
+                f"{drug} on {len(days)} days of a cycle across {listing(parts)} is more than the "
+                f"{info.max_days} the catalog allows ({info.days_rationale}); a drug's days are "
+                "counted across all its components: check for a typing error such as 1-50 for "
+                "1-5, or a component given the wrong drug",
+            )
+        ]
+    totals = [(i, c, _component_totals(c, info)) for i, c in comps]
+    for basis, limit in info.max_total.items():
+        involved = [(i, c, t[basis]) for i, c, t in totals if basis in t]
+        total = sum(t for _, _, t in involved)
+        if len(involved) < 2 or total <= float(limit.max.magnitude) * (1 + _AT_LIMIT):
+            continue
+        unit = limit.max.units
+        parts = [
+            f"components[{i}] ({c.id}, {_fmt(ureg.Quantity(round(t, 4), unit))})"
+            for i, c, t in involved
+        ]
+        return [
+            (
+                path([(i, c) for i, c, _ in involved], ("dose", "frequency", "days", "drug")),
+                f"{drug} {_fmt(ureg.Quantity(round(total, 4), unit))} in a cycle across "
+                f"{listing(parts)} is more than the {_fmt(limit.max)} the catalog allows per "
+                f"cycle ({limit.source}: {limit.rationale.rstrip('.')}); a drug's total is summed "
+                "across all its components: check for a typing error in the dose, the frequency "
+                "or the days, or a component given the wrong drug",
+            )
+        ]
+    return []
+
+
+def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
+    """The problem with a component's total written dose in one cycle (see
+    :func:`_component_totals`), or ``None``."""
+    per_day = FREQUENCIES.get(comp.frequency)
+    totals = _component_totals(comp, info)
+    days = sorted(_days_of(comp))
     for basis, total in totals.items():
         limit = info.max_total[basis]
         high = float(limit.max.magnitude)
