@@ -579,3 +579,15 @@ def test_weight_based_tenfold_error() -> None:
 def test_check_ceilings_is_quiet_for_a_normal_schedule() -> None:
     sched = rc.load_regimen("MEC").schedule(rc.Patient(height="170 cm", weight="65 kg"))
     check_ceilings(sched.days)
+
+
+def test_a_cycle_dose_limit_error_keeps_its_message_through_pickle() -> None:
+    import pickle
+
+    e = rc.DoseLimitError("cladribine", 3, "210 mg", "35 mg/m²", "cycle", "cladribine: the text")
+    back = pickle.loads(pickle.dumps(e))
+    assert (back.drug, back.day, back.kind, str(back)) == (
+        "cladribine", 3, "cycle", "cladribine: the text"
+    )
+    old = rc.DoseLimitError("mitoxantrone", 1, "140 mg", "70 mg", "single")
+    assert str(pickle.loads(pickle.dumps(old))) == str(old)

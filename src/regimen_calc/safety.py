@@ -27,7 +27,14 @@ from .errors import DoseLimitError
 from .model import FREQUENCIES
 from .units import ureg
 
-__all__ = ["CycleTotal", "DrugSafety", "check_ceilings", "check_regimen_doses", "drug_safety"]
+__all__ = [
+    "CycleTotal",
+    "DrugSafety",
+    "check_ceilings",
+    "check_flat_cycle_totals",
+    "check_regimen_doses",
+    "drug_safety",
+]
 
 #: YAML basis keys → the model's dose bases.
 _BASES = {"per_m2": "bsa", "per_kg": "weight", "flat": "flat"}
@@ -400,3 +407,78 @@ def check_ceilings(days: Iterable[Any]) -> None:
                     format_quantity(info.max_daily),
                     "daily",
                 )
+
+
+def check_flat_cycle_totals(days: Iterable[Any], bsa: pint.Quantity) -> None:
+    """Raise when a cycle's flat doses of a drug with a per-m² cycle total, over the patient's
+    BSA, and the drug's written per-m² doses together pass that total.
+
+    A flat dose has no per-m² total until there is a patient: this is the schedule-time half of
+    the per-cycle total :func:`check_regimen_doses` checks at load. For each drug with a per-m²
+    limit, the cycle's flat administrations (the larger of the calculated dose and the dose to
+    give, times the administrations a day; held administrations included, since a held dose is
+    still planned) are summed in mg and divided by ``bsa``, the BSA the per-m² doses are computed
+    from; the written per-m² doses of the cycle (dose × administrations a day) are added. Doses
+    per kg are not converted: their own per-kg limit is checked at load.
+
+    Raises:
+        DoseLimitError: ``kind="cycle"``, naming the drug, the flat total in mg, the BSA, its
+            per-m² equivalent and the limit with its source.
+    """
+    from .formatting import format_quantity
+
+    area = float(bsa.m_as("m**2"))
+    flat: dict[str, float] = {}  # mg
+    written: dict[str, float] = {}  # mg/m²
+    passed: dict[str, int] = {}  # the day the total passes the limit
+    for day in days:
+        for a in day.administrations:
+            info = drug_safety(a.drug)
+            limit = None if info is None else info.max_total.get("bsa")
+            if limit is None or a.basis not in ("flat", "bsa"):
+                continue
+            if a.basis == "flat":
+                calc, dose = a.calculated_dose, a.dose
+                flat[a.drug] = flat.get(a.drug, 0.0) + a.per_day * max(
+                    calc.magnitude * _factor(calc.units, "mg"),
+                    dose.magnitude * _factor(dose.units, "mg"),
+                )
+            else:
+                amount = a.dose_per_unit
+                written[a.drug] = written.get(a.drug, 0.0) + a.per_day * amount.magnitude * (
+                    _factor(amount.units, "mg/m**2")
+                )
+            high = float(limit.max.m_as("mg/m**2"))
+            total = flat.get(a.drug, 0.0) / area + written.get(a.drug, 0.0)
+            if a.drug in flat and a.drug not in passed and total > high * (1 + _AT_LIMIT):
+                passed[a.drug] = day.day
+    for drug, mg in flat.items():
+        info = drug_safety(drug)
+        assert info is not None
+        limit = info.max_total["bsa"]
+        high = float(limit.max.m_as("mg/m**2"))
+        per_m2 = mg / area
+        total = per_m2 + written.get(drug, 0.0)
+        if total <= high * (1 + _AT_LIMIT):
+            continue
+
+        def per_area(value: float) -> str:
+            return format_quantity(ureg.Quantity(round(value, 2), "mg/m**2"))
+
+        found = format_quantity(ureg.Quantity(round(mg, 4), "mg"))
+        equivalent = f"{per_area(per_m2)} at the BSA of {format_quantity(bsa)} the doses are "
+        equivalent += "computed from"
+        if drug in written:
+            equivalent += (
+                f"; with the {per_area(written[drug])} written per m², {per_area(total)} in all"
+            )
+        raise DoseLimitError(
+            drug,
+            passed[drug],
+            found,
+            _fmt(limit.max),
+            "cycle",
+            f"{drug}: the cycle's flat doses total {found}, {equivalent}, more than the "
+            f"{_fmt(limit.max)} the catalog allows per cycle ({limit.source}); check the flat "
+            "dose, the frequency and the days, the patient's height and weight and their units",
+        )
