@@ -7,10 +7,12 @@ Both are data in ``data/drugs.yaml``, each number with its rationale (docs/safet
   is never dosed on (venetoclax per m²), a drug given on more days of a cycle than its longest
   published course (cladribine ``days: 1-50``), or a cycle's total written dose above the drug's
   sourced limit for that basis (cytarabine 3 g/m² every 12 h on days 1-14: 84 g/m²), is a problem
-  the loader reports.
+  the loader reports. Days and totals are per drug, across all the components giving it.
 * :func:`check_ceilings` looks at a computed schedule: a single administration or a day's total of
   one drug above its ceiling raises :class:`~regimen_calc.errors.DoseLimitError` naming the drug,
   day, dose and limit. A guard against tenfold errors, not a clinical maximum.
+* :func:`check_flat_cycle_totals` looks at a computed schedule too: a cycle's flat doses of a drug
+  whose total is limited per m², over the patient's BSA, with its per-m² doses, above that limit.
 """
 
 from __future__ import annotations
