@@ -36,6 +36,7 @@ from regimen_calc.cohort import (
     single_use_units,
 )
 from regimen_calc.errors import InputError
+from regimen_calc.model import Flat
 from regimen_calc.policy import DosingPolicy, half_up
 from regimen_calc.units import ureg
 from render_support import EXAMPLE_POLICY, site_regimen
@@ -959,3 +960,26 @@ def test_forecast_says_hold_rules_not_applied() -> None:
         "hold rule not applied: filgrastim: Suspend filgrastim while the white-cell count is"
         " ≥ 20 × 10⁹/L. A forecast has no laboratory values, so the totals count every dose."
     ) in f.notes, f.notes
+
+
+def test_a_forecast_applies_the_flat_per_m2_cycle_total() -> None:
+    """Flat cladribine 10 mg daily days 1-7 is 70 mg a cycle: 35 mg/m² at 2 m² (Mosteller
+    √(180 × 80 / 3600) = 2), at the limit; 70 / 1.48 = 47.3 mg/m² at √(160 × 49 / 3600) =
+    1.4757 → 1.48 m², refused. Near the limit the forecast takes the exact per-patient path."""
+    clag = rc.load_regimen("CLAG")
+    flat = attrs.evolve(
+        clag.components[0], dose=Flat(rc.ureg.Quantity(10, "mg")), days=tuple(range(1, 8))
+    )
+    reg = attrs.evolve(clag, components=(flat, *clag.components[1:]))
+    at_limit = [
+        rc.Patient(height="180 cm", weight="80 kg"),
+        rc.Patient(height="200 cm", weight="90 kg"),
+    ]
+    done = forecast(reg, at_limit)
+    assert done.method == "per-patient"
+    assert "per-m² cycle total" in done.fallback_reason
+    with pytest.raises(rc.DoseLimitError) as err:
+        forecast(reg, [*at_limit, rc.Patient(height="160 cm", weight="49 kg")])
+    assert err.value.kind == "cycle"
+    # CAV's flat cytarabine 20 mg q12h days 1-10 (400 mg) is far from 48 g/m²: still vectorised.
+    assert forecast(rc.load_regimen("CAV"), at_limit).method == "vectorised"

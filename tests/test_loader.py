@@ -726,6 +726,97 @@ def test_a_total_at_or_below_the_limit_through_an_overlay_loads(
     assert reg.overlays == ("clag-site.yaml",)
 
 
+def test_one_drug_split_over_two_components_through_an_overlay_is_refused(
+    tmp_path: Path,
+) -> None:
+    """CLAG's cytarabine 3 g/m² q12h days 1-5 (3 × 2 × 5 = 30 g/m²) and its cladribine component
+    made cytarabine 3 g/m² q12h days 6-13 (3 × 2 × 8 = 48 g/m²): each within 48 g/m² and 14 days
+    (13 days in all), together 78 g/m². Refused, and the overlay is the file named."""
+    overlay = tmp_path / "clag-site.yaml"
+    overlay.write_text(
+        "overlay_for: CLAG\nsite: S\nsource: {id: S1, title: site protocol}\ncomponents:\n"
+        "  - {id: cytarabine, dose: 3 g/m^2, frequency: q12h, days: 1-5}\n"
+        "  - {id: cladribine, drug: cytarabine, dose: 3 g/m^2, frequency: q12h, days: 6-13}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen("CLAG", overlays=[overlay])
+    found = [(p.file, p.path, p.message) for p in caught.value.problems]
+    # The regimen's components[0] (cladribine) is the overlay's components[1].
+    assert [(f, p) for f, p, _ in found] == [("clag-site.yaml", "components[1].dose")], found
+    assert found[0][2].startswith(
+        "cytarabine 78 g/m² in a cycle across components[0] (cladribine, 48 g/m²) and "
+        "components[1] (cytarabine, 30 g/m²) is more than the 48 g/m² the catalog allows per "
+        "cycle (Lazarus et al., Cancer 1981"
+    )
+    assert found[0][2].endswith(
+        "check for a typing error in the dose, the frequency or the days, or a component given "
+        "the wrong drug"
+    )
+
+
+def test_two_components_of_one_drug_through_an_overlay_load_at_the_limit(tmp_path: Path) -> None:
+    """3 g/m² q12h days 1-4 (24 g/m²) and days 5-8 (24 g/m²): 48 g/m², at the limit, loads."""
+    overlay = tmp_path / "clag-site.yaml"
+    overlay.write_text(
+        "overlay_for: CLAG\nsite: S\nsource: {id: S1, title: site protocol}\ncomponents:\n"
+        "  - {id: cytarabine, dose: 3 g/m^2, frequency: q12h, days: 1-4}\n"
+        "  - {id: cladribine, drug: cytarabine, dose: 3 g/m^2, frequency: q12h, days: 5-8}\n",
+        encoding="utf-8",
+    )
+    reg = rc.load_regimen("CLAG", overlays=[overlay])
+    assert [c.drug for c in reg.components][:2] == ["cytarabine", "cytarabine"]
+
+
+@pytest.mark.parametrize(
+    ("second_days", "refused"),
+    [
+        ("7-12", True),  # 3 × 2 × 6 + 3 × 2 × 6 = 72 g/m²
+        ("7-8", False),  # 3 × 2 × 6 + 3 × 2 × 2 = 48 g/m², at the limit
+        ("7-9", True),  # 3 × 2 × 6 + 3 × 2 × 3 = 54 g/m²
+    ],
+)
+def test_a_site_regimen_with_two_components_of_one_drug_is_limited_by_their_sum(
+    tmp_path: Path, second_days: str, refused: bool
+) -> None:
+    file = tmp_path / "site.yaml"
+    first = {"drug": "cytarabine", "dose": "3 g/m^2", "frequency": "q12h", "days": "1-6"}
+    second = (
+        "id: b\ndrug: cytarabine\nsource: R1\ndose: 3 g/m^2\nfrequency: q12h\nroute: IV\n"
+        f"days: {second_days}"
+    )
+    file.write_text(
+        one(**first) + "  - " + second.replace("\n", "\n    ") + "\n", encoding="utf-8"
+    )
+    if not refused:
+        assert [c.drug for c in rc.load_regimen(file).components] == ["cytarabine"] * 2
+        return
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(file)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.path) == ("site.yaml", "components[0].dose")
+    total = {"7-12": "72", "7-9": "54"}[second_days]
+    assert problem.message.startswith(
+        f"cytarabine {total} g/m² in a cycle across components[0] (a, 36 g/m²) and components[1] "
+        f"(b, {int(total) - 36} g/m²) is more than the 48 g/m² the catalog allows per cycle"
+    )
+
+
+def test_one_drug_on_too_many_days_across_two_components_is_refused(tmp_path: Path) -> None:
+    """Cladribine days 1-5 and 6-8: 8 days, each component within 7; refused, both named."""
+    file = tmp_path / "site.yaml"
+    second = "id: b\ndrug: cladribine\nsource: R1\ndose: 1 mg/m^2\nroute: IV\ndays: 6-8"
+    file.write_text(two(second), encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        rc.load_regimen(file)
+    [problem] = caught.value.problems
+    assert problem.path == "components[0].days"
+    assert problem.message.startswith(
+        "cladribine on 8 days of a cycle across components[0] (a, days 1–5) and components[1] "
+        "(b, days 6–8) is more than the 7 the catalog allows"
+    )
+
+
 def test_every_bundled_regimen_keeps_within_its_drugs_totals() -> None:
     """Each bundled component's total (dose × administrations a day, summed over its days) is
     within its drug's limit for the dose's basis, in the shipped copy and the repository's."""

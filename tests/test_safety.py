@@ -308,6 +308,127 @@ def test_a_total_is_refused_exactly_when_it_is_above_the_limit(
     assert check_regimen_doses(reg) == problems  # nothing else is wrong with these doses
 
 
+def _split(drug: str, *parts: tuple) -> rc.Regimen:
+    """CLAG with one component per ``(dose, frequency, days)`` part, all of ``drug``."""
+    reg = rc.load_regimen("CLAG")
+    comps = tuple(
+        attrs.evolve(
+            reg.components[0], id=f"c{k}", drug=drug, dose=dose, frequency=f, days=tuple(days),
+            sequence=None,
+        )
+        for k, (dose, f, days) in enumerate(parts)
+    )
+    return attrs.evolve(reg, components=comps)
+
+
+@pytest.mark.parametrize(
+    ("drug", "parts", "refused"),
+    [
+        # 3 × 2 × 5 = 30 and 3 × 2 × 3 = 18: 48 g/m², at the limit
+        ("cytarabine", [("3 g/m^2", "q12h", range(1, 6)), ("3 g/m^2", "q12h", range(6, 9))], False),
+        # 30 + 3 × 2 × 4 = 54 g/m²
+        ("cytarabine", [("3 g/m^2", "q12h", range(1, 6)), ("3 g/m^2", "q12h", range(6, 10))], True),
+        # 30,000 + 1,000 mg/m² × 2 × 9 = 48,000 mg/m²: at the limit
+        ("cytarabine", [("3 g/m^2", "q12h", range(1, 6)), ("1000 mg/m^2", "q12h", range(6, 15))],
+         False),
+        # 30,000 + 1,000.5 mg/m² × 2 × 9 = 48,009 mg/m²: just above (14 days in all)
+        ("cytarabine", [("3 g/m^2", "q12h", range(1, 6)), ("1000.5 mg/m^2", "q12h", range(6, 15))],
+         True),
+        # 5 × 4 = 20 and 5 × 3 = 15: 35 mg/m², at the limit; the same days count once (5 days)
+        ("cladribine", [("5 mg/m^2", "daily", range(1, 5)), ("5 mg/m^2", "daily", range(1, 4))],
+         False),
+        # 20 + 5.5 × 3 = 36.5 mg/m²
+        ("cladribine", [("5 mg/m^2", "daily", range(1, 5)), ("5.5 mg/m^2", "daily", range(1, 4))],
+         True),
+        # 0.1 mg/kg × 5 = 0.5 and 0.1 × 5 = 0.5: 1 mg/kg, at the per-kg limit
+        ("cladribine", [("0.1 mg/kg", "daily", range(1, 6)), ("0.1 mg/kg", "daily", range(1, 6))],
+         False),
+        # 0.5 + 0.11 × 5 = 1.05 mg/kg
+        ("cladribine", [("0.1 mg/kg", "daily", range(1, 6)), ("0.11 mg/kg", "daily", range(1, 6))],
+         True),
+        # Per m² and per kg are separate totals: 25 mg/m² and 0.7 mg/kg
+        ("cladribine", [("5 mg/m^2", "daily", range(1, 6)), ("0.1 mg/kg", "daily", range(1, 8))],
+         False),
+    ],
+)
+def test_a_drug_split_over_components_is_limited_by_the_sum(
+    drug: str, parts: list, refused: bool
+) -> None:
+    def spec(text: str):
+        q = ureg.Quantity(text)
+        return PerWeight(q) if text.endswith("kg") else PerBsa(q)
+
+    reg = _split(drug, *[(spec(d), f, days) for d, f, days in parts])
+    problems = check_regimen_doses(reg)
+    assert bool(problems) == refused, problems
+    if refused:
+        [(path, message)] = problems
+        assert path == "components[0].dose"
+        assert " in a cycle across components[0] (c0, " in message
+        assert " and components[1] (c1, " in message
+
+
+def test_a_drug_split_over_components_names_each_and_keeps_the_single_messages() -> None:
+    reg = _split(
+        "cytarabine",
+        (PerBsa(ureg.Quantity(3, "g/m**2")), "q12h", range(1, 7)),
+        (PerBsa(ureg.Quantity(3, "g/m**2")), "q12h", range(7, 13)),
+    )
+    [(path, message)] = check_regimen_doses(reg)
+    assert path == "components[0].dose"
+    assert message.startswith(
+        "cytarabine 72 g/m² in a cycle across components[0] (c0, 36 g/m²) and components[1] "
+        "(c1, 36 g/m²) is more than the 48 g/m² the catalog allows per cycle (Lazarus et al., "
+        "Cancer 1981"
+    )
+    # A component above the limit by itself is refused as before, and not again for the sum.
+    reg = _split(
+        "cytarabine",
+        (PerBsa(ureg.Quantity(3, "g/m**2")), "q12h", range(1, 10)),
+        (PerBsa(ureg.Quantity(3, "g/m**2")), "q12h", range(10, 12)),
+    )
+    [(path, message)] = check_regimen_doses(reg)
+    assert message.startswith("cytarabine 54 g/m² in a cycle (3 g/m² × 2 a day (q12h) × 9 days)")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    case=st.sampled_from(
+        [
+            # (drug, basis, unit written, smallest and largest dose written, limit in that unit)
+            ("cytarabine", PerBsa, "mg/m**2", 5, 3000, 48000),
+            ("cladribine", PerBsa, "mg/m**2", 1, 15, 35),
+            ("cladribine", PerWeight, "mcg/kg", 30, 400, 1000),
+        ]
+    ),
+    data=st.data(),
+)
+def test_a_split_drug_is_refused_exactly_when_the_sum_is_above_the_limit(
+    case: tuple, data: st.DataObject
+) -> None:
+    """Property: with two or three components of one drug, each on days within the drug's
+    limit, the regimen is refused exactly when one component's total, or else the hand-computed
+    sum of dose × administrations a day × days over the components, exceeds the limit."""
+    drug, basis, unit, low, high, limit = case
+    per_day = {"once": 1, "daily": 1, "q12h": 2, "q8h": 3, "q6h": 4}
+    parts, totals = [], []
+    for _ in range(data.draw(st.integers(2, 3))):
+        frequency = data.draw(st.sampled_from(sorted(per_day)))
+        first = data.draw(st.integers(1, DAYS_LIMITS[drug]))
+        last = first if frequency == "once" else data.draw(st.integers(first, DAYS_LIMITS[drug]))
+        dose = data.draw(st.integers(low, high))
+        parts.append((basis(ureg.Quantity(dose, unit)), frequency, range(first, last + 1)))
+        totals.append(dose * per_day[frequency] * (last + 1 - first))
+    problems = check_regimen_doses(_split(drug, *parts))
+    if any(t > limit for t in totals):
+        assert problems and all(" in a cycle (" in m for _, m in problems), problems
+    elif sum(totals) > limit:
+        [(_, message)] = problems
+        assert message.startswith(f"{drug} ") and " in a cycle across components[0] " in message
+    else:
+        assert problems == [], (totals, problems)
+
+
 def test_the_cladribine_days_message_reads_right_for_any_input() -> None:
     reg = _one("cladribine", PerBsa(ureg.Quantity(5, "mg/m**2")), "daily", range(1, 9))
     [(path, message)] = check_regimen_doses(reg)
@@ -458,3 +579,15 @@ def test_weight_based_tenfold_error() -> None:
 def test_check_ceilings_is_quiet_for_a_normal_schedule() -> None:
     sched = rc.load_regimen("MEC").schedule(rc.Patient(height="170 cm", weight="65 kg"))
     check_ceilings(sched.days)
+
+
+def test_a_cycle_dose_limit_error_keeps_its_message_through_pickle() -> None:
+    import pickle
+
+    e = rc.DoseLimitError("cladribine", 3, "210 mg", "35 mg/m²", "cycle", "cladribine: the text")
+    back = pickle.loads(pickle.dumps(e))
+    assert (back.drug, back.day, back.kind, str(back)) == (
+        "cladribine", 3, "cycle", "cladribine: the text"
+    )
+    old = rc.DoseLimitError("mitoxantrone", 1, "140 mg", "70 mg", "single")
+    assert str(pickle.loads(pickle.dumps(old))) == str(old)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import regimen_calc as rc
 from regimen_calc.formatting import format_unit
-from regimen_calc.model import PerBsa, PerWeight
+from regimen_calc.model import Flat, PerBsa, PerWeight
 from regimen_calc.units import ureg
 from strategies import patients
 
@@ -249,6 +249,122 @@ def test_holds_from_labs() -> None:
     stopped = {d.day: a.held for d, a in cmgv.administrations("filgrastim")}
     # continue_until wbc > 20: stopped from day 3 on.
     assert [d for d, h in stopped.items() if h] == list(range(3, 11))
+
+
+# ------------------------------------------------- a cycle's flat doses against a per-m² limit
+
+#: Mosteller √(180 × 80 / 3600) = √4 = 2 m² exactly.
+TWO_M2 = rc.Patient(height="180 cm", weight="80 kg")
+#: Mosteller √(180 × 79.2 / 3600) = √3.96 = 1.98997 → 1.99 m².
+BELOW_TWO_M2 = rc.Patient(height="180 cm", weight="79.2 kg")
+#: Mosteller √(160 × 42.2 / 3600) = √1.875556 = 1.36951 → 1.37 m².
+SMALL = rc.Patient(height="160 cm", weight="42.2 kg")
+
+
+def _cladribine(*parts: tuple) -> rc.Regimen:
+    """CLAG with its cladribine component replaced by one per ``(dose, days)`` part (daily)."""
+    clag = rc.load_regimen("CLAG")
+    comps = tuple(
+        attrs.evolve(clag.components[0], id=f"cladribine{k or ''}", dose=dose, days=tuple(days))
+        for k, (dose, days) in enumerate(parts)
+    )
+    return attrs.evolve(clag, components=(*comps, *clag.components[1:]))
+
+
+def _mg(n: float) -> Flat:
+    return Flat(ureg.Quantity(n, "mg"))
+
+
+def test_flat_cladribine_above_its_per_m2_cycle_total_is_refused_at_schedule_time() -> None:
+    """Cladribine 30 mg daily days 1-7: 210 mg a cycle. Loads (a flat dose has no patient), and
+    is refused when scheduled: 210 / 1.37 = 153.28 mg/m², 210 / 2 = 105 mg/m², limit 35 mg/m²."""
+    reg = _cladribine((_mg(30), range(1, 8)))
+    assert rc.safety.check_regimen_doses(reg) == []
+    with pytest.raises(rc.DoseLimitError) as err:
+        reg.schedule(SMALL)
+    e = err.value
+    # 30 / 1.37 × 2 = 43.8 > 35: the total passes the limit on day 2.
+    assert (e.drug, e.day, e.dose, e.limit, e.kind) == (
+        "cladribine", 2, "210 mg", "35 mg/m²", "cycle"
+    )
+    assert str(e) == (
+        "cladribine: the cycle's flat doses total 210 mg, 153.28 mg/m² at the BSA of 1.37 m² the "
+        "doses are computed from, more than the 35 mg/m² the catalog allows per cycle (Leustatin "
+        "monograph (boxed warning); clinical reference §6.3, confidence H); check the flat dose, "
+        "the frequency and the days, the patient's height and weight and their units"
+    )
+    with pytest.raises(rc.DoseLimitError, match=r"210 mg, 105 mg/m² at the BSA of 2 m² "):
+        reg.schedule(TWO_M2)
+
+
+@pytest.mark.parametrize(
+    ("parts", "patient", "refused"),
+    [
+        ([(_mg(10), range(1, 8))], TWO_M2, False),  # 70 mg / 2 m² = 35 mg/m², at the limit
+        ([(_mg(10), range(1, 8))], BELOW_TWO_M2, True),  # 70 / 1.99 = 35.18 mg/m²
+        ([(_mg(10.5), range(1, 8))], TWO_M2, True),  # 73.5 / 2 = 36.75 mg/m²
+        # 5 mg/m² × 5 = 25 mg/m² written, + 10 mg × 2 / 2 m² = 10 mg/m²: 35, at the limit
+        ([(PerBsa(ureg.Quantity(5, "mg/m**2")), range(1, 6)), (_mg(10), range(1, 3))], TWO_M2,
+         False),
+        # 25 + 10 mg × 3 / 2 m² = 25 + 15 = 40 mg/m²
+        ([(PerBsa(ureg.Quantity(5, "mg/m**2")), range(1, 6)), (_mg(10), range(1, 4))], TWO_M2,
+         True),
+        # Per kg is not converted: 0.14 mg/kg × 7 = 0.98 mg/kg (its own limit, 1 mg/kg, at load)
+        # and 10 mg × 7 / 2 m² = 35 mg/m², at the limit.
+        ([(PerWeight(ureg.Quantity(0.14, "mg/kg")), range(1, 8)), (_mg(10), range(1, 8))],
+         TWO_M2, False),
+    ],
+)
+def test_a_cycles_flat_doses_at_the_per_m2_limit_pass_and_above_it_are_refused(
+    parts: list, patient: rc.Patient, refused: bool
+) -> None:
+    reg = _cladribine(*parts)
+    if not refused:
+        sched = reg.schedule(patient)
+        assert len(list(sched.administrations("cladribine"))) == sum(len(d) for _, d in parts)
+        return
+    with pytest.raises(rc.DoseLimitError) as err:
+        reg.schedule(patient)
+    assert err.value.kind == "cycle"
+
+
+def test_the_flat_total_message_adds_the_written_per_m2_doses() -> None:
+    reg = _cladribine((PerBsa(ureg.Quantity(5, "mg/m**2")), range(1, 6)), (_mg(10), range(1, 4)))
+    with pytest.raises(rc.DoseLimitError) as err:
+        reg.schedule(TWO_M2)
+    # 25 mg/m² by day 5, + 10 mg / 2 m² a day from day 1: 5 + 5 = 10 on day 1, 20 on day 2,
+    # 30 on day 3; the written doses of days 4 and 5 make 35 and 40: passed on day 5.
+    assert err.value.day == 5
+    assert str(err.value).startswith(
+        "cladribine: the cycle's flat doses total 30 mg, 15 mg/m² at the BSA of 2 m² the doses are "
+        "computed from; with the 25 mg/m² written per m², 40 mg/m² in all, more than the 35 mg/m²"
+    )
+
+
+def test_held_flat_doses_count_towards_the_cycle_total() -> None:
+    """A held dose is still planned: 11 mg × 7 = 77 mg / 2 m² = 38.5 mg/m² with days 1-3 held."""
+    hold = rc.load_regimen("CLAG").components[2].conditions  # hold_if wbc ≥ 20
+
+    def held(mg: float) -> rc.Regimen:
+        reg = _cladribine((_mg(mg), range(1, 8)))
+        first = attrs.evolve(reg.components[0], conditions=hold)
+        return attrs.evolve(reg, components=(first, *reg.components[1:]))
+
+    labs = {1: {"wbc": 25}, 2: {"wbc": 25}, 3: {"wbc": 25}}
+    sched = held(10).schedule(TWO_M2, labs=labs)  # 70 mg / 2 m² = 35 mg/m², at the limit
+    assert [d.day for d, a in sched.administrations("cladribine") if a.held] == [1, 2, 3]
+    with pytest.raises(rc.DoseLimitError, match=re.escape("flat doses total 77 mg, 38.5 mg/m²")):
+        held(11).schedule(TWO_M2, labs=labs)
+
+
+@pytest.mark.parametrize("regimen", ["CLAG", "CLAG+VEN", "CAV", "MEC", "CMGV", "Lipo-MIT+CLAG"])
+@pytest.mark.parametrize("patient", [A, B, SMALL], ids=["A", "B", "small"])
+def test_every_bundled_regimen_schedules_under_the_flat_cycle_check(
+    regimen: str, patient: rc.Patient
+) -> None:
+    """CAV's flat cytarabine 20 mg q12h days 1-10 is 400 mg: 400 / 1.37 = 292 mg/m², far below
+    48 g/m²."""
+    rc.load_regimen(regimen).schedule(patient)
 
 
 # ------------------------------------------------------------------------------- properties

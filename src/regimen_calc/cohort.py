@@ -1078,11 +1078,60 @@ def _vectorised_doses(
             )
             return None
     near = _near_a_ceiling(slots, out)
+    if near is None:
+        near = _near_a_flat_cycle_total(regimen, cohort, policy, slots, out)
     if near is not None:
         # The per-patient path applies the ceilings exactly (and raises DoseLimitError).
         reasons.append(near)
         return None
     return out
+
+
+def _near_a_flat_cycle_total(
+    regimen: Regimen,
+    cohort: Cohort,
+    policy: DosingPolicy,
+    slots: Sequence[_Slot],
+    columns: Sequence[_Column],
+) -> str | None:
+    """Why some patient's flat doses of a drug limited per m² per cycle may reach the limit
+    (:func:`~regimen_calc.safety.check_flat_cycle_totals`), or ``None``.
+
+    A bound, not the exact check: the largest flat total of any concomitant set over the smallest
+    BSA of the cohort, plus the written per-m² doses. At or near the limit the per-patient path
+    applies the check exactly.
+    """
+    from .safety import _factor, drug_safety
+
+    by_id = {c.id: c for c in regimen.components}
+    flat: dict[str, np.ndarray] = {}
+    written: dict[str, float] = {}
+    for slot, col in zip(slots, columns, strict=True):
+        info = drug_safety(slot.drug)
+        if info is None or "bsa" not in info.max_total:
+            continue
+        spec = by_id[slot.component].dose_on(slot.day)
+        if isinstance(spec, Flat):
+            assert col.per_group is not None
+            add = col.per_group * (_factor(slot.unit, "mg") * slot.per_day)
+            flat[slot.drug] = flat[slot.drug] + add if slot.drug in flat else add
+        elif isinstance(spec, PerBsa):
+            amount = spec.amount
+            written[slot.drug] = written.get(slot.drug, 0.0) + slot.per_day * float(
+                amount.magnitude
+            ) * _factor(amount.units, "mg/m**2")
+    if not flat:
+        return None
+    smallest = float(np.min(_bsa_array(cohort, policy, _measured(cohort.weight_kg))))
+    for drug, mg in flat.items():
+        info = drug_safety(drug)
+        assert info is not None
+        high = float(info.max_total["bsa"].max.m_as("mg/m**2"))
+        # A wide margin: the columns hold the doses to give, and the engine also checks the
+        # calculated dose, which rounding may have moved by up to the policy's deviation.
+        if float(np.max(mg)) / smallest + written.get(drug, 0.0) > high * 0.8:
+            return f"{drug}: flat doses at or near its per-m² cycle total for some patient"
+    return None
 
 
 def _near_a_ceiling(slots: Sequence[_Slot], columns: Sequence[_Column]) -> str | None:

@@ -115,13 +115,28 @@ class UnknownDrugError(RegimenCalcError):
 
 
 class DoseLimitError(RegimenCalcError):
-    """A computed dose is above the drug's ceiling (a guard against tenfold errors)."""
+    """A computed dose is above the drug's ceiling (a guard against tenfold errors), or a cycle's
+    flat doses of a drug with a per-m² cycle total are above that total.
 
-    def __init__(self, drug: str, day: int, dose: str, limit: str, kind: str) -> None:
-        super().__init__(drug, day, dose, limit, kind)
+    Args:
+        drug: the drug.
+        day: the day of the dose; for ``kind="cycle"``, the day the cycle's total passes the limit.
+        dose: the dose, or for ``kind="cycle"`` the cycle's flat-dose total, as printed.
+        limit: the limit, as printed.
+        kind: ``"single"``, ``"daily"`` or ``"cycle"``.
+        message: the whole message, when the kind needs more than the dose and the limit.
+    """
+
+    def __init__(
+        self, drug: str, day: int, dose: str, limit: str, kind: str, message: str | None = None
+    ) -> None:
+        super().__init__(drug, day, dose, limit, kind, message)
         self.drug, self.day, self.dose, self.limit, self.kind = drug, day, dose, limit, kind
+        self.message = message
 
     def __str__(self) -> str:
+        if self.message is not None:
+            return self.message
         return (
             f"{self.drug}, day {self.day}: {self.kind} dose {self.dose} is above the limit "
             f"{self.limit}; check the regimen, the patient's height and weight and their units"

@@ -7,10 +7,12 @@ Both are data in ``data/drugs.yaml``, each number with its rationale (docs/safet
   is never dosed on (venetoclax per m²), a drug given on more days of a cycle than its longest
   published course (cladribine ``days: 1-50``), or a cycle's total written dose above the drug's
   sourced limit for that basis (cytarabine 3 g/m² every 12 h on days 1-14: 84 g/m²), is a problem
-  the loader reports.
+  the loader reports. Days and totals are per drug, across all the components giving it.
 * :func:`check_ceilings` looks at a computed schedule: a single administration or a day's total of
   one drug above its ceiling raises :class:`~regimen_calc.errors.DoseLimitError` naming the drug,
   day, dose and limit. A guard against tenfold errors, not a clinical maximum.
+* :func:`check_flat_cycle_totals` looks at a computed schedule too: a cycle's flat doses of a drug
+  whose total is limited per m², over the patient's BSA, with its per-m² doses, above that limit.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from .errors import DoseLimitError
 from .model import FREQUENCIES
 from .units import ureg
 
-__all__ = ["CycleTotal", "DrugSafety", "check_ceilings", "check_regimen_doses", "drug_safety"]
+__all__ = [
+    "CycleTotal",
+    "DrugSafety",
+    "check_ceilings",
+    "check_flat_cycle_totals",
+    "check_regimen_doses",
+    "drug_safety",
+]
 
 #: YAML basis keys → the model's dose bases.
 _BASES = {"per_m2": "bsa", "per_kg": "weight", "flat": "flat"}
@@ -127,6 +136,8 @@ def check_regimen_doses(
     from .catalog import known_drugs
 
     problems: list[tuple[str, str]] = []
+    refused: set[str] = set()
+    by_drug: dict[str, list[int]] = {}
     for i, comp in enumerate(regimen.components):
         at = f"components[{i}]"
         info = drug_safety(comp.drug)
@@ -163,6 +174,15 @@ def check_regimen_doses(
             fields = (comp.dose_field, "frequency", "days")
             field = next((f for f in fields if f"{at}.{f}" in overridden), comp.dose_field)
             problems.append((f"{at}.{field}", total))
+        if len(problems) > before:
+            refused.add(comp.drug)
+        by_drug.setdefault(comp.drug, []).append(i)
+    # A drug split over several components (two routes, or a typing error) is limited as one
+    # drug: its days are the union of its components' days, its total the sum of theirs. A drug
+    # already refused for one of its components is not refused again for the sum.
+    for drug, indices in by_drug.items():
+        if len(indices) > 1 and drug not in refused:
+            problems += _too_much_per_drug(regimen, drug, indices, overridden)
     return problems
 
 
@@ -170,8 +190,12 @@ def check_regimen_doses(
 _AT_LIMIT = 1e-9
 
 
-def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
-    """The problem with a component's total written dose in one cycle, or ``None``.
+def _days_of(comp: Any) -> set[int]:
+    return set(comp.days) | {d for step in comp.steps for d in step.days}
+
+
+def _component_totals(comp: Any, info: DrugSafety) -> dict[str, float]:
+    """A component's total written dose in one cycle, by basis, in the unit of the basis' limit.
 
     The total is the sum over the cycle's days of the dose written for the day (a step's dose on a
     step's day) times the administrations per day of the frequency. Only doses on a basis the
@@ -180,10 +204,9 @@ def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
     """
     per_day = FREQUENCIES.get(comp.frequency)
     if not info.max_total or per_day is None:
-        return None
-    days = sorted(set(comp.days) or {d for step in comp.steps for d in step.days})
+        return {}
     totals: dict[str, float] = {}
-    for day in days:
+    for day in sorted(_days_of(comp)):
         spec = comp.dose_on(day)
         limit = None if spec is None else info.max_total.get(spec.basis)
         if limit is None:
@@ -193,6 +216,81 @@ def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
         except pint.errors.DimensionalityError:
             continue
         totals[spec.basis] = totals.get(spec.basis, 0.0) + value * per_day
+    return totals
+
+
+def _too_much_per_drug(
+    regimen: Any, drug: str, indices: list[int], overridden: set[str]
+) -> list[tuple[str, str]]:
+    """The problems of one drug given by several components: its days (the union of theirs)
+    and its total per basis (the sum of theirs), as ``(path, message)``.
+
+    The path is the first field an overlay set among those that make the problem (each
+    component's dose, frequency, days and drug, in the regimen's order), else the first
+    component's; the message names every component involved.
+    """
+    from .formatting import format_days
+
+    info = drug_safety(drug)
+    assert info is not None
+    comps = [(i, regimen.components[i]) for i in indices]
+
+    def path(involved: list[tuple[int, Any]], fields: tuple[str, ...]) -> str:
+        for i, comp in involved:
+            for field in fields:
+                name = comp.dose_field if field == "dose" else field
+                if f"components[{i}].{name}" in overridden:
+                    return f"components[{i}].{name}"
+        i, comp = involved[0]
+        return f"components[{i}].{fields[0] if fields[0] != 'dose' else comp.dose_field}"
+
+    def listing(parts: list[str]) -> str:
+        return ", ".join(parts[:-1]) + f" and {parts[-1]}"
+
+    days = set().union(*(_days_of(c) for _, c in comps))
+    if len(days) > info.max_days:
+        parts = [
+            f"components[{i}] ({c.id}, days {format_days(sorted(_days_of(c)))})" for i, c in comps
+        ]
+        return [
+            (
+                path(comps, ("days", "drug")),
+                f"{drug} on {len(days)} days of a cycle across {listing(parts)} is more than the "
+                f"{info.max_days} the catalog allows ({info.days_rationale}); a drug's days are "
+                "counted across all its components: check for a typing error such as 1-50 for "
+                "1-5, or a component given the wrong drug",
+            )
+        ]
+    totals = [(i, c, _component_totals(c, info)) for i, c in comps]
+    for basis, limit in info.max_total.items():
+        involved = [(i, c, t[basis]) for i, c, t in totals if basis in t]
+        total = sum(t for _, _, t in involved)
+        if len(involved) < 2 or total <= float(limit.max.magnitude) * (1 + _AT_LIMIT):
+            continue
+        unit = limit.max.units
+        parts = [
+            f"components[{i}] ({c.id}, {_fmt(ureg.Quantity(round(t, 4), unit))})"
+            for i, c, t in involved
+        ]
+        return [
+            (
+                path([(i, c) for i, c, _ in involved], ("dose", "frequency", "days", "drug")),
+                f"{drug} {_fmt(ureg.Quantity(round(total, 4), unit))} in a cycle across "
+                f"{listing(parts)} is more than the {_fmt(limit.max)} the catalog allows per "
+                f"cycle ({limit.source}: {limit.rationale.rstrip('.')}); a drug's total is summed "
+                "across all its components: check for a typing error in the dose, the frequency "
+                "or the days, or a component given the wrong drug",
+            )
+        ]
+    return []
+
+
+def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
+    """The problem with a component's total written dose in one cycle (see
+    :func:`_component_totals`), or ``None``."""
+    per_day = FREQUENCIES.get(comp.frequency)
+    totals = _component_totals(comp, info)
+    days = sorted(_days_of(comp))
     for basis, total in totals.items():
         limit = info.max_total[basis]
         high = float(limit.max.magnitude)
@@ -311,3 +409,78 @@ def check_ceilings(days: Iterable[Any]) -> None:
                     format_quantity(info.max_daily),
                     "daily",
                 )
+
+
+def check_flat_cycle_totals(days: Iterable[Any], bsa: pint.Quantity) -> None:
+    """Raise when a cycle's flat doses of a drug with a per-m² cycle total, over the patient's
+    BSA, and the drug's written per-m² doses together pass that total.
+
+    A flat dose has no per-m² total until there is a patient: this is the schedule-time half of
+    the per-cycle total :func:`check_regimen_doses` checks at load. For each drug with a per-m²
+    limit, the cycle's flat administrations (the larger of the calculated dose and the dose to
+    give, times the administrations a day; held administrations included, since a held dose is
+    still planned) are summed in mg and divided by ``bsa``, the BSA the per-m² doses are computed
+    from; the written per-m² doses of the cycle (dose × administrations a day) are added. Doses
+    per kg are not converted: their own per-kg limit is checked at load.
+
+    Raises:
+        DoseLimitError: ``kind="cycle"``, naming the drug, the flat total in mg, the BSA, its
+            per-m² equivalent and the limit with its source.
+    """
+    from .formatting import format_quantity
+
+    area = float(bsa.m_as("m**2"))
+    flat: dict[str, float] = {}  # mg
+    written: dict[str, float] = {}  # mg/m²
+    passed: dict[str, int] = {}  # the day the total passes the limit
+    for day in days:
+        for a in day.administrations:
+            info = drug_safety(a.drug)
+            limit = None if info is None else info.max_total.get("bsa")
+            if limit is None or a.basis not in ("flat", "bsa"):
+                continue
+            if a.basis == "flat":
+                calc, dose = a.calculated_dose, a.dose
+                flat[a.drug] = flat.get(a.drug, 0.0) + a.per_day * max(
+                    calc.magnitude * _factor(calc.units, "mg"),
+                    dose.magnitude * _factor(dose.units, "mg"),
+                )
+            else:
+                amount = a.dose_per_unit
+                written[a.drug] = written.get(a.drug, 0.0) + a.per_day * amount.magnitude * (
+                    _factor(amount.units, "mg/m**2")
+                )
+            high = float(limit.max.m_as("mg/m**2"))
+            total = flat.get(a.drug, 0.0) / area + written.get(a.drug, 0.0)
+            if a.drug in flat and a.drug not in passed and total > high * (1 + _AT_LIMIT):
+                passed[a.drug] = day.day
+    for drug, mg in flat.items():
+        info = drug_safety(drug)
+        assert info is not None
+        limit = info.max_total["bsa"]
+        high = float(limit.max.m_as("mg/m**2"))
+        per_m2 = mg / area
+        total = per_m2 + written.get(drug, 0.0)
+        if total <= high * (1 + _AT_LIMIT):
+            continue
+
+        def per_area(value: float) -> str:
+            return format_quantity(ureg.Quantity(round(value, 2), "mg/m**2"))
+
+        found = format_quantity(ureg.Quantity(round(mg, 4), "mg"))
+        equivalent = f"{per_area(per_m2)} at the BSA of {format_quantity(bsa)} the doses are "
+        equivalent += "computed from"
+        if drug in written:
+            equivalent += (
+                f"; with the {per_area(written[drug])} written per m², {per_area(total)} in all"
+            )
+        raise DoseLimitError(
+            drug,
+            passed[drug],
+            found,
+            _fmt(limit.max),
+            "cycle",
+            f"{drug}: the cycle's flat doses total {found}, {equivalent}, more than the "
+            f"{_fmt(limit.max)} the catalog allows per cycle ({limit.source}); check the flat "
+            "dose, the frequency and the days, the patient's height and weight and their units",
+        )

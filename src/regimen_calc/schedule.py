@@ -672,12 +672,14 @@ def build_schedule(
         MissingSiteValuesError: the regimen needs values only the site can supply.
         InputError: any argument that is not what it should be, and a patient's
             ``measured_on`` after the date of the schedule's first day.
-        DoseLimitError: a computed dose above the drug's single or daily ceiling.
+        DoseLimitError: a computed dose above the drug's single or daily ceiling, or a cycle's
+            flat doses of a drug over the patient's BSA (with its per-m² doses) above the drug's
+            per-m² cycle total.
         CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """
     from .cumulative import _check_override, assess_cumulative, check_prior_exposure, cycle_exposure
     from .interactions import check_windows, resolve_concomitants, rule_set_names
-    from .safety import check_ceilings
+    from .safety import check_ceilings, check_flat_cycle_totals
     from .tablets import compose_tablets
 
     if not isinstance(regimen, Regimen):
@@ -956,6 +958,9 @@ def build_schedule(
         for day in all_days
     )
     check_ceilings(days)
+    # A flat dose of a drug limited per m² per cycle (cladribine 35 mg/m²) is checked here, with
+    # the BSA the per-m² doses are computed from: at load there is no patient to divide by.
+    check_flat_cycle_totals(days, bsa)
     exposure = cycle_exposure((a for d in days for a in d.administrations), bsa_uncapped)
     report, cumulative_warnings = assess_cumulative(
         exposure, prior, scale=policy.doxorubicin_equivalence, override=override, cycle=cycle
