@@ -55,7 +55,13 @@ from ._reading import UnreadableFile, read_limited
 from .bsa import BSA_FORMULAS, normalize_sex
 from .catalog import Presentation, drug_info
 from .errors import InputError, Problem, ProblemsError, RegimenCalcError
-from .formatting import format_quantity, format_unit, spreadsheet_text
+from .formatting import (
+    format_quantity,
+    format_unit,
+    source_file_rows,
+    source_files_text,
+    spreadsheet_text,
+)
 from .interactions import Concomitant, resolve_concomitants
 from .model import Flat, PerBsa, PerWeight, Regimen, SourceFile
 from .patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
@@ -1325,7 +1331,6 @@ class Forecast:
         that a spreadsheet would read as a formula gets a leading ``'``
         (:func:`~regimen_calc.formatting.spreadsheet_text`); numbers are written as numbers.
         """
-        from .render._view import source_files_text
 
         buf = io.StringIO()
         # CRLF, as RFC 4180 and the schedule CSV: Python's csv module quotes a cell holding a
@@ -1419,7 +1424,6 @@ class Forecast:
 
     def to_text(self, *, patients: bool = True) -> str:
         """A plain-text table: the files, per-drug totals, one line per patient and drug, notes."""
-        from .render._view import source_file_rows
 
         n = len(self.patient_ids)
         cyc = "cycle" if self.cycles == 1 else "cycles"

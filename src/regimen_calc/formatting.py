@@ -19,13 +19,14 @@ from __future__ import annotations
 import datetime
 import numbers
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Protocol
 
 import pint
 from pint.util import to_units_container
 
 from ._checks import check_flag
 from .errors import InputError
-from .model import Infusion, SequenceRule
+from .model import Infusion, SequenceRule, SourceFile
 
 __all__ = [
     "AUTO_DECIMALS",
@@ -564,3 +565,47 @@ def spreadsheet_text(value: str) -> str:
     '9.1 mg'
     """
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+# ------------------------------------------------------------------------------ source files
+
+
+class _HasFiles(Protocol):
+    """A regimen or a forecast: anything that names the files it was read from."""
+
+    @property
+    def files(self) -> tuple[SourceFile, ...]: ...
+
+
+#: How many hex digits of a file's SHA-256 the paper formats print (the machine formats: all).
+SHORT_HASH = 12
+_FILE_ROLES = {"regimen": "Regimen file", "base": "Base regimen file", "overlay": "Overlay file"}
+
+
+def source_file_rows(regimen: _HasFiles) -> list[tuple[str, str]]:
+    """One ``(label, path and short hash)`` row per file the regimen was read from.
+
+    Printed by the schedule's paper formats and by the forecast's text.
+    """
+    if not regimen.files:
+        return [("Source files", "not recorded (a regimen built in code, not read from a file)")]
+    return [
+        (
+            _FILE_ROLES.get(f.role, f.role),
+            f"{f.path}{' (bundled)' if f.bundled else ''}, SHA-256 {f.sha256[:SHORT_HASH]}",
+        )
+        for f in regimen.files
+    ]
+
+
+def source_files_text(regimen: _HasFiles) -> str:
+    """Every source file with its full SHA-256, for the machine formats (CSV, iCalendar).
+
+    The schedule CSV's ``source_files`` column and the forecast CSV's ``source_files`` row.
+    """
+    if not regimen.files:
+        return "not recorded (a regimen built in code, not read from a file)"
+    return " | ".join(
+        f"{f.role}: {f.path}{' (bundled)' if f.bundled else ''} sha256:{f.sha256}"
+        for f in regimen.files
+    )

@@ -27,11 +27,11 @@ from ..formatting import (
     format_quantity,
     format_sequence,
     route_name,
+    source_file_rows,
 )
 from ..tablets import describe_tablets
 
 if TYPE_CHECKING:
-    from ..cohort import Forecast
     from ..model import Reference, Regimen
     from ..schedule import Administration, Schedule
 
@@ -718,39 +718,6 @@ def reference_text(ref: Reference) -> str:
 
 
 #: Hex digits of a file's SHA-256 printed on paper (the machine formats carry all 64).
-SHORT_HASH = 12
-_FILE_ROLES = {"regimen": "Regimen file", "base": "Base regimen file", "overlay": "Overlay file"}
-
-
-def source_file_rows(regimen: Regimen | Forecast) -> list[tuple[str, str]]:
-    """One ``(label, path and short hash)`` row per file the regimen was read from.
-
-    Printed by the schedule's paper formats and by the forecast's text.
-    """
-    if not regimen.files:
-        return [("Source files", "not recorded (a regimen built in code, not read from a file)")]
-    return [
-        (
-            _FILE_ROLES.get(f.role, f.role),
-            f"{f.path}{' (bundled)' if f.bundled else ''}, SHA-256 {f.sha256[:SHORT_HASH]}",
-        )
-        for f in regimen.files
-    ]
-
-
-def source_files_text(regimen: Regimen | Forecast) -> str:
-    """Every source file with its full SHA-256, for the machine formats (CSV, iCalendar).
-
-    The schedule CSV's ``source_files`` column and the forecast CSV's ``source_files`` row.
-    """
-    if not regimen.files:
-        return "not recorded (a regimen built in code, not read from a file)"
-    return " | ".join(
-        f"{f.role}: {f.path}{' (bundled)' if f.bundled else ''} sha256:{f.sha256}"
-        for f in regimen.files
-    )
-
-
 def _fmt_or(value: int | None, unit: str) -> str:
     return NOT_STATED if value is None else f"{format_number(value, decimals=0)} {unit}"
 

@@ -12,8 +12,8 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-from ..formatting import format_number, format_unit, spreadsheet_text
-from ._view import build_view, source_files_text, warnings_for
+from ..formatting import format_number, format_unit, source_files_text, spreadsheet_text
+from ._view import build_view, warnings_for
 
 if TYPE_CHECKING:
     from ..schedule import Schedule

@@ -18,7 +18,8 @@ import re
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, RegimenCalcError
-from ._view import build_view, source_files_text, warnings_for
+from ..formatting import source_files_text
+from ._view import build_view, warnings_for
 
 if TYPE_CHECKING:
     from ..schedule import Schedule
