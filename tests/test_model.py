@@ -174,11 +174,13 @@ def test_component_finds_a_component_by_its_id() -> None:
     assert regimen().component("cladribine") is CLAD
 
 
-def test_component_with_an_unknown_id_raises_key_error_naming_it() -> None:
+def test_component_with_an_unknown_id_is_the_library_error_naming_it() -> None:
     # by drug name is not by id: 'filgrastim' is the drug of the component 'gcsf'
-    with pytest.raises(KeyError) as err:
+    with pytest.raises(rc.InputError) as err:
         regimen().component("filgrastim")
-    assert err.value.args == ("filgrastim",)
+    assert err.value.field == "component_id"
+    assert str(err.value).endswith("found 'filgrastim'")
+    assert not isinstance(err.value, KeyError)
 
 
 def test_reference_finds_a_reference_by_id_or_gives_none() -> None:

@@ -252,10 +252,6 @@ def test_each_dimension_takes_its_own_units(dimension: str, text: str, base: flo
     assert q.to_base_units().magnitude == pytest.approx(base)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: as_quantity writes 'a {dimension}', so an area is 'expected a area with a unit'",
-)
 def test_an_area_is_written_with_the_article_an() -> None:
     with pytest.raises(rc.InputError) as err:
         area("2 kg")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 import pint
 
+from .errors import InputError
 from .units import ureg
 
 
@@ -316,11 +317,17 @@ class Regimen:
     files: tuple[SourceFile, ...] = attrs.field(default=(), eq=False)
 
     def component(self, component_id: str) -> Component:
-        """The component with this id."""
+        """The component with this id.
+
+        Raises:
+            InputError: no component has this id (the error lists the ids there are).
+        """
         for comp in self.components:
             if comp.id == component_id:
                 return comp
-        raise KeyError(component_id)
+        ids = ", ".join(c.id for c in self.components)
+        expected = f"the id of a component of {self.id} ({ids})"
+        raise InputError("component_id", expected, component_id)
 
     def reference(self, ref_id: str) -> Reference | None:
         """The reference with this id, or ``None``."""

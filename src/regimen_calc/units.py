@@ -43,7 +43,8 @@ def as_quantity(value: object, *, field: str, dimension: str, example: str) -> p
     Raises:
         InputError: for a bare number, an unknown unit, the wrong dimension, NaN or infinity.
     """
-    expected = f"a {dimension} with a unit such as {example!r}"
+    article = "an" if dimension[:1] in "aeiou" else "a"
+    expected = f"{article} {dimension} with a unit such as {example!r}"
     if isinstance(value, bool | int | float):  # bool is an int: refused the same way
         raise InputError(field, f"{expected} (a bare number has no unit)", value)
     if isinstance(value, pint.Quantity) and value._REGISTRY is ureg:
