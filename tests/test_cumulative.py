@@ -224,3 +224,51 @@ def test_plain_mg_is_refused_with_the_reason() -> None:
     with pytest.raises(rc.InputError) as info:
         MEC.schedule(A, prior_exposure={"mitoxantrone": "60 mg"})
     assert "(per m²: plain mg cannot be converted)" in str(info.value)
+
+
+def _mec_with_a_mitoxantrone_hold() -> rc.Regimen:
+    """MEC with a lab hold on mitoxantrone (no bundled regimen has one): held while the
+    absolute neutrophil count is < 0.5 × 10⁹/L."""
+    import attrs
+
+    from regimen_calc.model import Condition
+
+    hold = Condition(
+        kind="hold_if",
+        lab="anc",
+        operator="<",
+        threshold=0.5,
+        unit="10^9/L",
+        text="Hold mitoxantrone while the neutrophil count is < 0.5 × 10⁹/L.",
+    )
+    comps = list(MEC.components)
+    assert comps[0].drug == "mitoxantrone"
+    comps[0] = attrs.evolve(comps[0], conditions=(hold,))
+    return attrs.evolve(MEC, components=tuple(comps))
+
+
+def test_a_held_mitoxantrone_dose_is_not_counted_in_the_cycle_exposure() -> None:
+    # MEC mitoxantrone 8 mg/m² on days 1-5; day 3 held (neutrophils 0.3 < 0.5): 4 doses given,
+    # 4 × 8 = 32 mg/m² this cycle (not 40), 128 mg/m² doxorubicin-equivalent at ×4 (COG).
+    sched = _mec_with_a_mitoxantrone_hold().schedule(A, labs={3: {"anc": 0.3}})
+    held = {d.day: a.held for d, a in sched.administrations("mitoxantrone")}
+    assert held == {1: False, 2: False, 3: True, 4: False, 5: False}
+    mit = sched.cumulative.drug("mitoxantrone")
+    assert _mg_m2(mit.this_cycle) == pytest.approx(32)
+    assert _mg_m2(sched.cumulative.doxorubicin_equivalent_cycle) == pytest.approx(128)
+    # Neutrophils 0.5 (not below 0.5): nothing held, the full 40 mg/m².
+    full = _mec_with_a_mitoxantrone_hold().schedule(A, labs={3: {"anc": 0.5}})
+    assert _mg_m2(full.cumulative.drug("mitoxantrone").this_cycle) == pytest.approx(40)
+
+
+def test_a_held_dose_keeps_the_lifetime_total_at_the_limit() -> None:
+    # Prior 108 + 32 given = 140 mg/m², exactly the lifetime limit: allowed. Counting the held
+    # day 3 dose would make it 148 mg/m², above the limit (an error without an override).
+    sched = _mec_with_a_mitoxantrone_hold().schedule(
+        A, labs={3: {"anc": 0.3}}, prior_exposure={"mitoxantrone": 108}
+    )
+    mit = sched.cumulative.drug("mitoxantrone")
+    assert _mg_m2(mit.lifetime) == pytest.approx(140)
+    assert mit.percent_of_limit == 100.0
+    with pytest.raises(CumulativeDoseError):
+        _mec_with_a_mitoxantrone_hold().schedule(A, prior_exposure={"mitoxantrone": 108})

@@ -988,3 +988,54 @@ def test_near_miss_concomitant_name_is_not_silently_unknown() -> None:
     reg = rc.load_regimen("CAV")
     with pytest.raises(rc.RegimenCalcError):
         reg.schedule(_ADULT, concomitant=[rc.Concomitant("posaconazol", cyp3a4="moderate")])
+
+
+# ------------------------------------------------------------------------------ two rules at once
+# Label rule set (clinical reference §2): a strong CYP3A inhibitor gives 10, 20, 50 mg on
+# venetoclax dosing days 1-3, then 100 mg; a P-gp inhibitor halves the planned dose (at least 50%).
+# With both, the lowest outcome is taken, never the product of the two reductions.
+
+_PGP_ONLY = Concomitant("drug-p", cyp3a4="none", pgp=True)
+
+
+def test_a_strong_inhibitor_and_a_pgp_inhibitor_take_the_lowest_rule_with_a_note() -> None:
+    (vori,) = resolve_concomitants(["voriconazole"])
+    planned = {day: ureg.Quantity(400, "mg") for day in range(1, 5)}
+    out = adjust_venetoclax(planned, [vori, _PGP_ONLY])
+    # Dosing day 4: strong 100 mg, P-gp 50% of 400 = 200 mg: 100 mg (not 100 × 50% = 50 mg).
+    day4 = out[4]
+    assert day4.adjusted == ureg.Quantity(100, "mg")
+    assert day4.rule_id == "label.strong"
+    assert day4.inhibitors == ("voriconazole", "drug-p")
+    assert day4.note == (
+        "several rules apply: the lowest outcome is taken, not the product "
+        "(label.strong 100 mg (voriconazole), label.pgp 200 mg (drug-p))"
+    )
+    # Dosing day 1: strong 10 mg, P-gp 200 mg: 10 mg.
+    assert out[1].adjusted == ureg.Quantity(10, "mg")
+    assert out[1].note == (
+        "several rules apply: the lowest outcome is taken, not the product "
+        "(label.strong 10 mg (voriconazole), label.pgp 200 mg (drug-p))"
+    )
+
+
+def test_a_pgp_rule_lower_than_the_strong_table_is_the_one_taken() -> None:
+    # Planned 100 mg on dosing day 4: strong table 100 mg, P-gp 50% = 50 mg: 50 mg (label.pgp).
+    (vori,) = resolve_concomitants(["voriconazole"])
+    planned = {day: ureg.Quantity(100, "mg") for day in range(1, 5)}
+    day4 = adjust_venetoclax(planned, [vori, _PGP_ONLY])[4]
+    assert day4.adjusted == ureg.Quantity(50, "mg")
+    assert day4.rule_id == "label.pgp"
+    assert day4.note == (
+        "several rules apply: the lowest outcome is taken, not the product "
+        "(label.strong 100 mg (voriconazole), label.pgp 50 mg (drug-p))"
+    )
+
+
+def test_one_rule_alone_has_no_several_rules_note() -> None:
+    (vori,) = resolve_concomitants(["voriconazole"])
+    planned = {day: ureg.Quantity(400, "mg") for day in range(1, 5)}
+    for concomitants, mg in (([vori], 100), ([_PGP_ONLY], 200)):
+        day4 = adjust_venetoclax(planned, concomitants)[4]
+        assert day4.adjusted == ureg.Quantity(mg, "mg")
+        assert "several rules apply" not in day4.note

@@ -351,3 +351,162 @@ def test_gate_property_a_delayed_start_gives_the_first_doses_of_the_undelayed_co
     assert held == days[:k]
     given_doses = [delayed[day][1] for day in days[k:]]
     assert given_doses == [undelayed[day][1] for day in days[: len(days) - k]]
+
+
+# --------------------------------------------------------------------------------------------
+# Operator boundaries of the bundled conditions and eligibility limits, each tested at, just
+# below and just above its threshold, as the operator is written:
+# * CMGV filgrastim: continue_until wbc > 20 (CMG+VEN ASH abstract): 20 exactly does not stop it.
+# * CLAG filgrastim: hold_if wbc >= 20 (NCT06763666): 20 exactly holds.
+# * NCT06763666 eligibility (data/eligibility.yaml): ALT < 5 × ULN and bilirubin < 3 × ULN are the
+#   values that MEET the limit, so exactly 5 and exactly 3 give a warning.
+
+_CMGV_STOP = "Continue filgrastim until the white-cell count is > 20 × 10⁹/L, then stop."
+_CLAG_HOLD = "Suspend filgrastim while the white-cell count is ≥ 20 × 10⁹/L."
+_TRIAL = "NCT06763666"
+_TRIAL_SOURCE = "NCT06763666 registry, inclusion criteria 7-8"
+
+
+def _filgrastim_held(sched: rc.Schedule) -> dict[int, bool]:
+    return {d.day: a.held for d, a in sched.administrations("filgrastim")}
+
+
+@pytest.mark.parametrize(
+    ("wbc", "stopped"),
+    [(19.9, False), (20, False), (20.1, True)],
+    ids=["19.9 below", "20 exactly", "20.1 above"],
+)
+def test_cmgv_filgrastim_stops_only_above_20(wbc: float, stopped: bool) -> None:
+    # Filgrastim days 0-10 (the library's reading of "from day 0 until the count exceeds 20").
+    sched = rc.load_regimen("CMGV").schedule(A, labs={3: {"wbc": wbc}})
+    held = _filgrastim_held(sched)
+    assert sorted(held) == list(range(0, 11))
+    # Stopped from the day of the count on; the days before it are given.
+    assert held == {day: stopped and day >= 3 for day in range(0, 11)}
+    if stopped:
+        (day3,) = [a for a in sched.day(3).administrations if a.drug == "filgrastim"]
+        assert day3.hold_reason == (
+            f"stopped from day 3: white-cell count 20.1 × 10⁹/L ({_CMGV_STOP})"
+        )
+
+
+def test_cmgv_a_stop_count_holds_every_later_day_even_after_a_lower_count() -> None:
+    # A count of 21 on day 2 stops filgrastim: a count of 5 on day 4 does not restart it.
+    sched = rc.load_regimen("CMGV").schedule(A, labs={2: {"wbc": 21}, 4: {"wbc": 5}})
+    assert _filgrastim_held(sched) == {day: day >= 2 for day in range(0, 11)}
+
+
+@pytest.mark.parametrize(
+    ("wbc", "held"),
+    [(19.9, False), (20, True), (20.1, True)],
+    ids=["19.9 below", "20 exactly", "20.1 above"],
+)
+def test_clag_filgrastim_is_held_at_20_and_above(wbc: float, held: bool) -> None:
+    sched = rc.load_regimen("CLAG").schedule(A, labs={2: {"wbc": wbc}})
+    # Only day 2 has a count: only day 2 can be held (hold_if reads the day's own value).
+    assert _filgrastim_held(sched) == {day: held and day == 2 for day in range(0, 6)}
+
+
+def _lab_messages(sched: rc.Schedule) -> list[str]:
+    return [w.message for w in sched.warnings if w.kind == "lab"]
+
+
+@pytest.mark.parametrize(
+    ("lab", "value", "meets", "shown", "limit"),
+    [
+        ("alt_uln", 4.9, True, "ALT 4.9", "ALT < 5 × the upper limit of normal"),
+        ("alt_uln", 5, False, "ALT 5", "ALT < 5 × the upper limit of normal"),
+        ("alt_uln", 5.1, False, "ALT 5.1", "ALT < 5 × the upper limit of normal"),
+        ("bilirubin_uln", 2.9, True, "bilirubin 2.9", "bilirubin < 3 × the upper limit of normal"),
+        ("bilirubin_uln", 3, False, "bilirubin 3", "bilirubin < 3 × the upper limit of normal"),
+        ("bilirubin_uln", 3.1, False, "bilirubin 3.1", "bilirubin < 3 × the upper limit of normal"),
+    ],
+    ids=["ALT 4.9", "ALT 5 exactly", "ALT 5.1", "bili 2.9", "bili 3 exactly", "bili 3.1"],
+)
+def test_eligibility_limits_are_met_only_below_the_threshold(
+    lab: str, value: float, meets: bool, shown: str, limit: str
+) -> None:
+    # Every other limit met: creatinine clearance 80 (≥ 30), the other liver value 1 × ULN.
+    row = {"crcl": 80, "alt_uln": 1, "bilirubin_uln": 1, lab: value}
+    sched = rc.load_regimen("CLAG").schedule(A, labs={1: row})
+    expected = [] if meets else [
+        f"Day 1: {shown} × upper limit of normal does not meet the {_TRIAL} eligibility limit "
+        f"({limit}; {_TRIAL_SOURCE})."
+    ]
+    assert _lab_messages(sched) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Instructions printed when a value to decide on is missing.
+
+
+def test_no_labs_prints_the_eligibility_limits_and_each_condition_as_an_instruction() -> None:
+    sched = rc.load_regimen("CLAG").schedule(A)
+    assert _lab_messages(sched) == [
+        f"{_TRIAL} eligibility (no laboratory values given): check creatinine clearance "
+        "≥ 30 mL/min; ALT < 5 × the upper limit of normal; bilirubin < 3 × the upper limit of "
+        f"normal ({_TRIAL_SOURCE})."
+    ]
+    holds = [w.message for w in sched.warnings if w.kind == "hold"]
+    assert holds == [
+        f"filgrastim: {_CLAG_HOLD} (no laboratory values given: check before each dose)"
+    ]
+
+
+def test_a_regimen_without_a_trial_limit_has_no_eligibility_message() -> None:
+    # MEC has no entry in eligibility.yaml and no lab condition.
+    sched = rc.load_regimen("MEC").schedule(A)
+    assert _lab_messages(sched) == []
+    assert [w for w in sched.warnings if w.kind == "hold"] == []
+
+
+def test_a_limit_whose_lab_was_not_given_is_named() -> None:
+    # Only creatinine clearance given (80, meets ≥ 30): the two liver limits are named.
+    sched = rc.load_regimen("CLAG").schedule(A, labs={1: {"crcl": 80}})
+    assert _lab_messages(sched) == [
+        f"{_TRIAL} eligibility: no ALT value given; check ALT < 5 × the upper limit of normal "
+        f"({_TRIAL_SOURCE}).",
+        f"{_TRIAL} eligibility: no bilirubin value given; check bilirubin < 3 × the upper limit "
+        f"of normal ({_TRIAL_SOURCE}).",
+    ]
+
+
+def test_crcl_below_30_is_an_eligibility_warning_on_its_day() -> None:
+    sched = rc.load_regimen("CLAG").schedule(
+        A, labs={1: {"crcl": 29.9, "alt_uln": 1, "bilirubin_uln": 1}}
+    )
+    assert _lab_messages(sched) == [
+        f"Day 1: creatinine clearance 29.9 mL/min does not meet the {_TRIAL} eligibility limit "
+        f"(creatinine clearance ≥ 30 mL/min; {_TRIAL_SOURCE})."
+    ]
+
+
+def test_days_without_a_wbc_value_are_listed_for_a_hold_condition() -> None:
+    # CLAG filgrastim days 0-5, a count only on day 2 (10, below 20: not held).
+    sched = rc.load_regimen("CLAG").schedule(A, labs={2: {"wbc": 10}})
+    holds = [w.message for w in sched.warnings if w.kind == "hold"]
+    assert holds == [
+        f"filgrastim: {_CLAG_HOLD} (no wbc value for day(s) 0, 1, 3–5: "
+        "check before each of these doses)"
+    ]
+
+
+def test_days_before_a_stop_without_their_own_value_are_listed_for_continue_until() -> None:
+    # CMGV filgrastim days 0-10; a count of 5 on day 1 and 25 on day 4 (stops from day 4).
+    # Unchecked: days 0, 2 and 3 (before the stop, no value of their own). Days 4-10 are stopped.
+    sched = rc.load_regimen("CMGV").schedule(A, labs={1: {"wbc": 5}, 4: {"wbc": 25}})
+    holds = [w.message for w in sched.warnings if w.kind == "hold"]
+    assert holds[0] == (
+        f"filgrastim: {_CMGV_STOP} (no wbc value for day(s) 0, 2, 3: "
+        "check before each of these doses)"
+    )
+    assert holds[1:] == [
+        f"Day {day}: filgrastim stopped from day 4: white-cell count 25 × 10⁹/L ({_CMGV_STOP})"
+        for day in range(4, 11)
+    ]
+
+
+def test_every_day_with_a_wbc_value_needs_no_instruction() -> None:
+    labs = {day: {"wbc": 10} for day in range(0, 6)}
+    sched = rc.load_regimen("CLAG").schedule(A, labs=labs)
+    assert [w for w in sched.warnings if w.kind == "hold"] == []

@@ -580,3 +580,89 @@ def test_a_policy_file_names_the_deviation_limit_beside_exact_composition(tmp_pa
         "exact_composition (tablets make each dose exactly; it is never rounded, so no deviation "
         "limit applies), found 5"
     )
+
+
+# ------------------------------------------------------------------------------ round_dose edges
+
+_VENETOCLAX = tuple(ureg.Quantity(s, "mg") for s in (10, 50, 100))  # openFDA SPL strengths
+_EXACT = DosingPolicy(drugs={"venetoclax": DrugPolicy(rounding=ExactComposition())})
+
+
+@pytest.mark.parametrize(
+    "dose",
+    [
+        ureg.Quantity(5, "mg/m**2"),  # a dose per m², not a dose
+        ureg.Quantity(5, "mcg/kg"),  # a dose per kg
+        ureg.Quantity(0, "mg"),
+        ureg.Quantity(-1, "mg"),
+        ureg.Quantity(float("nan"), "mg"),
+        ureg.Quantity(float("inf"), "mg"),
+        5,  # a bare number
+    ],
+    ids=["per m2", "per kg", "zero", "negative", "nan", "inf", "number"],
+)
+def test_round_dose_refuses_anything_but_a_finite_mass_above_0(dose: object) -> None:
+    for policy in (DosingPolicy(), EXAMPLE, _EXACT):
+        with pytest.raises(rc.InputError) as err:
+            policy.round_dose("venetoclax", dose)  # type: ignore[arg-type]
+        assert err.value.field == "dose"
+        assert "a finite mass above 0" in str(err.value)
+
+
+def test_a_dose_that_rounds_to_zero_is_flagged_and_kept_unrounded() -> None:
+    # 0.4 mg at 0 decimals: half-up gives 0 mg, never a dose to give.
+    r = DosingPolicy(dose_decimals=0).round_dose("cladribine", ureg.Quantity(0.4, "mg"))
+    assert r.flagged is True
+    assert r.dose == ureg.Quantity(0.4, "mg") and r.unrounded == ureg.Quantity(0.4, "mg")
+    assert r.proposed == ureg.Quantity(0, "mg")
+    assert r.deviation == -1.0
+    assert r.reason == "rounds to zero at the policy's decimals"
+    assert r.rule == "half-up to 1 mg"
+    # 0.004 mg at the default 2 decimals: 0.00 mg, the same flag.
+    r = DosingPolicy().round_dose("cladribine", ureg.Quantity(0.004, "mg"))
+    assert (r.flagged, r.reason, r.dose) == (
+        True, "rounds to zero at the policy's decimals", ureg.Quantity(0.004, "mg")
+    )
+
+
+def test_a_dose_that_rounds_up_from_below_half_a_step_is_judged_by_the_deviation() -> None:
+    # 0.005 mg at 2 decimals rounds half-up to 0.01 mg: not zero, but +100% (beyond 10%).
+    r = DosingPolicy().round_dose("cladribine", ureg.Quantity(0.005, "mg"))
+    assert r.flagged is True
+    assert r.dose == ureg.Quantity(0.005, "mg")
+    assert r.reason == "rounding would change the dose by 100.0%, beyond the 10% allowed"
+
+
+def test_exact_composition_makes_a_dose_the_tablets_can_make() -> None:
+    # 70 mg = 1 × 50 mg + 2 × 10 mg (3 tablets; 7 × 10 mg would be 7).
+    r = _EXACT.round_dose("venetoclax", ureg.Quantity(70, "mg"), strengths=_VENETOCLAX)
+    assert r.flagged is False
+    assert r.dose == ureg.Quantity(70, "mg")
+    assert [(s.m_as("mg"), n) for s, n in r.packs] == [(50, 1), (10, 2)]
+    assert r.rule == "exact composition from the catalog's strengths (no rounding)"
+
+
+def test_exact_composition_flags_a_dose_the_tablets_cannot_make() -> None:
+    # Every sum of 10, 50 and 100 mg tablets is a multiple of 10 mg: 50 + 10 + 10 = 70 mg,
+    # one more 10 mg is 80 mg; 75 mg cannot be made, and is never rounded to 70 or 80.
+    r = _EXACT.round_dose("venetoclax", ureg.Quantity(75, "mg"), strengths=_VENETOCLAX)
+    assert r.flagged is True
+    assert r.dose == ureg.Quantity(75, "mg")
+    assert r.packs == ()
+    assert r.reason == "cannot be made exactly from the tablet strengths"
+    assert r.rule == "exact composition from the catalog's strengths (no rounding)"
+
+
+def test_exact_composition_without_strengths_is_flagged() -> None:
+    r = _EXACT.round_dose("venetoclax", ureg.Quantity(70, "mg"))
+    assert r.flagged is True
+    assert r.dose == ureg.Quantity(70, "mg")
+    assert r.reason == "no tablet strengths in the catalog"
+
+
+def test_exact_composition_of_a_dose_that_rounds_to_zero_keeps_that_reason() -> None:
+    r = _EXACT.round_dose("venetoclax", ureg.Quantity(0.004, "mg"), strengths=_VENETOCLAX)
+    assert r.flagged is True
+    assert r.dose == ureg.Quantity(0.004, "mg")
+    assert r.reason == "rounds to zero at the policy's decimals"
+    assert r.rule == "exact composition from the catalog's strengths (no rounding)"

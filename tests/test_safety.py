@@ -591,3 +591,172 @@ def test_a_cycle_dose_limit_error_keeps_its_message_through_pickle() -> None:
     )
     old = rc.DoseLimitError("mitoxantrone", 1, "140 mg", "70 mg", "single")
     assert str(pickle.loads(pickle.dumps(old))) == str(old)
+
+
+# ------------------------------------------------------------------------------ ceiling edges
+# Ceilings from data/drugs.yaml: cladribine 40 mg single and daily, cytarabine 7,000 mg single and
+# 14,000 mg daily, filgrastim 1,800 mcg single and daily, venetoclax 600 mg single and daily.
+
+
+def _day(number: int, *administrations: object) -> object:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(day=number, administrations=administrations)
+
+
+def _given(drug: str, dose: str, *, calculated: str | None = None, per_day: int = 1) -> object:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        drug=drug,
+        calculated_dose=ureg.Quantity(calculated or dose),
+        dose=ureg.Quantity(dose),
+        per_day=per_day,
+    )
+
+
+def test_a_dose_level_does_not_hide_a_calculated_dose_above_the_ceiling() -> None:
+    # CLAG cladribine written 25 mg/m² (five times 5 mg/m²) at BSA 1.75 m² (170 cm, 65 kg,
+    # Mosteller √(170 × 65 / 3600) = 1.752 → 1.75): calculated 25 × 1.75 = 43.75 mg, above the
+    # 40 mg ceiling. A 75% dose level makes the dose to give 32.8125 → 32.81 mg, below it: the
+    # guard is about what the regimen computed, so it is still refused, naming 43.75 mg.
+    from regimen_calc.policy import DoseModification, DrugPolicy
+
+    policy = DosingPolicy(
+        drugs={
+            "cladribine": DrugPolicy(
+                modification=DoseModification(percent=75, reason="renal impairment")
+            )
+        }
+    )
+    bad = _with_dose(rc.load_regimen("CLAG"), 0, 5)
+    with pytest.raises(rc.DoseLimitError) as err:
+        bad.schedule(rc.Patient(height="170 cm", weight="65 kg"), policy=policy)
+    assert (err.value.drug, err.value.day, err.value.dose, err.value.limit, err.value.kind) == (
+        "cladribine", 1, "43.75 mg", "40 mg", "single"
+    )
+
+
+def test_check_ceilings_takes_the_larger_of_the_calculated_dose_and_the_dose_to_give() -> None:
+    # 43.75 mg calculated, 32.81 mg to give (a 75% dose level): refused at 43.75 mg.
+    with pytest.raises(rc.DoseLimitError) as err:
+        check_ceilings([_day(1, _given("cladribine", "32.81 mg", calculated="43.75 mg"))])
+    assert (err.value.dose, err.value.kind) == ("43.75 mg", "single")
+    # And the other way round: rounding up past the ceiling (39.9 mg → 40.1 mg to give).
+    with pytest.raises(rc.DoseLimitError) as err:
+        check_ceilings([_day(1, _given("cladribine", "40.1 mg", calculated="39.9 mg"))])
+    assert err.value.dose == "40.1 mg"
+
+
+@pytest.mark.parametrize(
+    ("drug", "at_ceiling", "just_above"),
+    [
+        ("cladribine", "40 mg", "40.01 mg"),
+        ("cytarabine", "7000 mg", "7000.01 mg"),
+        ("filgrastim", "1800 mcg", "1800.01 mcg"),
+        ("venetoclax", "600 mg", "600.01 mg"),
+    ],
+)
+def test_a_single_dose_at_the_ceiling_is_accepted_and_just_above_it_refused(
+    drug: str, at_ceiling: str, just_above: str
+) -> None:
+    check_ceilings([_day(1, _given(drug, at_ceiling))])
+    with pytest.raises(rc.DoseLimitError) as err:
+        check_ceilings([_day(1, _given(drug, just_above))])
+    assert (err.value.drug, err.value.kind) == (drug, "single")
+
+
+def test_a_day_total_at_the_daily_ceiling_is_accepted_and_just_above_it_refused() -> None:
+    # Cytarabine 3,500 mg × 4 a day = 14,000 mg: at the daily ceiling, accepted.
+    check_ceilings([_day(1, _given("cytarabine", "3500 mg", per_day=4))])
+    # 7,000 mg × 2 = 14,000 mg: at both ceilings, accepted.
+    check_ceilings([_day(1, _given("cytarabine", "7000 mg", per_day=2))])
+    # 3,500.01 mg × 4 = 14,000.04 mg: above the daily ceiling (each dose is under 7,000 mg).
+    with pytest.raises(rc.DoseLimitError) as err:
+        check_ceilings([_day(1, _given("cytarabine", "3500.01 mg", per_day=4))])
+    assert (err.value.kind, err.value.limit) == ("daily", "14,000 mg")
+    # Administrations of one drug on one day count together: 7,000 + 7,000 mg is at the daily
+    # ceiling; 7,000 + 7,000 + 0.01 mg = 14,000.01 mg is above it.
+    check_ceilings([_day(1, _given("cytarabine", "7000 mg"), _given("cytarabine", "7000 mg"))])
+    with pytest.raises(rc.DoseLimitError) as err:
+        check_ceilings(
+            [
+                _day(
+                    1,
+                    _given("cytarabine", "7000 mg"),
+                    _given("cytarabine", "7000 mg"),
+                    _given("cytarabine", "0.01 mg"),
+                )
+            ]
+        )
+    assert err.value.kind == "daily"
+
+
+@pytest.mark.parametrize(
+    ("drug", "at_ceiling", "just_above", "shown"),
+    [
+        # 7 g = 7,000 mg, the cytarabine ceiling; 7.001 g = 7,001 mg is above it.
+        ("cytarabine", "7 g", "7.001 g", "7,001 mg"),
+        # 1.8 mg = 1,800 mcg, the filgrastim ceiling; 1.81 mg = 1,810 mcg is above it.
+        ("filgrastim", "1.8 mg", "1.81 mg", "1,810 mcg"),
+        # 0.6 g = 600 mg, the venetoclax ceiling.
+        ("venetoclax", "0.6 g", "0.61 g", "610 mg"),
+    ],
+)
+def test_a_ceiling_is_compared_with_a_dose_in_another_unit(
+    drug: str, at_ceiling: str, just_above: str, shown: str
+) -> None:
+    check_ceilings([_day(1, _given(drug, at_ceiling))])
+    with pytest.raises(rc.DoseLimitError) as err:
+        check_ceilings([_day(1, _given(drug, just_above))])
+    assert (err.value.dose, err.value.kind) == (shown, "single")
+
+
+# ------------------------------------------------------------------------------ per-unit edges
+# Lower bounds of data/drugs.yaml's per_unit ranges: cladribine 1 mg/m², cytarabine 5 mg/m²,
+# filgrastim 1 mcg/kg (CLAG components 0, 1, 2).
+
+
+@pytest.mark.parametrize(
+    ("index", "at_bound", "below"),
+    [
+        (0, PerBsa(ureg.Quantity(1, "mg/m**2")), PerBsa(ureg.Quantity(0.99, "mg/m**2"))),
+        (1, PerBsa(ureg.Quantity(5, "mg/m**2")), PerBsa(ureg.Quantity(4.99, "mg/m**2"))),
+        # The same bound written in g/m²: 0.005 g/m² = 5 mg/m².
+        (1, PerBsa(ureg.Quantity(0.005, "g/m**2")), PerBsa(ureg.Quantity(0.00499, "g/m**2"))),
+        (2, PerWeight(ureg.Quantity(1, "mcg/kg")), PerWeight(ureg.Quantity(0.99, "mcg/kg"))),
+    ],
+    ids=[
+        "cladribine 1 mg/m²", "cytarabine 5 mg/m²", "cytarabine 0.005 g/m²", "filgrastim 1 mcg/kg"
+    ],
+)
+def test_a_dose_at_the_lower_plausible_bound_is_accepted_and_just_below_refused(
+    index: int, at_bound: object, below: object
+) -> None:
+    clag = rc.load_regimen("CLAG")
+
+    def with_spec(spec: object) -> rc.Regimen:
+        comps = list(clag.components)
+        comps[index] = attrs.evolve(comps[index], dose=spec)
+        return attrs.evolve(clag, components=tuple(comps))
+
+    assert check_regimen_doses(with_spec(at_bound)) == []
+    problems = check_regimen_doses(with_spec(below))
+    assert [path for path, _ in problems] == [f"components[{index}].dose"]
+    assert "outside the plausible range" in problems[0][1]
+
+
+def test_venetoclax_at_the_smallest_tablet_is_plausible_and_below_it_refused() -> None:
+    # Venetoclax flat range 10 mg to 600 mg (data/drugs.yaml).
+    ven = rc.load_regimen("CLAG+VEN")
+    i = next(i for i, c in enumerate(ven.components) if c.drug == "venetoclax")
+
+    def with_dose(mg: float) -> rc.Regimen:
+        comps = list(ven.components)
+        comps[i] = attrs.evolve(comps[i], dose=Flat(ureg.Quantity(mg, "mg")))
+        return attrs.evolve(ven, components=tuple(comps))
+
+    assert check_regimen_doses(with_dose(10)) == []
+    assert check_regimen_doses(with_dose(600)) == []
+    assert [p for p, _ in check_regimen_doses(with_dose(9.99))] == [f"components[{i}].dose"]
+    assert [p for p, _ in check_regimen_doses(with_dose(600.01))] == [f"components[{i}].dose"]

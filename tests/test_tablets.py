@@ -254,3 +254,16 @@ def test_describe_matches_composition(dose: int, strengths: list[int]) -> None:
     assert text.endswith(f"({total:,} {'tablet' if total == 1 else 'tablets'})")
     assert text.count("×") == len(composition)
     assert "µ" not in text
+
+
+def test_75_mg_venetoclax_cannot_be_made_but_its_neighbours_can() -> None:
+    # 10, 50 and 100 mg tablets make only multiples of 10 mg: 70 mg = 50 + 10 + 10 and
+    # 80 mg = 50 + 10 + 10 + 10 (4 tablets; 8 × 10 mg would be 8), never 75 mg.
+    assert [(s.m_as("mg"), n) for s, n in compose_tablets(mg(70), VENETOCLAX)] == [(50, 1), (10, 2)]
+    assert [(s.m_as("mg"), n) for s, n in compose_tablets(mg(80), VENETOCLAX)] == [(50, 1), (10, 3)]
+    with pytest.raises(TabletCompositionError) as info:
+        compose_tablets(mg(75), VENETOCLAX)
+    assert str(info.value) == (
+        "dose: no combination of 10 mg, 50 mg, 100 mg tablets gives exactly 75 mg; change the "
+        "dose (or its rounding) or the strengths available"
+    )
