@@ -298,3 +298,18 @@ def test_monotone_in_weight_and_height(
 def test_mosteller_identity(height_cm: float, weight_kg: float) -> None:
     result = bsa_m2(Q(height_cm, "cm"), Q(weight_kg, "kg"))
     assert result == pytest.approx(math.sqrt(height_cm * weight_kg / 3600), rel=1e-12)
+
+
+def test_a_measurement_below_one_unit_is_a_measurement() -> None:
+    """Only zero and below are refused: 0.9 kg is a weight (Mosteller: √(50 × 0.9 / 3600) =
+    √0.0125 = 0.1118 m²)."""
+    bsa = body_surface_area("50 cm", "0.9 kg")
+    assert bsa.to("m**2").magnitude == pytest.approx(0.11180339887, rel=1e-9)
+
+
+def test_a_zero_quantity_is_named_as_text() -> None:
+    """A refused pint quantity is shown as the text a person reads, not as the object."""
+    with pytest.raises(InputError) as err:
+        body_surface_area("170 cm", ureg.Quantity(0, "kg"))
+    assert err.value.field == "weight"
+    assert err.value.found == "0 kg" and isinstance(err.value.found, str)
