@@ -85,6 +85,13 @@ def test_fewest_tablets_beats_greedy() -> None:
     assert _mg_counts(composition) == [(10, 3)]
 
 
+def test_fewest_tablets_when_one_fewer_comes_from_a_smaller_strength() -> None:
+    # 60 mg from 40, 30 and 10 mg: 40 + 10 + 10 is 3 tablets, 30 + 30 is 2 (one fewer, found
+    # only after the 40 mg tablet was tried).
+    composition = compose_tablets(mg(60), [mg(40), mg(30), mg(10)])
+    assert _mg_counts(composition) == [(30, 2)]
+
+
 def test_tie_break_prefers_larger_strengths() -> None:
     # 60 mg in two tablets: 50 + 10 or 30 + 30; the larger strength wins.
     composition = compose_tablets(mg(60), [mg(10), mg(30), mg(50)])
@@ -267,3 +274,137 @@ def test_75_mg_venetoclax_cannot_be_made_but_its_neighbours_can() -> None:
         "dose: no combination of 10 mg, 50 mg, 100 mg tablets gives exactly 75 mg; change the "
         "dose (or its rounding) or the strengths available"
     )
+
+
+# --- exact errors, the microgram tolerance and the step limit ------------------------------------
+# Expected values are worked out by hand; each test pins a rule the mutation check showed untested.
+
+
+def mcg(value: float) -> object:
+    return ureg.Quantity(value, "mcg")
+
+
+def test_composition_error_args_are_dose_and_strengths_as_a_tuple() -> None:
+    # The error's args are (dose, strengths) with the strengths as a tuple, like .strengths, even
+    # when the strengths were given as a list.
+    error = TabletCompositionError(mg(35), [mg(10), mg(50)])
+    assert error.args == (mg(35), (mg(10), mg(50)))
+    assert isinstance(error.args[1], tuple)
+    assert error.strengths == (mg(10), mg(50))
+
+
+def test_composition_error_args_from_compose() -> None:
+    with pytest.raises(TabletCompositionError) as info:
+        compose_tablets(mg(35), list(VENETOCLAX))
+    assert info.value.args == (mg(35), VENETOCLAX)
+
+
+def test_composition_error_names_an_amount_without_written_form_in_pints_words() -> None:
+    # 0.00003 g (30 mcg) has five decimal places, so it has no ISMP-safe written form; the message
+    # falls back to pint's text. 20 mcg and 40 mcg tablets make only multiples of 20 mcg.
+    with pytest.raises(TabletCompositionError) as info:
+        compose_tablets(ureg.Quantity(0.00003, "g"), [mcg(20), ureg.Quantity(0.00004, "g")])
+    assert str(info.value) == (
+        "dose: no combination of 20 mcg, 4e-05 gram tablets gives exactly 3e-05 gram; change the "
+        "dose (or its rounding) or the strengths available"
+    )
+
+
+def test_one_microgram_is_the_smallest_amount() -> None:
+    # 1 mcg is a whole microgram: accepted as a dose and as a strength (3 mcg = 3 × 1 mcg).
+    one = mcg(1)
+    assert compose_tablets(mcg(1), [one]) == ((one, 1),)
+    assert compose_tablets(mcg(3), [one]) == ((one, 3),)
+    assert compose_tablets(ureg.Quantity(0.001, "mg"), [one]) == ((one, 1),)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        mcg(1e-10),  # rounds to 0 mcg and is within the tolerance of 0: still no amount at all
+        mg(1e-13),  # the same, in mg
+        mcg(0.4),  # rounds to 0 mcg
+        mcg(-0.9999999999),  # below 0, though within the tolerance of a whole (-1) microgram
+        mcg(1.0000000015),  # 1.5e-9 mcg over a whole microgram: above the 1e-9 tolerance at 1 mcg
+        mcg(2.000000005),  # 5e-9 mcg over: above the tolerance at 2 mcg (2e-9)
+        mcg(1000.000005),  # 5e-6 mcg over: above the tolerance at 1,000 mcg (1e-6)
+        mcg(999.999995),  # 5e-6 mcg under
+    ],
+)
+def test_fractions_of_a_microgram_are_refused(amount: object) -> None:
+    with pytest.raises(InputError) as info:
+        compose_tablets(amount, [mcg(1)])
+    assert info.value.field == "dose"
+    assert info.value.expected == (
+        "a mass above 0 in whole micrograms, such as ureg.Quantity(50, 'mg')"
+    )
+    with pytest.raises(InputError) as info:
+        compose_tablets(mcg(10), [mcg(1), amount])
+    assert info.value.field == "strengths[1]"
+
+
+def test_float_noise_of_a_unit_conversion_is_tolerated() -> None:
+    # 16.1 g converts to 16,100,000.000000002 mcg: 1.9e-9 mcg of float noise, more than 1e-9 mcg
+    # but far below the relative tolerance (1e-9 × 16,100,000 mcg = 0.0161 mcg). 16,100 mg is
+    # 161 × 100 mg. Within the tolerance, 1,000,000.0005 mcg is 1,000,000 mcg (1e-3 allowed).
+    assert ureg.Quantity(16.1, "g").to("mcg").magnitude != 16_100_000
+    assert _mg_counts(compose_tablets(ureg.Quantity(16.1, "g"), VENETOCLAX)) == [(100, 161)]
+    one = mcg(1)
+    assert compose_tablets(mcg(1_000_000.0005), [one, mcg(1000)]) == ((mcg(1000), 1000),)
+    assert compose_tablets(mcg(1.0000000005), [one]) == ((one, 1),)  # 5e-10 over, within 1e-9
+
+
+@pytest.mark.parametrize(
+    "composition",
+    [
+        ((mg(0), 1),),  # would print as "0 mg"
+        ((mcg(0.5), 1),),  # half a microgram, printed as "0.5 mcg"
+        ((mg(10), 1), (mg(-10), 1)),
+        ((ureg.Quantity(10, "mg/m**2"), 1),),
+    ],
+)
+def test_describe_refuses_a_strength_that_is_not_whole_micrograms(composition: tuple) -> None:
+    with pytest.raises(InputError) as info:
+        describe_tablets(composition)
+    assert info.value.field == f"composition[{len(composition) - 1}]"
+    assert info.value.expected == (
+        "a mass above 0 in whole micrograms, such as ureg.Quantity(50, 'mg')"
+    )
+
+
+def test_venetoclax_by_hand() -> None:
+    # 10, 50 and 100 mg: 370 mg = 3 × 100 + 1 × 50 + 2 × 10 (6 tablets); 20 mg = 2 × 10;
+    # 1,000 mg = 10 × 100; 990 mg = 9 × 100 + 1 × 50 + 4 × 10 (14 tablets).
+    assert _mg_counts(compose_tablets(mg(370), VENETOCLAX)) == [(100, 3), (50, 1), (10, 2)]
+    assert _mg_counts(compose_tablets(mg(1000), VENETOCLAX)) == [(100, 10)]
+    assert _mg_counts(compose_tablets(mg(990), VENETOCLAX)) == [(100, 9), (50, 1), (10, 4)]
+    assert describe_tablets(compose_tablets(mg(990), VENETOCLAX)) == (
+        "9 × 100 mg + 1 × 50 mg + 4 × 10 mg tablets (14 tablets)"
+    )
+
+
+# Kept last: the boundary test builds the largest table the search allows (about a second).
+
+
+@pytest.mark.parametrize(
+    ("dose", "strengths", "found"),
+    [
+        # 2,000,001 steps of 1 mcg.
+        (mcg(2_000_001), [mcg(1)], "2000001 microgram"),
+        # 20,000,010 mg in steps of 10 mg (the common divisor of 10, 50 and 100 mg): 2,000,001.
+        (mg(20_000_010), VENETOCLAX, "20000010 milligram"),
+    ],
+)
+def test_one_step_over_the_limit_is_refused(dose: object, strengths: object, found: str) -> None:
+    with pytest.raises(InputError) as info:
+        compose_tablets(dose, strengths)
+    assert str(info.value) == (
+        "dose: expected a dose at most 2,000,000 times the common divisor of the strengths, "
+        f"found '{found}'"
+    )
+
+
+def test_exactly_the_step_limit_is_composed() -> None:
+    # 2 g is 2,000,000 mcg: exactly the limit in 1 mcg steps, 2,000,000 tablets.
+    one = mcg(1)
+    assert compose_tablets(ureg.Quantity(2, "g"), [one]) == ((one, 2_000_000),)
