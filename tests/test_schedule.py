@@ -328,6 +328,24 @@ def test_a_cycles_flat_doses_at_the_per_m2_limit_pass_and_above_it_are_refused(
     assert err.value.kind == "cycle"
 
 
+def test_a_dose_level_does_not_hide_a_flat_cycle_total_above_the_limit() -> None:
+    """The check takes the larger of the calculated dose and the dose to give, as the ceilings do.
+
+    Cladribine 12 mg daily days 1-7 at 2 m²: 84 mg / 2 = 42 mg/m², above 35. A 75% dose level
+    gives 9 mg × 7 = 63 mg / 2 = 31.5 mg/m², which alone would pass: still refused at 84 mg.
+    """
+    reg = _cladribine((_mg(12), range(1, 8)))
+    level = rc.DosingPolicy(
+        drugs={"cladribine": rc.DrugPolicy(modification=rc.DoseModification(percent=75, reason="renal"))}
+    )
+    with pytest.raises(rc.DoseLimitError) as err:
+        reg.schedule(TWO_M2, policy=level)
+    assert str(err.value).startswith(
+        "cladribine: the cycle's flat doses total 84 mg, 42 mg/m² at the BSA of 2 m² the doses "
+        "are computed from, more than the 35 mg/m²"
+    )
+
+
 def test_the_flat_total_message_adds_the_written_per_m2_doses() -> None:
     reg = _cladribine((PerBsa(ureg.Quantity(5, "mg/m**2")), range(1, 6)), (_mg(10), range(1, 4)))
     with pytest.raises(rc.DoseLimitError) as err:
