@@ -335,9 +335,8 @@ def test_a_dose_level_does_not_hide_a_flat_cycle_total_above_the_limit() -> None
     gives 9 mg × 7 = 63 mg / 2 = 31.5 mg/m², which alone would pass: still refused at 84 mg.
     """
     reg = _cladribine((_mg(12), range(1, 8)))
-    level = rc.DosingPolicy(
-        drugs={"cladribine": rc.DrugPolicy(modification=rc.DoseModification(percent=75, reason="renal"))}
-    )
+    renal = rc.DoseModification(percent=75, reason="renal")
+    level = rc.DosingPolicy(drugs={"cladribine": rc.DrugPolicy(modification=renal)})
     with pytest.raises(rc.DoseLimitError) as err:
         reg.schedule(TWO_M2, policy=level)
     assert str(err.value).startswith(
