@@ -107,6 +107,14 @@ def drug_safety(drug: str) -> DrugSafety | None:
     return _table().get(drug)
 
 
+def _total(value: float, unit: Any) -> str:
+    """A summed total as printed: half-up to 4 decimals (float sums carry noise such as
+    48,000.00000000001), no trailing zeros."""
+    from .formatting import format_quantity
+
+    return format_quantity(ureg.Quantity(value, unit), decimals=4)
+
+
 def _fmt(q: pint.Quantity) -> str:
     from .formatting import format_dose_per_unit, format_quantity
 
@@ -269,13 +277,13 @@ def _too_much_per_drug(
             continue
         unit = limit.max.units
         parts = [
-            f"components[{i}] ({c.id}, {_fmt(ureg.Quantity(round(t, 4), unit))})"
+            f"components[{i}] ({c.id}, {_total(t, unit)})"
             for i, c, t in involved
         ]
         return [
             (
                 path([(i, c) for i, c, _ in involved], ("dose", "frequency", "days", "drug")),
-                f"{drug} {_fmt(ureg.Quantity(round(total, 4), unit))} in a cycle across "
+                f"{drug} {_total(total, unit)} in a cycle across "
                 f"{listing(parts)} is more than the {_fmt(limit.max)} the catalog allows per "
                 f"cycle ({limit.source}: {limit.rationale.rstrip('.')}); a drug's total is summed "
                 "across all its components: check for a typing error in the dose, the frequency "
@@ -296,7 +304,7 @@ def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
         high = float(limit.max.magnitude)
         if total <= high * (1 + _AT_LIMIT):
             continue
-        found = _fmt(ureg.Quantity(round(total, 4), limit.max.units))
+        found = _total(total, limit.max.units)
         count = f"{len(days)} day{'s' if len(days) != 1 else ''}"
         if comp.steps:
             made = f"the steps' doses × {per_day} a day ({comp.frequency}) over {count}"
@@ -465,9 +473,9 @@ def check_flat_cycle_totals(days: Iterable[Any], bsa: pint.Quantity) -> None:
             continue
 
         def per_area(value: float) -> str:
-            return format_quantity(ureg.Quantity(round(value, 2), "mg/m**2"))
+            return format_quantity(ureg.Quantity(value, "mg/m**2"), decimals=2)
 
-        found = format_quantity(ureg.Quantity(round(mg, 4), "mg"))
+        found = _total(mg, "mg")
         equivalent = f"{per_area(per_m2)} at the BSA of {format_quantity(bsa)} the doses are "
         equivalent += "computed from"
         if drug in written:
