@@ -25,7 +25,9 @@ import attrs
 import pint
 
 from ._data import read_data
+from .catalog import known_drugs
 from .errors import DoseLimitError
+from .formatting import format_days, format_dose_per_unit, format_quantity
 from .model import FREQUENCIES
 from .units import ureg
 
@@ -110,14 +112,10 @@ def drug_safety(drug: str) -> DrugSafety | None:
 def _total(value: float, unit: Any) -> str:
     """A summed total as printed: half-up to 4 decimals (float sums carry noise such as
     48,000.00000000001), no trailing zeros."""
-    from .formatting import format_quantity
-
     return format_quantity(ureg.Quantity(value, unit), decimals=4)
 
 
 def _fmt(q: pint.Quantity) -> str:
-    from .formatting import format_dose_per_unit, format_quantity
-
     try:
         return format_dose_per_unit(q)
     except ValueError:
@@ -141,8 +139,6 @@ def check_regimen_doses(
             of those an overlay set, else the dose (``dose`` or ``steps``).
     """
     overridden = set(overridden)
-    from .catalog import known_drugs
-
     problems: list[tuple[str, str]] = []
     refused: set[str] = set()
     by_drug: dict[str, list[int]] = {}
@@ -237,8 +233,6 @@ def _too_much_per_drug(
     component's dose, frequency, days and drug, in the regimen's order), else the first
     component's; the message names every component involved.
     """
-    from .formatting import format_days
-
     info = drug_safety(drug)
     assert info is not None
     comps = [(i, regimen.components[i]) for i in indices]
@@ -377,8 +371,6 @@ def check_ceilings(days: Iterable[Any]) -> None:
     Raises:
         DoseLimitError: naming the drug, the day, the dose and the limit.
     """
-    from .formatting import format_quantity
-
     singles: dict[int, float] = {}
     for day in days:
         totals: dict[str, float] = {}
@@ -435,8 +427,6 @@ def check_flat_cycle_totals(days: Iterable[Any], bsa: pint.Quantity) -> None:
         DoseLimitError: ``kind="cycle"``, naming the drug, the flat total in mg, the BSA, its
             per-m² equivalent and the limit with its source.
     """
-    from .formatting import format_quantity
-
     area = float(bsa.m_as("m**2"))
     flat: dict[str, float] = {}  # mg
     written: dict[str, float] = {}  # mg/m²
