@@ -13,6 +13,7 @@ import contextlib
 import datetime
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import attrs
@@ -789,3 +790,29 @@ def test_property_held_administrations_never_have_tablets(
         assert not (a.held and a.tablets)
         if a.drug == "venetoclax" and not a.held:
             assert a.tablets  # every venetoclax dose given has its tablets
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tenths=st.integers(10, 300),  # 1 mg to 30 mg flat, the per-unit range of flat cladribine
+    n_days=st.integers(1, 7),
+    height=st.integers(150, 200),
+    weight=st.integers(45, 120),
+)
+def test_property_a_flat_total_is_refused_exactly_above_the_per_m2_limit(
+    tenths: int, n_days: int, height: int, weight: int
+) -> None:
+    """Flat cladribine d mg on n days: refused exactly when d × n ÷ BSA > 35 mg/m²."""
+    dose = tenths / 10
+    reg = _cladribine((_mg(dose), range(1, n_days + 1)))
+    patient = rc.Patient(height=f"{height} cm", weight=f"{weight} kg")
+    # The BSA the doses are computed from: Mosteller √(H × W / 3600), half-up to 2 decimals.
+    raw = Decimal(repr(math.sqrt(height * weight / 3600)))
+    bsa = float(raw.quantize(Decimal("0.01"), ROUND_HALF_UP))
+    over = dose * n_days / bsa > 35 * (1 + 1e-9)
+    try:
+        reg.schedule(patient)
+    except rc.DoseLimitError as err:
+        assert err.kind == "cycle" and over, (dose, n_days, bsa, str(err))
+    else:
+        assert not over, (dose, n_days, bsa)
