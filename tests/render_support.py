@@ -32,8 +32,16 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_OVERLAY = ROOT / "regimens" / "overlays" / "VA-CAG.example-site.yaml"
 EXAMPLE_POLICY = ROOT / "src" / "regimen_calc" / "data" / "policies" / "example-institution.yaml"
 CLI_ARGS = [
-    "schedule", "CLAG+VEN", "--height", "170 cm", "--weight", "70 kg",
-    "--concomitant", "posaconazole:0-", "--start", "2026-01-05",
+    "schedule",
+    "CLAG+VEN",
+    "--height",
+    "170 cm",
+    "--weight",
+    "70 kg",
+    "--concomitant",
+    "posaconazole:0-",
+    "--start",
+    "2026-01-05",
 ]
 
 #: Strings every full printed schedule of the worked example must contain (hand-computed).
@@ -62,8 +70,16 @@ EXPECTED = (
 
 #: Notation that must never be printed (ISMP list; clinical-reference.md §6.1), as patterns.
 FORBIDDEN = (
-    r"µg", r"μg", r"\bug\b", r"\bIU\b", r"\bq\.d\.", r"\bQD\b", r"\d\.0 (mg|mcg|g)\b",
-    r"\bSC\b", r"\bSQ\b", r"(?<![\d.])\.\d+ (mg|mcg)",
+    r"µg",
+    r"μg",
+    r"\bug\b",
+    r"\bIU\b",
+    r"\bq\.d\.",
+    r"\bQD\b",
+    r"\d\.0 (mg|mcg|g)\b",
+    r"\bSC\b",
+    r"\bSQ\b",
+    r"(?<![\d.])\.\d+ (mg|mcg)",
 )
 
 
@@ -109,10 +125,23 @@ def chromium(html_file: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     exe = need("chromium")
     with tempfile.TemporaryDirectory(prefix="regimen-calc-chromium-") as profile:
         return subprocess.run(
-            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={profile}", *extra, html_file.as_uri()],
-            capture_output=True, text=True, timeout=120,
+            [
+                exe,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                *extra,
+                html_file.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
             env={**os.environ, "HOME": profile},
         )
 
@@ -158,3 +187,25 @@ def site_regimen(tmp_path: Path, name: str, body: str) -> rc.Regimen:
     path = tmp_path / f"{name}.yaml"
     path.write_text(textwrap.dedent(body), encoding="utf-8")
     return rc.load_regimen(path)
+
+
+# ---------------------------------------------------------------------------- invalid-input aids
+#: The patient the invalid-input tests build their schedules for.
+FUZZ_PATIENT = rc.Patient(height="170 cm", weight="70 kg")
+HUGE = 10**400  # an int that float() and math.isfinite() cannot take
+
+
+def clag_schedule() -> rc.Schedule:
+    return rc.load_regimen("CLAG").schedule(FUZZ_PATIENT, start=datetime.date(2026, 1, 5))
+
+
+def write_patients_csv(tmp: Path, data: bytes) -> Path:
+    path = tmp / "patients.csv"
+    path.write_bytes(data)
+    return path
+
+
+def policy_from_text(tmp: Path, text: str) -> rc.DosingPolicy:
+    path = tmp / "site-policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return rc.load_policy(path)

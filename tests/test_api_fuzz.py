@@ -27,28 +27,11 @@ from hypothesis import strategies as st
 import regimen_calc as rc
 from regimen_calc import formatting
 from regimen_calc.render import FORMATS, render
-from render_support import flat, run_cli
+from render_support import HUGE, clag_schedule, flat, policy_from_text, run_cli, write_patients_csv
 
 P = rc.Patient(height="170 cm", weight="70 kg")
 OTHER = pint.UnitRegistry()  # a second registry: its quantities cannot be mixed with ureg's
-HUGE = 10**400  # an int that float() and math.isfinite() cannot take
 ARRAY_MG = rc.ureg.Quantity(np.array([100.0, 200.0]), "mg")
-
-
-def _schedule() -> rc.Schedule:
-    return rc.load_regimen("CLAG").schedule(P, start=datetime.date(2026, 1, 5))
-
-
-def _csv(tmp: Path, data: bytes) -> Path:
-    path = tmp / "patients.csv"
-    path.write_bytes(data)
-    return path
-
-
-def _policy(tmp: Path, text: str) -> rc.DosingPolicy:
-    path = tmp / "site-policy.yaml"
-    path.write_text(text, encoding="utf-8")
-    return rc.load_policy(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,8 +76,7 @@ FORMATTERS: list[tuple[Callable[[Any], Any], Any, str]] = [
     (lambda v: formatting.format_date(D, weekday=v), False, "5 Jan 2026"),
     (lambda v: formatting.format_date(D, year=v), False, "Mon 5 Jan"),
     (lambda v: formatting.format_infusion(None, route=v), "PO", "not an infusion"),
-    (lambda v: formatting.format_sequence(None, after_name=v), "cladribine",
-     "no sequence stated"),
+    (lambda v: formatting.format_sequence(None, after_name=v), "cladribine", "no sequence stated"),
 ]
 
 
@@ -112,12 +94,11 @@ def test_formatting_takes_any_value_or_raises_the_library_error(value: Any, whic
     assert formatter(good) == expected
 
 
-SCHEDULE = _schedule()
+SCHEDULE = clag_schedule()
 
 
 @settings(max_examples=100, deadline=None)
-@given(fmt=st.one_of(ODD, st.sampled_from(sorted(FORMATS))), option=st.text(max_size=10),
-       value=ODD)
+@given(fmt=st.one_of(ODD, st.sampled_from(sorted(FORMATS))), option=st.text(max_size=10), value=ODD)
 def test_render_takes_any_format_and_option_or_raises_the_library_error(
     fmt: Any, option: str, value: Any
 ) -> None:
@@ -130,8 +111,20 @@ def test_render_takes_any_format_and_option_or_raises_the_library_error(
 
 
 CSV_TEXT = st.lists(
-    st.sampled_from([*"0123456789 .,;\"\n\r\x00-", "cm", "kg", "in", "female", "male", "☃",
-                     "posaconazole", "170 cm", "70 kg"]),
+    st.sampled_from(
+        [
+            *'0123456789 .,;"\n\r\x00-',
+            "cm",
+            "kg",
+            "in",
+            "female",
+            "male",
+            "☃",
+            "posaconazole",
+            "170 cm",
+            "70 kg",
+        ]
+    ),
     max_size=40,
 ).map("".join)
 
@@ -186,13 +179,44 @@ def test_any_prior_exposure_is_taken_or_refused_with_the_library_error(value: An
 
 
 POLICY_VALUES = st.one_of(
-    st.sampled_from(["0x2", "010", "1:5", ".nan", ".inf", "1e3", "true", "~", "[]", "{}", "'2'",
-                     "2", "2.5", "-1", str(HUGE), "&a 1", "*a", "☃", "'1/0 m**2'"]),
+    st.sampled_from(
+        [
+            "0x2",
+            "010",
+            "1:5",
+            ".nan",
+            ".inf",
+            "1e3",
+            "true",
+            "~",
+            "[]",
+            "{}",
+            "'2'",
+            "2",
+            "2.5",
+            "-1",
+            str(HUGE),
+            "&a 1",
+            "*a",
+            "☃",
+            "'1/0 m**2'",
+        ]
+    ),
     st.integers(-(10**30), 10**30).map(str),
 )
 POLICY_KEYS = st.sampled_from(
-    ["name", "source", "bsa_formula", "bsa_decimals", "bsa_cap", "dose_decimals",
-     "max_deviation_percent", "doxorubicin_equivalence", "drugs", "bogus"]
+    [
+        "name",
+        "source",
+        "bsa_formula",
+        "bsa_decimals",
+        "bsa_cap",
+        "dose_decimals",
+        "max_deviation_percent",
+        "doxorubicin_equivalence",
+        "drugs",
+        "bogus",
+    ]
 )
 
 
@@ -205,9 +229,9 @@ def test_any_policy_file_loads_or_raises_the_library_error(
 ) -> None:
     text = "".join(f"{k}: {v}\n" for k, v in lines)
     with contextlib.suppress(rc.RegimenCalcError):
-        _policy(tmp_path, text)
+        policy_from_text(tmp_path, text)
     # A well-formed file is still loaded with its values: refusing every file fails.
-    policy = _policy(tmp_path, "dose_decimals: 1\nmax_deviation_percent: 5\n")
+    policy = policy_from_text(tmp_path, "dose_decimals: 1\nmax_deviation_percent: 5\n")
     assert (policy.dose_decimals, policy.max_deviation_percent) == (1, 5)
 
 
@@ -225,13 +249,16 @@ CLI_CASES = [
     pytest.param(("schedule", "CLAG", *H, "--labs", "1:wbc=" + "9" * 400), 2, id="lab huge"),
     pytest.param(("schedule", "CLAG", *H, "--paper", "a5"), 2, id="unknown paper"),
     pytest.param(("schedule", "CLAG", *H, "-o", "/nonexistent-dir/x.txt"), 1, id="unwritable"),
-    pytest.param(("schedule", "CLAG+VEN", *H, "--concomitant", "posaconazol"), 1,
-                 id="unknown concomitant"),
+    pytest.param(
+        ("schedule", "CLAG+VEN", *H, "--concomitant", "posaconazol"), 1, id="unknown concomitant"
+    ),
     pytest.param(("forecast", "CLAG", "{binary}"), 1, id="forecast binary csv"),
-    pytest.param(("forecast", "CLAG", "{csv}", "--cycles", "1000000"), 1,
-                 id="forecast cycles huge"),
-    pytest.param(("schedule", "CLAG", "--height", "1/0 cm", "--weight", "70 kg"), 1,
-                 id="height 1/0 cm"),
+    pytest.param(
+        ("forecast", "CLAG", "{csv}", "--cycles", "1000000"), 1, id="forecast cycles huge"
+    ),
+    pytest.param(
+        ("schedule", "CLAG", "--height", "1/0 cm", "--weight", "70 kg"), 1, id="height 1/0 cm"
+    ),
     pytest.param(("schedule", "CLAG", *H, "--start", "9999-12-31"), 1, id="start 9999-12-31"),
 ]
 
@@ -240,7 +267,7 @@ CLI_CASES = [
 def test_cli_bad_argument_gives_one_error_line(
     args: tuple[str, ...], status: int, tmp_path: Path
 ) -> None:
-    binary = _csv(tmp_path, b"height,weight,sex,concomitant\n\xd0\x00\xff\n")
+    binary = write_patients_csv(tmp_path, b"height,weight,sex,concomitant\n\xd0\x00\xff\n")
     good = tmp_path / "good.csv"
     good.write_text("height,weight,sex,concomitant\n170 cm,70 kg,,\n", encoding="utf-8")
     argv = [a.format(binary=binary, csv=good) for a in args]
@@ -268,11 +295,11 @@ def test_policy_file_choice_given_as_a_list_is_a_problem_not_a_type_error(
 ) -> None:
     # Found by the property above: `[] in BSA_FORMULAS` raised TypeError (unhashable list).
     with pytest.raises(rc.LoadError) as info:
-        _policy(tmp_path, f"{key}: []\n")
+        policy_from_text(tmp_path, f"{key}: []\n")
     assert [p.path for p in info.value.problems] == [key]
 
 
 def test_policy_file_weight_basis_given_as_a_mapping_is_a_problem(tmp_path: Path) -> None:
     with pytest.raises(rc.LoadError) as info:
-        _policy(tmp_path, "drugs:\n  filgrastim:\n    weight_basis: {a: 1}\n")
+        policy_from_text(tmp_path, "drugs:\n  filgrastim:\n    weight_basis: {a: 1}\n")
     assert [p.path for p in info.value.problems] == ["drugs.filgrastim.weight_basis"]

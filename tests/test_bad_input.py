@@ -35,12 +35,12 @@ from regimen_calc.policy import (
     load_policy,
 )
 from regimen_calc.render import render
+from render_support import HUGE, clag_schedule, policy_from_text, write_patients_csv
 
 A = rc.Patient(height="170 cm", weight="65 kg")
 NAN = float("nan")
 P = rc.Patient(height="170 cm", weight="70 kg")
 OTHER = pint.UnitRegistry()  # a second registry: its quantities cannot be mixed with ureg's
-HUGE = 10**400  # an int that float() and math.isfinite() cannot take
 ARRAY_MG = rc.ureg.Quantity(np.array([100.0, 200.0]), "mg")
 
 
@@ -75,22 +75,6 @@ def drug_policy(**kwargs: Any) -> Callable[[Path], Any]:
 
 ALIAS_BOMB = "a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\nc: [*b, *b, *b, *b]\n"
 DEEP = "drugs: " + "[" * 40 + "]" * 40 + "\n"
-
-
-def _schedule() -> rc.Schedule:
-    return rc.load_regimen("CLAG").schedule(P, start=datetime.date(2026, 1, 5))
-
-
-def _csv(tmp: Path, data: bytes) -> Path:
-    path = tmp / "patients.csv"
-    path.write_bytes(data)
-    return path
-
-
-def _policy(tmp: Path, text: str) -> rc.DosingPolicy:
-    path = tmp / "site-policy.yaml"
-    path.write_text(text, encoding="utf-8")
-    return rc.load_policy(path)
 
 
 def row(
@@ -760,21 +744,21 @@ ROWS: list[Any] = [
     ),
     row(
         "render format unhashable",
-        lambda _t: render(_schedule(), ["text"]),
+        lambda _t: render(clag_schedule(), ["text"]),
         rc.InputError,
         "format",
         "one of text, markdown, html, pdf, csv, json, ics",
     ),
     row(
         "render option a format does not take",
-        lambda _t: render(_schedule(), "text", paper="a4"),
+        lambda _t: render(clag_schedule(), "text", paper="a4"),
         rc.InputError,
         "options.paper",
         "for format 'text', no options",
     ),
     row(
         "render unknown option",
-        lambda _t: render(_schedule(), "html", bogus=1),
+        lambda _t: render(clag_schedule(), "html", bogus=1),
         rc.InputError,
         "options.bogus",
         "for format 'html', one of paper",
@@ -916,14 +900,18 @@ ROWS: list[Any] = [
     ),
     row(
         "read_patients_csv progress as text",
-        lambda t: rc.read_patients_csv(_csv(t, b"height,weight,sex,concomitant\n"), progress="yes"),
+        lambda t: rc.read_patients_csv(
+            write_patients_csv(t, b"height,weight,sex,concomitant\n"), progress="yes"
+        ),
         rc.InputError,
         "progress",
         "True or False",
     ),
     row(
         "read_patients_csv binary file",
-        lambda t: rc.read_patients_csv(_csv(t, b"height,weight,sex,concomitant\n\xff\xfe\x00\n")),
+        lambda t: rc.read_patients_csv(
+            write_patients_csv(t, b"height,weight,sex,concomitant\n\xff\xfe\x00\n")
+        ),
         rc.InputError,
         "patients_csv",
         "a CSV text file in UTF-8",
@@ -931,7 +919,9 @@ ROWS: list[Any] = [
     row(
         "read_patients_csv field above csv's size limit",
         lambda t: rc.read_patients_csv(
-            _csv(t, b"height,weight,sex,concomitant\n170 cm,70 kg,," + b"x" * 200_000 + b"\n")
+            write_patients_csv(
+                t, b"height,weight,sex,concomitant\n170 cm,70 kg,," + b"x" * 200_000 + b"\n"
+            )
         ),
         rc.PatientDataError,
         "row 2",
@@ -960,14 +950,14 @@ ROWS: list[Any] = [
     ),
     row(
         "policy file with a key twice (last one must not silently win)",
-        lambda t: _policy(t, "dose_decimals: 2\ndose_decimals: 3\n"),
+        lambda t: policy_from_text(t, "dose_decimals: 2\ndose_decimals: 3\n"),
         rc.LoadError,
         "line 2",
         "duplicate key 'dose_decimals'",
     ),
     row(
         "policy file with a drug twice",
-        lambda t: _policy(
+        lambda t: policy_from_text(
             t,
             "drugs:\n  filgrastim:\n    weight_basis: actual\n"
             "  filgrastim:\n    weight_basis: ideal\n",
@@ -978,21 +968,21 @@ ROWS: list[Any] = [
     ),
     row(
         "policy file with a YAML 1.1 hex number",
-        lambda t: _policy(t, "bsa_decimals: 0x2\n"),
+        lambda t: policy_from_text(t, "bsa_decimals: 0x2\n"),
         rc.LoadError,
         "bsa_decimals",
         "expected a whole number from 1 to 4, found '0x2'",
     ),
     row(
         "policy file with a YAML 1.1 base-60 number",
-        lambda t: _policy(t, "max_deviation_percent: 1:5\n"),
+        lambda t: policy_from_text(t, "max_deviation_percent: 1:5\n"),
         rc.LoadError,
         "max_deviation_percent",
         "expected a number from 0 to 50, found '1:5'",
     ),
     row(
         "policy file with a number too large for a float",
-        lambda t: _policy(t, f"max_deviation_percent: {HUGE}\n"),
+        lambda t: policy_from_text(t, f"max_deviation_percent: {HUGE}\n"),
         rc.LoadError,
         "max_deviation_percent",
         "expected a number from 0 to 50, found 1000000000",
@@ -1048,7 +1038,7 @@ ROWS: list[Any] = [
     ),
     row(
         "policy file bsa_cap a snowman",
-        lambda t: _policy(t, "bsa_cap: ☃\n"),
+        lambda t: policy_from_text(t, "bsa_cap: ☃\n"),
         rc.LoadError,
         "bsa_cap",
         "area with a unit such as '2 m^2': one number and one unit",
