@@ -29,8 +29,18 @@ from regimen_calc.model import REFERENCE_KIND_NAMES, Component, Provenance, Regi
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "clinical-sources.md"
 
 #: The fields of a component, in the order they are listed.
-FIELDS = ("drug", "dose", "steps", "route", "days", "frequency", "infusion", "sequence",
-          "conditions", "interaction_rule")
+FIELDS = (
+    "drug",
+    "dose",
+    "steps",
+    "route",
+    "days",
+    "frequency",
+    "infusion",
+    "sequence",
+    "conditions",
+    "interaction_rule",
+)
 
 STATUS_TEXT = {
     "stated": "stated",
@@ -180,8 +190,12 @@ def _cycle_rows(reg: Regimen) -> list[str]:
 
 def render_regimen(reg: Regimen) -> str:
     """One regimen's section of the page."""
-    out = [f"## {reg.id}", "", f"**{_cell(reg.name)}** — version {reg.version}, file "
-           f"`regimens/{Path(reg.file or '').name}`."]
+    out = [
+        f"## {reg.id}",
+        "",
+        f"**{_cell(reg.name)}** — version {reg.version}, file "
+        f"`regimens/{Path(reg.file or '').name}`.",
+    ]
     if reg.extends:
         out[-1] += f" Extends `{reg.extends}`: the values it does not change come from there."
     if reg.aliases:
@@ -198,20 +212,31 @@ def render_regimen(reg: Regimen) -> str:
             doc += f" *{_cell(ref.note)}*"
         kind = REFERENCE_KIND_NAMES[ref.kind]
         out.append(f"| {_cell(ref.id)} | {kind} | {ref.confidence or '—'} | {doc} |")
-    out += ["", "### Cycle", "", "| Value | As written | Status | Confidence | Source | Note |",
-            "|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "### Cycle",
+        "",
+        "| Value | As written | Status | Confidence | Source | Note |",
+        "|---|---|---|---|---|---|",
+    ]
     out += _cycle_rows(reg)
     for comp in reg.components:
-        out += ["", f"### {comp.drug} (`{comp.id}`)", "",
-                "| Field | As written | Status | Confidence | Source | Note |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "",
+            f"### {comp.drug} (`{comp.id}`)",
+            "",
+            "| Field | As written | Status | Confidence | Source | Note |",
+            "|---|---|---|---|---|---|",
+        ]
         for field in FIELDS:
             value = _value(comp, field)
             if value is None:
                 continue
             prov = _provenance(comp, field)
-            label = {"dose": "dose (ramp-up steps)" if comp.steps else "dose",
-                     "steps": "ramp-up steps"}.get(field, field).replace("_", " ")
+            label = {
+                "dose": "dose (ramp-up steps)" if comp.steps else "dose",
+                "steps": "ramp-up steps",
+            }.get(field, field).replace("_", " ")
             grade = "—" if value == "—" else _grade(reg, prov)
             out.append(
                 f"| {label} | {_cell(value)} | {_status(prov)} | {grade} "
@@ -248,8 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
         if current != text:
-            print(f"{OUTPUT} is out of date: run python scripts/gen_clinical_sources.py",
-                  file=sys.stderr)
+            print(
+                f"{OUTPUT} is out of date: run python scripts/gen_clinical_sources.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     OUTPUT.write_text(text, encoding="utf-8")

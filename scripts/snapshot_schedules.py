@@ -100,10 +100,14 @@ def snapshot_path(name: str) -> Path:
 def diff(name: str, old: str, new: str) -> str:
     """A unified diff from the committed snapshot to the schedule computed now."""
     rel = f"tests/snapshots/{name}.json"
-    return "".join(difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True),
-        fromfile=f"{rel} (committed)", tofile=f"{rel} (computed now)",
-    ))
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"{rel} (committed)",
+            tofile=f"{rel} (computed now)",
+        )
+    )
 
 
 def stale_files() -> list[Path]:
@@ -123,8 +127,11 @@ def _changes() -> Iterator[tuple[str, str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="compare with the committed snapshots instead of writing them")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with the committed snapshots instead of writing them",
+    )
     args = parser.parse_args(argv)
     changed = 0
     for name, old, new in _changes():
@@ -144,14 +151,18 @@ def main(argv: list[str] | None = None) -> int:
     total = len(cases())
     if args.check:
         if changed or stale:
-            print(f"{changed} of {total} snapshots differ, {len(stale)} stale: run "
-                  "`python scripts/snapshot_schedules.py` and have a person review the diff",
-                  file=sys.stderr)
+            print(
+                f"{changed} of {total} snapshots differ, {len(stale)} stale: run "
+                "`python scripts/snapshot_schedules.py` and have a person review the diff",
+                file=sys.stderr,
+            )
             return 1
         print(f"all {total} snapshots are up to date")
         return 0
-    print(f"{changed} of {total} snapshots written, {len(stale)} stale removed; "
-          "review the diff (git diff tests/snapshots) before committing")
+    print(
+        f"{changed} of {total} snapshots written, {len(stale)} stale removed; "
+        "review the diff (git diff tests/snapshots) before committing"
+    )
     return 0
 
 

@@ -34,8 +34,9 @@ def test_import_does_not_load_cli_or_renderer_dependencies() -> None:
         "heavy = [m for m in ('click', 'jinja2', 'fpdf', 'icalendar') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert result.stdout.strip() == ""
 
 
@@ -80,12 +81,28 @@ def test_show_site_values() -> None:
 
 
 def test_schedule_text_worked_example() -> None:
-    result = run_cli(*CLI_ARGS, "--patient-name", "Anna Müller", "--patient-id", "MRN 1",
-                     "--measured-on", "2026-01-02", check=True)
+    result = run_cli(
+        *CLI_ARGS,
+        "--patient-name",
+        "Anna Müller",
+        "--patient-id",
+        "MRN 1",
+        "--measured-on",
+        "2026-01-02",
+        check=True,
+    )
     out = flat(result.stdout.decode("utf-8"))
-    for expected in ("1.82 m²", "9.1 mg", "1,820 mg", "350 mcg", "Anna Müller", "MRN 1",
-                     "Fri 2 Jan 2026", "venetoclax 400 mg → 10 mg",
-                     "venetoclax 70 mg = 1 × 50 mg + 2 × 10 mg tablets"):
+    for expected in (
+        "1.82 m²",
+        "9.1 mg",
+        "1,820 mg",
+        "350 mcg",
+        "Anna Müller",
+        "MRN 1",
+        "Fri 2 Jan 2026",
+        "venetoclax 400 mg → 10 mg",
+        "venetoclax 70 mg = 1 × 50 mg + 2 × 10 mg tablets",
+    ):
         assert expected in out, expected
 
 
@@ -93,8 +110,13 @@ def test_schedule_formats_to_files(tmp_path: Path) -> None:
     pdf = tmp_path / "s.pdf"
     run_cli(*CLI_ARGS, "--format", "pdf", "--paper", "letter", "-o", str(pdf), check=True)
     assert "1,820 mg" in flat(" ".join(pdf_pages_text(pdf.read_bytes())))
-    rows = list(csv.DictReader(io.StringIO(
-        run_cli(*CLI_ARGS, "--format", "csv", check=True).stdout.decode(), newline="")))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                run_cli(*CLI_ARGS, "--format", "csv", check=True).stdout.decode(), newline=""
+            )
+        )
+    )
     assert {r["dose_to_give"] for r in rows if r["drug"] == "cladribine"} == {"9.1 mg"}
     data = json.loads(run_cli(*CLI_ARGS, "--format", "json", check=True).stdout)
     assert data["concomitants"][0]["start_day"] == 0
@@ -105,8 +127,12 @@ def test_concomitant_window() -> None:
     # the label table continues at 50 mg, then 70 mg.
     args = [a if a != "posaconazole:0-" else "posaconazole:4-" for a in CLI_ARGS]
     data = json.loads(run_cli(*args, "--format", "json", check=True).stdout)
-    vene = {d["day"]: a["dose"]["text"] for d in data["days"] for a in d["administrations"]
-            if a["drug"] == "venetoclax"}
+    vene = {
+        d["day"]: a["dose"]["text"]
+        for d in data["days"]
+        for a in d["administrations"]
+        if a["drug"] == "venetoclax"
+    }
     assert vene[2] == vene[3] == "400 mg"
     assert vene[4] == "50 mg" and vene[5] == "70 mg"
 
@@ -114,40 +140,139 @@ def test_concomitant_window() -> None:
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
-        (["schedule", "CLAG", "--height", "17 m", "--weight", "70 kg"], 1,
-         "error: height: expected a length between 50 cm and 250 cm"),
-        (["schedule", "CLAGX", "--height", "170 cm", "--weight", "70 kg"], 1,
-         "error: CLAGX: no regimen"),
-        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--format", "ics"], 1,
-         "error: start: expected a start date"),
-        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--concomitant",
-          "notadrug"], 1, "error: concomitant: unknown drug 'notadrug'"),
+        (
+            ["schedule", "CLAG", "--height", "17 m", "--weight", "70 kg"],
+            1,
+            "error: height: expected a length between 50 cm and 250 cm",
+        ),
+        (
+            ["schedule", "CLAGX", "--height", "170 cm", "--weight", "70 kg"],
+            1,
+            "error: CLAGX: no regimen",
+        ),
+        (
+            ["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--format", "ics"],
+            1,
+            "error: start: expected a start date",
+        ),
+        (
+            [
+                "schedule",
+                "CLAG",
+                "--height",
+                "170 cm",
+                "--weight",
+                "70 kg",
+                "--concomitant",
+                "notadrug",
+            ],
+            1,
+            "error: concomitant: unknown drug 'notadrug'",
+        ),
         (["schedule", "CLAG", "--height", "170 cm"], 2, "Missing option '--weight'"),
-        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--start", "5/1/26"], 2,
-         "expected a date as YYYY-MM-DD"),
-        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--format", "docx"], 2,
-         "Invalid value for '--format'"),
-        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--concomitant",
-          "posaconazole:x"], 2, "expected NAME, NAME:START-STOP or NAME:START-"),
-        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--labs", "wbc=25"], 2,
-         "expected DAY:LAB=VALUE"),
-        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--labs", "1:wbc=lots"],
-         2, "'lots' is not a number"),
-        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--labs", "1:wcc=25"], 1,
-         "error: labs[1].wcc: expected one of the labs"),
-        (["schedule", "MEC", "--height", "170 cm", "--weight", "65 kg", "--prior",
-          "mitoxantrone"], 2, "expected DRUG=MG_PER_M2"),
+        (
+            ["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--start", "5/1/26"],
+            2,
+            "expected a date as YYYY-MM-DD",
+        ),
+        (
+            ["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--format", "docx"],
+            2,
+            "Invalid value for '--format'",
+        ),
+        (
+            [
+                "schedule",
+                "CLAG",
+                "--height",
+                "170 cm",
+                "--weight",
+                "70 kg",
+                "--concomitant",
+                "posaconazole:x",
+            ],
+            2,
+            "expected NAME, NAME:START-STOP or NAME:START-",
+        ),
+        (
+            ["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--labs", "wbc=25"],
+            2,
+            "expected DAY:LAB=VALUE",
+        ),
+        (
+            ["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--labs", "1:wbc=lots"],
+            2,
+            "'lots' is not a number",
+        ),
+        (
+            ["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--labs", "1:wcc=25"],
+            1,
+            "error: labs[1].wcc: expected one of the labs",
+        ),
+        (
+            [
+                "schedule",
+                "MEC",
+                "--height",
+                "170 cm",
+                "--weight",
+                "65 kg",
+                "--prior",
+                "mitoxantrone",
+            ],
+            2,
+            "expected DRUG=MG_PER_M2",
+        ),
         # MEC gives 8 mg/m² × 5 = 40 mg/m²; 120 before it makes 160, past the 140 mg/m² limit.
-        (["schedule", "MEC", "--height", "170 cm", "--weight", "65 kg", "--prior",
-          "mitoxantrone=120"], 1, "error: prior_exposure: cumulative mitoxantrone 160 mg/m²"),
+        (
+            [
+                "schedule",
+                "MEC",
+                "--height",
+                "170 cm",
+                "--weight",
+                "65 kg",
+                "--prior",
+                "mitoxantrone=120",
+            ],
+            1,
+            "error: prior_exposure: cumulative mitoxantrone 160 mg/m²",
+        ),
         # A device is refused, never read (run_cli's time limit fails a read that never ends).
-        (["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg", "--policy",
-          "/dev/zero"], 1, "error: /dev/zero: expected a regular file, found a character device"),
-        (["schedule", "VA-CAG", "--height", "170 cm", "--weight", "70 kg", "--overlay",
-          "/dev/zero"], 1, "error: /dev/zero: expected a regular file, found a character device"),
-        (["forecast", "CLAG", "/dev/zero"], 1,
-         "error: patients_csv: expected a readable CSV file of at most 134,217,728 bytes, "
-         "found '/dev/zero (expected a regular file, found a character device"),
+        (
+            [
+                "schedule",
+                "CLAG",
+                "--height",
+                "170 cm",
+                "--weight",
+                "70 kg",
+                "--policy",
+                "/dev/zero",
+            ],
+            1,
+            "error: /dev/zero: expected a regular file, found a character device",
+        ),
+        (
+            [
+                "schedule",
+                "VA-CAG",
+                "--height",
+                "170 cm",
+                "--weight",
+                "70 kg",
+                "--overlay",
+                "/dev/zero",
+            ],
+            1,
+            "error: /dev/zero: expected a regular file, found a character device",
+        ),
+        (
+            ["forecast", "CLAG", "/dev/zero"],
+            1,
+            "error: patients_csv: expected a readable CSV file of at most 134,217,728 bytes, "
+            "found '/dev/zero (expected a regular file, found a character device",
+        ),
     ],
 )
 def test_errors_are_one_clear_line(args: list[str], status: int, message: str) -> None:
@@ -187,7 +312,10 @@ def _with_site_folder(site: Path, *args: str) -> subprocess.CompletedProcess[str
     env = {**os.environ, "REGIMEN_CALC_PATH": str(site)}
     return subprocess.run(
         [sys.executable, "-m", "regimen_calc", *args],
-        capture_output=True, text=True, timeout=120, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 
@@ -229,17 +357,36 @@ def test_validate_refuses_a_site_file_that_shadows_a_bundled_id(tmp_path: Path) 
 def test_labs_hold_policy_and_override() -> None:
     base = ["schedule", "CLAG", "--height", "170 cm", "--weight", "65 kg", "--format", "json"]
     held = json.loads(run_cli(*base, "--labs", "1:wbc=25", check=True).stdout)
-    fil = {d["day"]: a["held"] for d in held["days"] for a in d["administrations"]
-           if a["drug"] == "filgrastim"}
+    fil = {
+        d["day"]: a["held"]
+        for d in held["days"]
+        for a in d["administrations"]
+        if a["drug"] == "filgrastim"
+    }
     assert fil[1] is True and fil[0] is False  # WBC 25 ≥ 20 on day 1 only
     policy = bundled_regimen_dir().parent / "data" / "policies" / "example-institution.yaml"
     rounded = json.loads(run_cli(*base, "--policy", str(policy), check=True).stdout)
-    doses = {a["dose"]["text"] for d in rounded["days"] for a in d["administrations"]
-             if a["drug"] == "filgrastim"}
+    doses = {
+        a["dose"]["text"]
+        for d in rounded["days"]
+        for a in d["administrations"]
+        if a["drug"] == "filgrastim"
+    }
     assert doses == {"300 mcg"}  # 5 × 65 = 325 mcg → nearest syringe 300 mcg (−7.7%, within 10%)
-    mec = ["schedule", "MEC", "--height", "170 cm", "--weight", "65 kg", "--format", "json",
-           "--prior", "mitoxantrone=120",
-           "--override-cumulative", "cardiology cleared, echo normal"]
+    mec = [
+        "schedule",
+        "MEC",
+        "--height",
+        "170 cm",
+        "--weight",
+        "65 kg",
+        "--format",
+        "json",
+        "--prior",
+        "mitoxantrone=120",
+        "--override-cumulative",
+        "cardiology cleared, echo normal",
+    ]
     data = json.loads(run_cli(*mec, check=True).stdout)
     assert data["override_cumulative"] == "cardiology cleared, echo normal"
 
@@ -269,41 +416,83 @@ def _invoke(args: list[str]) -> tuple[int, str]:
     ("args", "option", "message"),
     [
         # 200 then 0: the last value used to win and the lifetime limit was never checked.
-        ([*_MEC, "--prior", "mitoxantrone=200", "--prior", "mitoxantrone=0"], "--prior",
-         "mitoxantrone is given more than once"),
-        ([*_MEC, "--prior", "mitoxantrone=200", "--prior", " Mitoxantrone =0"], "--prior",
-         "Mitoxantrone is given more than once"),
+        (
+            [*_MEC, "--prior", "mitoxantrone=200", "--prior", "mitoxantrone=0"],
+            "--prior",
+            "mitoxantrone is given more than once",
+        ),
+        (
+            [*_MEC, "--prior", "mitoxantrone=200", "--prior", " Mitoxantrone =0"],
+            "--prior",
+            "Mitoxantrone is given more than once",
+        ),
         # CLAG: WBC 25 holds filgrastim on day 1 (≥ 20); a second value 5 used to lift the hold.
-        ([*_CLAG, "--labs", "1:wbc=25", "--labs", "1:wbc=5"], "--labs",
-         "wbc on day 1 is given more than once"),
+        (
+            [*_CLAG, "--labs", "1:wbc=25", "--labs", "1:wbc=5"],
+            "--labs",
+            "wbc on day 1 is given more than once",
+        ),
         ([*_CLAG, "--labs", "1:wbc=25,wbc=5"], "--labs", "wbc on day 1 is given more than once"),
-        ([*_CLAG, "--labs", "01:wbc=25", "--labs", "1:wbc=5"], "--labs",
-         "wbc on day 1 is given more than once"),
-        ([*_VEN, "--concomitant", "posaconazole", "--concomitant", "POSACONAZOLE:3-5"],
-         "--concomitant", "repeats 'posaconazole' (posaconazole) on the same days"),
-        ([*_VEN, "--concomitant", "fluconazole:3-10", "--concomitant", "fluconazole:10-"],
-         "--concomitant", "repeats 'fluconazole:3-10'"),
+        (
+            [*_CLAG, "--labs", "01:wbc=25", "--labs", "1:wbc=5"],
+            "--labs",
+            "wbc on day 1 is given more than once",
+        ),
+        (
+            [*_VEN, "--concomitant", "posaconazole", "--concomitant", "POSACONAZOLE:3-5"],
+            "--concomitant",
+            "repeats 'posaconazole' (posaconazole) on the same days",
+        ),
+        (
+            [*_VEN, "--concomitant", "fluconazole:3-10", "--concomitant", "fluconazole:10-"],
+            "--concomitant",
+            "repeats 'fluconazole:3-10'",
+        ),
         ([*_MEC, "--overlay", _OVERLAY, "--overlay", _OVERLAY], "--overlay", "is the same file"),
-        (["show", "VA-CAG", "--overlay", _OVERLAY, "--overlay", _OVERLAY], "--overlay",
-         "is the same file"),
+        (
+            ["show", "VA-CAG", "--overlay", _OVERLAY, "--overlay", _OVERLAY],
+            "--overlay",
+            "is the same file",
+        ),
         # validate used to check the file twice and print its result twice.
-        (["validate", _CLAG_FILE, _CLAG_FILE], "FILES",
-         f"{_CLAG_FILE!r} is the same file as {_CLAG_FILE!r}: give each file once"),
-        (["validate", _CLAG_FILE, _MEC_FILE, _CLAG_FILE], "FILES",
-         f"{_CLAG_FILE!r} is the same file as {_CLAG_FILE!r}: give each file once"),
+        (
+            ["validate", _CLAG_FILE, _CLAG_FILE],
+            "FILES",
+            f"{_CLAG_FILE!r} is the same file as {_CLAG_FILE!r}: give each file once",
+        ),
+        (
+            ["validate", _CLAG_FILE, _MEC_FILE, _CLAG_FILE],
+            "FILES",
+            f"{_CLAG_FILE!r} is the same file as {_CLAG_FILE!r}: give each file once",
+        ),
         # Options that take one value: click used to keep the last and drop the first unseen.
         ([*_MEC, "--height", "180 cm"], "'--height'", "given more than once"),
-        ([*_MEC, "--start", "2026-01-05", "--start", "2026-01-06"], "'--start'",
-         "given more than once"),
+        (
+            [*_MEC, "--start", "2026-01-05", "--start", "2026-01-06"],
+            "'--start'",
+            "given more than once",
+        ),
         ([*_MEC, "--cycle", "1", "--cycle", "2"], "'--cycle'", "given more than once"),
-        ([*_MEC, "--rule-set", "label", "--rule-set", "protocol"], "'--rule-set'",
-         "given more than once"),
-        ([*_MEC, "--patient-name", "A", "--patient-name", "B"], "'--patient-name'",
-         "given more than once"),
-        ([*_MEC, "--ics-include-patient", "--ics-include-patient"], "'--ics-include-patient'",
-         "given more than once"),
-        (["forecast", "CLAG", "p.csv", "--cycles", "1", "--cycles", "2"], "'--cycles'",
-         "given more than once"),
+        (
+            [*_MEC, "--rule-set", "label", "--rule-set", "protocol"],
+            "'--rule-set'",
+            "given more than once",
+        ),
+        (
+            [*_MEC, "--patient-name", "A", "--patient-name", "B"],
+            "'--patient-name'",
+            "given more than once",
+        ),
+        (
+            [*_MEC, "--ics-include-patient", "--ics-include-patient"],
+            "'--ics-include-patient'",
+            "given more than once",
+        ),
+        (
+            ["forecast", "CLAG", "p.csv", "--cycles", "1", "--cycles", "2"],
+            "'--cycles'",
+            "given more than once",
+        ),
     ],
 )
 def test_a_repeated_value_is_refused_naming_its_option(
@@ -347,10 +536,16 @@ def test_an_overlay_copied_under_another_name_is_a_usage_error(tmp_path: Path) -
 
 def test_values_that_do_not_replace_one_another_are_all_used() -> None:
     # Two labs on one day, the same lab on two days, one drug over two separate windows.
-    base = [*_VEN, "--format", "json", "--concomitant", "posaconazole:0-3",
-            "--concomitant", "posaconazole:6-"]
-    status, out = _invoke([*base, "--labs", "1:wbc=25", "--labs", "1:crcl=80",
-                           "--labs", "2:wbc=5"])
+    base = [
+        *_VEN,
+        "--format",
+        "json",
+        "--concomitant",
+        "posaconazole:0-3",
+        "--concomitant",
+        "posaconazole:6-",
+    ]
+    status, out = _invoke([*base, "--labs", "1:wbc=25", "--labs", "1:crcl=80", "--labs", "2:wbc=5"])
     assert status == 0, out
     data = json.loads(out)
     assert data["labs"] == {"1": {"wbc": 25.0, "crcl": 80.0}, "2": {"wbc": 5.0}}
@@ -383,8 +578,11 @@ def test_values_that_do_not_replace_one_another_are_all_used() -> None:
         # int() raises a bare ValueError past 4,300 digits; float() gives infinity from ~309.
         ([*_MEC, "--cycle", "9" * 5000], "'--cycle'", "is a whole number of 5000 digits"),
         ([*_MEC, "--labs", "9" * 19 + ":wbc=5"], "--labs", "is a whole number of 19 digits"),
-        ([*_VEN, "--concomitant", "posaconazole:" + "9" * 5000 + "-"], "--concomitant",
-         "is a whole number of 5000 digits"),
+        (
+            [*_VEN, "--concomitant", "posaconazole:" + "9" * 5000 + "-"],
+            "--concomitant",
+            "is a whole number of 5000 digits",
+        ),
         ([*_MEC, "--labs", "1:wbc=" + "9" * 400], "--labs", "is too large to be a number"),
         ([*_MEC, "--start", "20260105"], "--start", "expected a date as YYYY-MM-DD"),
         ([*_MEC, "--measured-on", "2026-W02-1"], "--measured-on", "expected a date as YYYY-MM-DD"),
@@ -399,8 +597,21 @@ def test_numbers_are_plain_decimals(args: list[str], option: str, text: str) -> 
 
 def test_plain_numbers_and_signed_days_are_read() -> None:
     # 12.5 is read as 12.5, day -1 is a day before day 0: both reach the schedule.
-    status, out = _invoke([*_MEC, "--format", "json", "--labs", "-1:wbc=12.5",
-                           "--prior", "mitoxantrone=60", "--cycle", "2", "--age", "40"])
+    status, out = _invoke(
+        [
+            *_MEC,
+            "--format",
+            "json",
+            "--labs",
+            "-1:wbc=12.5",
+            "--prior",
+            "mitoxantrone=60",
+            "--cycle",
+            "2",
+            "--age",
+            "40",
+        ]
+    )
     assert status == 0, out
     data = json.loads(out)
     assert data["labs"] == {"-1": {"wbc": 12.5}}
@@ -418,16 +629,24 @@ def test_height_and_weight_are_one_plain_number_and_a_unit() -> None:
     ("extra", "message"),
     [
         (["--labs", "99:wbc=5"], "error: labs[99]: expected a day from day -30 to day 5"),
-        (["--rule-set", "protocol", "--measured-on", "2026-01-06", "--start", "2026-01-05"],
-         "error: measured_on: expected a date on or before the schedule's first day"),
+        (
+            ["--rule-set", "protocol", "--measured-on", "2026-01-06", "--start", "2026-01-05"],
+            "error: measured_on: expected a date on or before the schedule's first day",
+        ),
         (["--measured-on", "2999-01-01"], "error: measured_on: expected a date not after today"),
         # MEC is days 1-5; an inhibitor's rule applies for 2 days after its last dose.
-        (["--concomitant", "posaconazole:6-"], "error: concomitant[0].start_day: expected a day "
-         "on or before the schedule's last day, day 5 (a drug started later affects no dose of "
-         "it), found 6"),
-        (["--concomitant", "posaconazole:-5--2"], "error: concomitant[0].stop_day: expected day "
-         "-1 or later: the schedule's first day is day 1 and a drug's rule applies for 2 days "
-         "after its last dose, found -2"),
+        (
+            ["--concomitant", "posaconazole:6-"],
+            "error: concomitant[0].start_day: expected a day "
+            "on or before the schedule's last day, day 5 (a drug started later affects no dose of "
+            "it), found 6",
+        ),
+        (
+            ["--concomitant", "posaconazole:-5--2"],
+            "error: concomitant[0].stop_day: expected day "
+            "-1 or later: the schedule's first day is day 1 and a drug's rule applies for 2 days "
+            "after its last dose, found -2",
+        ),
     ],
 )
 def test_values_no_rule_reads_are_one_error_line(extra: list[str], message: str) -> None:
@@ -446,10 +665,17 @@ def test_a_window_at_the_edge_of_the_schedule_is_used(window: str) -> None:
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--patient-name", "A" * 2000, "error: name: expected at most 200 characters, found "
-         "'2000 characters'"),
-        ("--patient-name", "Anna \x1b[31mMüller", "error: name: expected text without control "
-         "characters or bidirectional overrides, found 'U+001B at position 6'"),
+        (
+            "--patient-name",
+            "A" * 2000,
+            "error: name: expected at most 200 characters, found '2000 characters'",
+        ),
+        (
+            "--patient-name",
+            "Anna \x1b[31mMüller",
+            "error: name: expected text without control "
+            "characters or bidirectional overrides, found 'U+001B at position 6'",
+        ),
         ("--patient-id", "MRN \u202e1234", "error: identifier: expected text without control"),
     ],
 )
@@ -461,7 +687,6 @@ def test_unprintable_patient_details_are_one_error_line(
     assert result.returncode == 1, err
     assert err.startswith(message), err
     assert len(err.strip().splitlines()) == 1
-
 
 
 @given(st.text(alphabet="0123456789.-+_eExna \u0665", max_size=8))
@@ -482,15 +707,28 @@ def test_plain_decimal_rule_property(text: str) -> None:
     else:
         assert plain
         assert value == float(text.strip())
+
+
 def test_a_cycle_past_the_limit_is_worded_by_its_bound_and_source() -> None:
     # Lipo-MIT+CLAG: "up to 2 cycles" (ChiCTR2400086291 abstract, stated).
-    out = run_cli("schedule", "Lipo-MIT+CLAG", "--height", "170 cm", "--weight", "70 kg",
-                  "--cycle", "3").stderr.decode()
+    out = run_cli(
+        "schedule", "Lipo-MIT+CLAG", "--height", "170 cm", "--weight", "70 kg", "--cycle", "3"
+    ).stderr.decode()
     assert "cycle: expected a cycle from 1 to 2 (Lipo-MIT+CLAG gives at most 2 cycles)" in out
     # VA-CAG: the registry assesses response over up to 2 cycles; a maximum is assumed (L).
     overlay = bundled_regimen_dir() / "overlays" / "VA-CAG.example-site.yaml"
-    out = run_cli("schedule", "VA-CAG", "--overlay", str(overlay), "--height", "170 cm",
-                  "--weight", "70 kg", "--cycle", "3").stderr.decode()
+    out = run_cli(
+        "schedule",
+        "VA-CAG",
+        "--overlay",
+        str(overlay),
+        "--height",
+        "170 cm",
+        "--weight",
+        "70 kg",
+        "--cycle",
+        "3",
+    ).stderr.decode()
     assert (
         "(VA-CAG gives at most 2 cycles, assumed from VACAG-registry (confidence L), not stated)"
         in out

@@ -576,7 +576,10 @@ def test_read_patients_csv_refuses_devices_and_pipes(tmp_path) -> None:
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert done.stdout.splitlines() == [
         "/dev/zero (expected a regular file, found a character device (such as /dev/zero))",
@@ -721,9 +724,7 @@ _SITE_CLAG = (
     "references:\n  - {id: SITE, kind: site, title: Our CLAG protocol}\n"
     "components:\n  - id: cytarabine\n    dose: {value: 2 g/m^2, status: site, source: SITE}\n"
 )
-_EXAMPLE_POLICY = (
-    Path(rc.__file__).parent / "data" / "policies" / "example-institution.yaml"
-)
+_EXAMPLE_POLICY = Path(rc.__file__).parent / "data" / "policies" / "example-institution.yaml"
 
 
 def _site_clag(tmp_path: Path) -> tuple[rc.Regimen, Path]:
@@ -851,7 +852,13 @@ def test_every_forecast_format_names_its_files_and_their_hashes(tmp_path: Path) 
     assert lines[0].startswith("Forecast: CLAG, 1 patient × 1 cycle")
     assert lines[1].split() == ["Regimen", "file", str(path) + ",", "SHA-256", ours[:12]]
     assert lines[2].split() == [
-        "Base", "regimen", "file", "regimens/CLAG.yaml", "(bundled),", "SHA-256", base[:12]
+        "Base",
+        "regimen",
+        "file",
+        "regimens/CLAG.yaml",
+        "(bundled),",
+        "SHA-256",
+        base[:12],
     ]
     assert ours not in "\n".join(lines)
     # A regimen built in code says so in every format.

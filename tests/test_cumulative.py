@@ -212,8 +212,17 @@ def test_prior_exposure_outside_the_accepted_values_names_the_drug(value: object
 
 @pytest.mark.parametrize(
     ("value", "mg_m2"),
-    [(0, 0), (1, 1), ("1 mg/m^2", 1), (5000, 5000), ("60 mg/m2", 60), ("60 mg/m²", 60),
-     (" 60 mg / m ^ 2 ", 60), ("0.06 g/m**2", 60), ("60000 mcg/m^2", 60)],
+    [
+        (0, 0),
+        (1, 1),
+        ("1 mg/m^2", 1),
+        (5000, 5000),
+        ("60 mg/m2", 60),
+        ("60 mg/m²", 60),
+        (" 60 mg / m ^ 2 ", 60),
+        ("0.06 g/m**2", 60),
+        ("60000 mcg/m^2", 60),
+    ],
 )
 def test_prior_exposure_at_and_inside_the_bounds_is_kept(value: object, mg_m2: float) -> None:
     sched = MEC.schedule(A, prior_exposure={"mitoxantrone": value}, override_cumulative="test")

@@ -24,8 +24,15 @@ def test_read_once_and_shared() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["drugs.yaml", "interactions.yaml", "venetoclax_rules.yaml", "labs.yaml",
-             "eligibility.yaml", "anthracyclines.yaml"],
+    "name",
+    [
+        "drugs.yaml",
+        "interactions.yaml",
+        "venetoclax_rules.yaml",
+        "labs.yaml",
+        "eligibility.yaml",
+        "anthracyclines.yaml",
+    ],
 )
 def test_every_data_file_is_a_mapping(name: str) -> None:
     assert isinstance(_data.read_data(name), dict)
@@ -57,5 +64,9 @@ def test_data_files_read_only_plain_decimal_numbers(tmp_path, monkeypatch) -> No
     (tmp_path / "data" / "n.yaml").write_text("a: 010\nb: 1:30\nc: 0x10\nd: 2.5\ne: 7\n")
     monkeypatch.setattr(_data.resources, "files", lambda _pkg: tmp_path)
     assert _data.read_data.__wrapped__("n.yaml") == {
-        "a": "010", "b": "1:30", "c": "0x10", "d": 2.5, "e": 7
+        "a": "010",
+        "b": "1:30",
+        "c": "0x10",
+        "d": 2.5,
+        "e": 7,
     }

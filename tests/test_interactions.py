@@ -253,27 +253,46 @@ _POSA_3_5 = {"name": "posaconazole", "start_day": 3, "stop_day": 5}
 @pytest.mark.parametrize(
     ("items", "field", "message"),
     [
-        (["posaconazole", _POSA_3_5], "concomitant[1]",
-         "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
-         "posaconazole throughout the schedule, found 'posaconazole on days 3-5'"),
+        (
+            ["posaconazole", _POSA_3_5],
+            "concomitant[1]",
+            "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
+            "posaconazole throughout the schedule, found 'posaconazole on days 3-5'",
+        ),
         # By any case and alias: ciclosporin is cyclosporine.
-        ([{"name": "Cyclosporine", "start_day": 2}, {"name": "CICLOSPORIN", "stop_day": 2}],
-         "concomitant[1]",
-         "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
-         "cyclosporine from day 2 on, found 'cyclosporine from before the cycle to day 2'"),
+        (
+            [{"name": "Cyclosporine", "start_day": 2}, {"name": "CICLOSPORIN", "stop_day": 2}],
+            "concomitant[1]",
+            "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
+            "cyclosporine from day 2 on, found 'cyclosporine from before the cycle to day 2'",
+        ),
         # A caller's own drug, by its name in any case; the windows share day 4 only.
-        ([Concomitant("drug-x", cyp3a4="strong", stop_day=4),
-          Concomitant("DRUG-X", cyp3a4="strong", start_day=4)], "concomitant[1]",
-         "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
-         "drug-x from before the cycle to day 4, found 'DRUG-X from day 4 on'"),
+        (
+            [
+                Concomitant("drug-x", cyp3a4="strong", stop_day=4),
+                Concomitant("DRUG-X", cyp3a4="strong", start_day=4),
+            ],
+            "concomitant[1]",
+            "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
+            "drug-x from before the cycle to day 4, found 'DRUG-X from day 4 on'",
+        ),
         # The repeat is named by its own index and the entry it repeats, with others between.
-        ([{"name": "voriconazole", "start_day": 0, "stop_day": 3}, "fluconazole",
-          {"name": "voriconazole", "start_day": 2, "stop_day": 2}], "concomitant[2]",
-         "concomitant[2]: expected each drug once on any day; concomitant[0] already gives "
-         "voriconazole on days 0-3, found 'voriconazole on day 2'"),
-        (["fluconazole", "fluconazole"], "concomitant[1]",
-         "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
-         "fluconazole throughout the schedule, found 'fluconazole throughout the schedule'"),
+        (
+            [
+                {"name": "voriconazole", "start_day": 0, "stop_day": 3},
+                "fluconazole",
+                {"name": "voriconazole", "start_day": 2, "stop_day": 2},
+            ],
+            "concomitant[2]",
+            "concomitant[2]: expected each drug once on any day; concomitant[0] already gives "
+            "voriconazole on days 0-3, found 'voriconazole on day 2'",
+        ),
+        (
+            ["fluconazole", "fluconazole"],
+            "concomitant[1]",
+            "concomitant[1]: expected each drug once on any day; concomitant[0] already gives "
+            "fluconazole throughout the schedule, found 'fluconazole throughout the schedule'",
+        ),
     ],
 )
 def test_the_same_drug_on_overlapping_days_is_refused_naming_both(items, field, message):
@@ -397,8 +416,10 @@ def test_a_window_at_the_edge_of_the_schedule_changes_its_edge_dose():
     assert venetoclax({"stop_day": -1})[:2] == [(1, "10 mg"), (2, "200 mg")]
     # Started on day 21, the last day: steady state, 100 mg that day only.
     assert venetoclax({"start_day": 21})[-2:] == [(20, "400 mg"), (21, "100 mg")]
-    for window, field in [({"stop_day": -2}, "concomitant[0].stop_day"),
-                          ({"start_day": 22}, "concomitant[0].start_day")]:
+    for window, field in [
+        ({"stop_day": -2}, "concomitant[0].stop_day"),
+        ({"start_day": 22}, "concomitant[0].start_day"),
+    ]:
         with pytest.raises(InputError) as info:
             venetoclax(window)
         assert info.value.field == field

@@ -256,8 +256,17 @@ def test_the_gate_reaches_the_printed_schedule() -> None:
 
 
 def test_a_broken_gate_in_the_data_is_a_load_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    broken = {"start_gates": {"venetoclax": {
-        "lab": "wcc", "operator": "<", "threshold": 25, "text": "t", "source": "s"}}}
+    broken = {
+        "start_gates": {
+            "venetoclax": {
+                "lab": "wcc",
+                "operator": "<",
+                "threshold": 25,
+                "text": "t",
+                "source": "s",
+            }
+        }
+    }
     monkeypatch.setattr(labs_module, "_eligibility", lambda: broken)
     labs_module._start_gates.cache_clear()
     try:
@@ -326,6 +335,8 @@ def test_a_baseline_count_before_the_first_dose_is_read_by_the_start_gate() -> N
     # A count of 30 × 10⁹/L (not below 25) on day -3 is the latest before venetoclax day 2.
     sched = rc.load_regimen("CLAG+VEN").schedule(A, labs={-3: {"wbc": 30}})
     assert _venetoclax(sched)[2][0] is True
+
+
 _REGIMENS = ("CLAG+VEN", "CAV", "CMGV")
 _INHIBITORS = ((), ("voriconazole",), ("posaconazole",), ("fluconazole",), ("clarithromycin",))
 
@@ -429,10 +440,14 @@ def test_eligibility_limits_are_met_only_below_the_threshold(
     # Every other limit met: creatinine clearance 80 (≥ 30), the other liver value 1 × ULN.
     row = {"crcl": 80, "alt_uln": 1, "bilirubin_uln": 1, lab: value}
     sched = rc.load_regimen("CLAG").schedule(A, labs={1: row})
-    expected = [] if meets else [
-        f"Day 1: {shown} × upper limit of normal does not meet the {_TRIAL} eligibility limit "
-        f"({limit}; {_TRIAL_SOURCE})."
-    ]
+    expected = (
+        []
+        if meets
+        else [
+            f"Day 1: {shown} × upper limit of normal does not meet the {_TRIAL} eligibility limit "
+            f"({limit}; {_TRIAL_SOURCE})."
+        ]
+    )
     assert _lab_messages(sched) == expected
 
 

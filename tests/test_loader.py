@@ -324,7 +324,7 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
     ("text by an explicit tag", one(route="!!str IV"), "line 11", "such as !!str are not"),
     ("the non-specific tag", one(days="! 1-5"), "line 12", "such as ! are not allowed"),
     ("a tag on a list", one(days="!!seq [1, 2]"), "line 12", "such as !!seq are not"),
-    ("NUL character", one(top="notes: [\"a\x00b\"]\n"), "line 6", "control character U+0000"),
+    ("NUL character", one(top='notes: ["a\x00b"]\n'), "line 6", "control character U+0000"),
     ("ESC character", one(top="notes: [a\x1bb]\n"), "line 6", "control character U+001B"),
     ("U+FFFE character", one(route="I\ufffeV"), "line 11", "control character U+FFFE"),
     ("alias bomb", BOMB, "line 2", "aliases (*name) are not allowed"),
@@ -392,8 +392,7 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
     (
         "cycle bound without a number of cycles",
         one(
-            top="cycle: {max_cycles: {status: not_stated, source: R1}, "
-            "max_cycles_bound: exactly}\n"
+            top="cycle: {max_cycles: {status: not_stated, source: R1}, max_cycles_bound: exactly}\n"
         ),
         "cycle.max_cycles_bound",
         "says how max_cycles is given, but the cycle has no max_cycles value",
@@ -507,15 +506,19 @@ BAD_FILES: list[tuple[str, str | bytes, str, str]] = [
     ),
     (
         "an offset past the same day",
-        two("id: b\ndrug: cytarabine\nsource: R1\ndose: 1 g/m^2\nroute: IV\ndays: 1-5\n"
-            "sequence: {after: a, offset: 25 h}"),
+        two(
+            "id: b\ndrug: cytarabine\nsource: R1\ndose: 1 g/m^2\nroute: IV\ndays: 1-5\n"
+            "sequence: {after: a, offset: 25 h}"
+        ),
         "components[1].sequence.offset",
         "expected an offset of at most 24 h (both are given on the same day), found 25 h",
     ),
     (
         "an offset of 10**9 h",
-        two("id: b\ndrug: cytarabine\nsource: R1\ndose: 1 g/m^2\nroute: IV\ndays: 1-5\n"
-            "sequence: {after: a, offset: 1000000000 h}"),
+        two(
+            "id: b\ndrug: cytarabine\nsource: R1\ndose: 1 g/m^2\nroute: IV\ndays: 1-5\n"
+            "sequence: {after: a, offset: 1000000000 h}"
+        ),
         "components[1].sequence.offset",
         "found 1,000,000,000 h",
     ),
@@ -617,7 +620,7 @@ def test_a_valid_small_file_loads(tmp_path: Path) -> None:
         # 5 mg/m² every 12 h on days 1-3: 30 mg/m², within cladribine's 35 mg/m² per cycle.
         {"frequency": "q12h", "days": "1-3", "infusion": "{duration: 12 h}"},
         {"frequency": "once", "days": "1", "infusion": "{duration: 168 h}"},
-        {"notes": "[\"two lines\\nof a note\"]"},  # a line break in free text is text
+        {"notes": '["two lines\\nof a note"]'},  # a line break in free text is text
     ],
     ids=["threshold-low", "threshold-high", "7-days", "24h", "q12h-12h", "once-7-days", "note"],
 )
@@ -785,9 +788,7 @@ def test_a_site_regimen_with_two_components_of_one_drug_is_limited_by_their_sum(
         "id: b\ndrug: cytarabine\nsource: R1\ndose: 3 g/m^2\nfrequency: q12h\nroute: IV\n"
         f"days: {second_days}"
     )
-    file.write_text(
-        one(**first) + "  - " + second.replace("\n", "\n    ") + "\n", encoding="utf-8"
-    )
+    file.write_text(one(**first) + "  - " + second.replace("\n", "\n    ") + "\n", encoding="utf-8")
     if not refused:
         assert [c.drug for c in rc.load_regimen(file).components] == ["cytarabine"] * 2
         return
@@ -1170,15 +1171,27 @@ def _same_overlay_twice(tmp_path: Path) -> list[tuple[list[Any], str, str]]:
     link.symlink_to(EXAMPLE_OVERLAY)
     first, again = str(EXAMPLE_OVERLAY), str(copy_)
     return [
-        ([EXAMPLE_OVERLAY, EXAMPLE_OVERLAY], "overlays[1]",
-         f"repeats overlays[0] ({first!r}), the same file, found {first!r}"),
-        ([str(EXAMPLE_OVERLAY), link], "overlays[1]",
-         f"repeats overlays[0] ({first!r}), the same file, found {str(link)!r}"),
-        ([copy_, other_spelling], "overlays[1]",
-         f"repeats overlays[0] ({again!r}), the same file, found {str(other_spelling)!r}"),
+        (
+            [EXAMPLE_OVERLAY, EXAMPLE_OVERLAY],
+            "overlays[1]",
+            f"repeats overlays[0] ({first!r}), the same file, found {first!r}",
+        ),
+        (
+            [str(EXAMPLE_OVERLAY), link],
+            "overlays[1]",
+            f"repeats overlays[0] ({first!r}), the same file, found {str(link)!r}",
+        ),
+        (
+            [copy_, other_spelling],
+            "overlays[1]",
+            f"repeats overlays[0] ({again!r}), the same file, found {str(other_spelling)!r}",
+        ),
         # A copy with identical bytes under another name is the same overlay.
-        ([EXAMPLE_OVERLAY, copy_], "overlays[1]",
-         f"repeats overlays[0] ({first!r}), the same content, found {again!r}"),
+        (
+            [EXAMPLE_OVERLAY, copy_],
+            "overlays[1]",
+            f"repeats overlays[0] ({first!r}), the same content, found {again!r}",
+        ),
     ]
 
 
@@ -1194,8 +1207,7 @@ def test_a_repeat_is_named_by_its_own_index_and_the_first_one(tmp_path: Path) ->
     # A second overlay that sets no value the first sets: the cycle's stated number of cycles.
     changed = tmp_path / "changed.yaml"
     changed.write_text(
-        "overlay_for: VA-CAG\nsource: {id: WARD, title: Ward protocol}\n"
-        "cycle: {max_cycles: 2}\n",
+        "overlay_for: VA-CAG\nsource: {id: WARD, title: Ward protocol}\ncycle: {max_cycles: 2}\n",
         encoding="utf-8",
     )
     reg = rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY, changed])
@@ -1692,9 +1704,7 @@ def test_names_with_the_allowed_punctuation_load(tmp_path: Path) -> None:
 
 def test_a_site_alias_cannot_capture_a_bundled_name(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    ours = _site_file(
-        site, "a.yaml", one().replace("id: T", "id: FOO\naliases: [foo-1, CLAG+VEN]")
-    )
+    ours = _site_file(site, "a.yaml", one().replace("id: T", "id: FOO\naliases: [foo-1, CLAG+VEN]"))
     with pytest.raises(LoadError) as caught:
         rc.load_regimen("CLAG+VEN", search_path=[site])
     assert _clashes(caught) == [(str(ours), "aliases"), ("regimens/CLAG+VEN.yaml", "id")]
@@ -1741,7 +1751,9 @@ def test_a_site_regimen_replaces_a_bundled_one_only_by_saying_so(tmp_path: Path)
     clag_ven = rc.load_regimen("CLAG+VEN", search_path=[site])
     assert clag_ven.cycle.length_days == 21
     assert [f.path for f in clag_ven.files] == [
-        "regimens/CLAG+VEN.yaml", str(ours), "regimens/CLAG.yaml"
+        "regimens/CLAG+VEN.yaml",
+        str(ours),
+        "regimens/CLAG.yaml",
     ]
     assert rc.available_regimens(search_path=[site]).count("CLAG") == 1
     assert loader.search_problems(search_path=[site]) == ()
@@ -1807,12 +1819,16 @@ def test_every_file_read_is_named_with_the_hash_of_its_bytes(tmp_path: Path) -> 
     reg = rc.load_regimen("VA-CAG", overlays=[EXAMPLE_OVERLAY])
     assert reg.files == (
         SourceFile(
-            role="regimen", path="regimens/VA-CAG.yaml", sha256=sha(BUNDLED / "VA-CAG.yaml"),
+            role="regimen",
+            path="regimens/VA-CAG.yaml",
+            sha256=sha(BUNDLED / "VA-CAG.yaml"),
             bundled=True,
         ),
         SourceFile(
-            role="overlay", path="regimens/overlays/VA-CAG.example-site.yaml",
-            sha256=sha(EXAMPLE_OVERLAY), bundled=True,
+            role="overlay",
+            path="regimens/overlays/VA-CAG.example-site.yaml",
+            sha256=sha(EXAMPLE_OVERLAY),
+            bundled=True,
         ),
     )
     site = tmp_path / "site"
@@ -1854,7 +1870,8 @@ def test_a_bad_file_in_a_site_folder_is_reported_and_the_rest_still_load(tmp_pat
     with pytest.raises(LoadError) as caught:
         rc.load_regimen("NUL", search_path=[site])
     assert [p.file for p in caught.value.problems] == [
-        "NUL", *(str(site / n) for n in ("esc.yaml", "gone.yaml", "list.yaml", "nul.yaml"))
+        "NUL",
+        *(str(site / n) for n in ("esc.yaml", "gone.yaml", "list.yaml", "nul.yaml")),
     ]
 
 

@@ -333,8 +333,15 @@ def test_name_and_identifier_length_limit(field: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Anna Müller", "محمد عبد الله", "李小龙", "Zoë O'Brien-Łukasiewicz", "MRN 0012345",
-             "José\u200dMaría"],  # a zero-width joiner is a format character, not a control
+    "text",
+    [
+        "Anna Müller",
+        "محمد عبد الله",
+        "李小龙",
+        "Zoë O'Brien-Łukasiewicz",
+        "MRN 0012345",
+        "José\u200dMaría",
+    ],  # a zero-width joiner is a format character, not a control
 )
 def test_names_in_any_script_are_kept_as_given(text: str) -> None:
     assert Patient(**VALID, name=text, identifier=text).name == text

@@ -488,8 +488,11 @@ def test_a_weight_basis_for_a_drug_not_dosed_by_weight_is_said_to_be_not_applied
     """
     man = rc.Patient(height="170 cm", weight="120 kg", sex="male")
     policy = DosingPolicy(
-        drugs={"cytarabine": DrugPolicy(weight_basis="ideal"), "venetoclax": DrugPolicy(
-            weight_basis="adjusted"), "filgrastim": DrugPolicy(weight_basis="adjusted")}
+        drugs={
+            "cytarabine": DrugPolicy(weight_basis="ideal"),
+            "venetoclax": DrugPolicy(weight_basis="adjusted"),
+            "filgrastim": DrugPolicy(weight_basis="adjusted"),
+        }
     )
     clag = rc.load_regimen("CLAG")
     plain, with_policy = clag.schedule(man), clag.schedule(man, policy=policy)
@@ -508,8 +511,11 @@ def test_a_weight_basis_for_a_drug_not_dosed_by_weight_is_said_to_be_not_applied
     # Filgrastim is per weight: the adjusted weight is applied, with no "not applied" note.
     assert doses(with_policy, "filgrastim") != doses(plain, "filgrastim")
     flat = rc.load_regimen("CLAG+VEN").schedule(man, policy=policy)
-    assert [w.message for w in flat.warnings if w.component == "venetoclax"
-            and w.field == "weight_basis"] == [
+    assert [
+        w.message
+        for w in flat.warnings
+        if w.component == "venetoclax" and w.field == "weight_basis"
+    ] == [
         "venetoclax: the policy's adjusted body weight is not applied: venetoclax is a flat dose "
         "in this regimen."
     ]
@@ -621,7 +627,9 @@ def test_a_dose_that_rounds_to_zero_is_flagged_and_kept_unrounded() -> None:
     # 0.004 mg at the default 2 decimals: 0.00 mg, the same flag.
     r = DosingPolicy().round_dose("cladribine", ureg.Quantity(0.004, "mg"))
     assert (r.flagged, r.reason, r.dose) == (
-        True, "rounds to zero at the policy's decimals", ureg.Quantity(0.004, "mg")
+        True,
+        "rounds to zero at the policy's decimals",
+        ureg.Quantity(0.004, "mg"),
     )
 
 

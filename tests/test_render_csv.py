@@ -46,8 +46,13 @@ def test_values(rows) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
-     ("9.1 mg", "9.1 mg")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("9.1 mg", "9.1 mg"),
+    ],
 )
 def test_formula_cells_are_neutralised(value: str, expected: str) -> None:
     assert _safe(value) == expected
@@ -90,6 +95,8 @@ def test_number_cells_stay_numbers_for_a_dict_reader() -> None:
     first = next(r for r in rows if r["day"] == "-1")
     # 5 mcg/kg × 70 kg = 350 mcg (NCT06763666, clinical reference §1.1).
     assert (first["drug"], float(first["dose_value"])) == ("filgrastim", 350.0)
+
+
 def test_a_held_dose_has_no_tablets_and_dose_value_0() -> None:
     import csv as csv_module
     import io

@@ -13,7 +13,7 @@ from regimen_calc.render import render
 from render_support import EXPECTED, chromium, flat, worked_example
 
 XSS_NAME = "<script>alert(1)</script>"
-XSS_ID = '<img src=x onerror="document.body.setAttribute(\'data-pwned\', \'1\')">'
+XSS_ID = "<img src=x onerror=\"document.body.setAttribute('data-pwned', '1')\">"
 
 
 class _Text(html.parser.HTMLParser):
@@ -44,11 +44,23 @@ def test_contents_as_text(page: str) -> None:
     text = flat(" ".join(_parse(page).parts))
     for expected in EXPECTED:
         assert expected in text, expected
-    for label in ("Patient name", "Second identifier", "Measured on", "BSA formula",
-                  "BSA before rounding", "1.8181 m²", "Cycle length", "Calendar of the cycle",
-                  "Tablets per day", "Interaction adjustments", "Dosing policy used",
-                  "Independent checks", "Signature", "NCT06763666",
-                  "https://clinicaltrials.gov/study/NCT06763666"):
+    for label in (
+        "Patient name",
+        "Second identifier",
+        "Measured on",
+        "BSA formula",
+        "BSA before rounding",
+        "1.8181 m²",
+        "Cycle length",
+        "Calendar of the cycle",
+        "Tablets per day",
+        "Interaction adjustments",
+        "Dosing policy used",
+        "Independent checks",
+        "Signature",
+        "NCT06763666",
+        "https://clinicaltrials.gov/study/NCT06763666",
+    ):
         assert label in text, label
 
 

@@ -24,8 +24,9 @@ def test_one_event_per_treatment_day() -> None:
     assert len(events) == 9  # days 0-8
     starts = [e.decoded("dtstart") for e in events]
     assert starts == [datetime.date(2026, 1, 4) + datetime.timedelta(days=i) for i in range(9)]
-    assert all(e.decoded("dtend") - e.decoded("dtstart") == datetime.timedelta(days=1)
-               for e in events)
+    assert all(
+        e.decoded("dtend") - e.decoded("dtstart") == datetime.timedelta(days=1) for e in events
+    )
     assert len({str(e["uid"]) for e in events}) == 9
     day1 = str(events[1]["description"])
     assert "cladribine: 9.1 mg" in day1 and "cytarabine: 1,820 mg" in day1
@@ -79,7 +80,10 @@ def _hostile_schedule() -> rc.Schedule:
     fil = regimen.component("filgrastim")
     fil = attrs.evolve(fil, notes=(f"note {_HOSTILE}",))
     regimen = attrs.evolve(
-        regimen, id=f"id {_HOSTILE}", name=f"name {_HOSTILE}", version=f"1 {_HOSTILE}",
+        regimen,
+        id=f"id {_HOSTILE}",
+        name=f"name {_HOSTILE}",
+        version=f"1 {_HOSTILE}",
         components=tuple(fil if c.id == "filgrastim" else c for c in regimen.components),
     )
     # A patient's name and identifier cannot hold line breaks (the Patient refuses them).
@@ -114,12 +118,15 @@ def test_escaping_holds_under_python_dash_o() -> None:
         "sys.stdout.write(repr(out))"
     )
     root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, "-O", "-c", script], capture_output=True,
-                            text=True, timeout=120, cwd=root)
+    result = subprocess.run(
+        [sys.executable, "-O", "-c", script], capture_output=True, text=True, timeout=120, cwd=root
+    )
     assert result.returncode == 0, result.stderr
     out = ast.literal_eval(result.stdout)
     assert out.split("\r\n").count("BEGIN:VEVENT") == 6  # no event injected
     _check_hostile(out)
+
+
 def test_a_held_dose_has_no_tablets_in_its_event() -> None:
     from render_support import held_start
 
@@ -161,9 +168,11 @@ def test_ics_summary_marks_held_and_stopped_doses() -> None:
     """CMGV: G-CSF 'continue until WBC > 20, then stop'. WBC 25 on day 2: stopped from day 2 on,
     and the event title (what a calendar shows) does not read as if it were scheduled."""
     s = rc.load_regimen("CMGV").schedule(
-        _P70, start=START, labs={0: {"wbc": 5}, 1: {"wbc": 8}, 2: {"wbc": 25}})
-    held_days = [d.day for d in s.days for a in d.administrations
-                 if a.drug == "filgrastim" and a.held]
+        _P70, start=START, labs={0: {"wbc": 5}, 1: {"wbc": 8}, 2: {"wbc": 25}}
+    )
+    held_days = [
+        d.day for d in s.days for a in d.administrations if a.drug == "filgrastim" and a.held
+    ]
     assert held_days == list(range(2, 11))
     # Cytarabine runs days 1-7; venetoclax (days 2-10) never starts: the label's start gate is a
     # white-cell count below 25 × 10⁹/L (clinical-reference §2), and day 2's is 25.
@@ -172,8 +181,10 @@ def test_ics_summary_marks_held_and_stopped_doses() -> None:
     assert summaries == {
         0: "CMGV cycle 1, Day 0: filgrastim",
         1: "CMGV cycle 1, Day 1: mitoxantrone liposome, cytarabine, filgrastim",
-        **{d: f"CMGV cycle 1, Day {d}: cytarabine, filgrastim (HELD), venetoclax (HELD)"
-           for d in range(2, 8)},
+        **{
+            d: f"CMGV cycle 1, Day {d}: cytarabine, filgrastim (HELD), venetoclax (HELD)"
+            for d in range(2, 8)
+        },
         **{d: f"CMGV cycle 1, Day {d}: filgrastim (HELD), venetoclax (HELD)" for d in (8, 9, 10)},
     }
 

@@ -32,13 +32,16 @@ def test_worked_example_matches_schema(validator) -> None:
     assert vene["dose"]["text"] == "70 mg"
     assert vene["interaction"]["unadjusted"]["text"] == "400 mg"
     assert [(t["strength"]["text"], t["count"]) for t in vene["tablets"]] == [
-        ("50 mg", 1), ("10 mg", 2)]
+        ("50 mg", 1),
+        ("10 mg", 2),
+    ]
 
 
 @pytest.mark.parametrize("regimen_id", ["CAV", "CLAG", "CMGV", "Lipo-MIT+CLAG", "MEC"])
 def test_bundled_regimens_match_schema(validator, regimen_id: str) -> None:
     sched = rc.load_regimen(regimen_id).schedule(
-        rc.Patient(height="160 cm", weight="55 kg"), concomitant=["posaconazole"])
+        rc.Patient(height="160 cm", weight="55 kg"), concomitant=["posaconazole"]
+    )
     validator.validate(json.loads(render(sched, "json")))
 
 
@@ -59,10 +62,7 @@ def test_a_held_dose_has_no_tablets_in_json() -> None:
 
     doc = json.loads(render(held_start(), "json"))
     ven = {
-        d["day"]: a
-        for d in doc["days"]
-        for a in d["administrations"]
-        if a["drug"] == "venetoclax"
+        d["day"]: a for d in doc["days"] for a in d["administrations"] if a["drug"] == "venetoclax"
     }
     assert [(ven[day]["held"], ven[day]["tablets"]) for day in (2, 3)] == [(True, []), (True, [])]
     assert [(t["strength"]["text"], t["count"]) for t in ven[4]["tablets"]] == [("10 mg", 1)]

@@ -28,8 +28,15 @@ def test_contents_as_text(pdf: bytes) -> None:
     text = flat(" ".join(pages))
     for expected in EXPECTED:
         assert expected in text, expected
-    for expected in ("Anna Müller", "MRN 0012345", "1.8181 m²", "Independent checks",
-                     "Interaction adjustments", "Tablets per day", "≥ 20 × 10⁹/L"):
+    for expected in (
+        "Anna Müller",
+        "MRN 0012345",
+        "1.8181 m²",
+        "Independent checks",
+        "Interaction adjustments",
+        "Tablets per day",
+        "≥ 20 × 10⁹/L",
+    ):
         assert expected in text, expected
     assert forbidden_notation(text) == []
     assert "?" not in text.replace("?)", "")  # no glyph replaced by "?"
@@ -56,8 +63,9 @@ def test_pdftoppm_pages(pdf: bytes, tmp_path: Path) -> None:
     exe = need("pdftoppm")
     file = tmp_path / "schedule.pdf"
     file.write_bytes(pdf)
-    subprocess.run([exe, "-png", "-r", "40", str(file), str(tmp_path / "page")], check=True,
-                   timeout=120)
+    subprocess.run(
+        [exe, "-png", "-r", "40", str(file), str(tmp_path / "page")], check=True, timeout=120
+    )
     pngs = sorted(tmp_path.glob("page-*.png"))
     assert len(pngs) == len(pdf_pages_text(pdf)) >= 2
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
@@ -89,10 +97,15 @@ def test_a_long_name_page_as_png(tmp_path: Path) -> None:
     name = "Wolfeschlegelsteinhausenbergerdorff" * 5 + " Anna"
     file = tmp_path / "long.pdf"
     file.write_bytes(render(worked_example(name=name, identifier="MRN 0012345"), "pdf"))
-    subprocess.run([exe, "-png", "-r", "40", "-f", "1", "-l", "1", str(file),
-                    str(tmp_path / "page")], check=True, timeout=120)
+    subprocess.run(
+        [exe, "-png", "-r", "40", "-f", "1", "-l", "1", str(file), str(tmp_path / "page")],
+        check=True,
+        timeout=120,
+    )
     assert [p.read_bytes()[:4] for p in tmp_path.glob("page-*.png")] == [b"\x89PNG"]
     assert name.replace(" ", "") in "".join(pdf_pages_text(file.read_bytes())[0].split())
+
+
 def test_a_held_dose_is_not_in_the_tablets_or_adjustments_lists() -> None:
     from render_support import HELD_START_TABLETS, held_start, section
 

@@ -123,7 +123,8 @@ def test_printed_calendar_marks_held_doses() -> None:
     """CLAG with WBC 25 on day 0: day 0's filgrastim is held, and the printed calendar's cell for
     that day (Sun 4 Jan, filgrastim only) marks it held."""
     s = rc.load_regimen("CLAG").schedule(
-        rc.Patient(height="170 cm", weight="70 kg"), start=START, labs={0: {"wbc": 25}})
+        rc.Patient(height="170 cm", weight="70 kg"), start=START, labs={0: {"wbc": 25}}
+    )
     assert s.day(0).administrations[0].held
     text = render(s, "text")
     calendar = text.split("Calendar\n--------", 1)[1].split("Day-by-day schedule", 1)[0]
@@ -137,7 +138,8 @@ def test_example_policy_gets_example_banner() -> None:
     """A schedule under the bundled example institution policy prints the example banner."""
     policy = rc.load_policy(EXAMPLE_POLICY)
     s = rc.load_regimen("CLAG").schedule(
-        rc.Patient(height="160 cm", weight="65 kg"), start=START, policy=policy)
+        rc.Patient(height="160 cm", weight="65 kg"), start=START, policy=policy
+    )
     a = s.day(1).administrations[-1]
     assert a.drug == "filgrastim" and rc.format_quantity(a.dose) == "300 mcg"  # 325 rounded
     assert "NOT FOR PATIENT USE" in render(s, "text")

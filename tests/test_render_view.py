@@ -112,16 +112,23 @@ def _every_warning_kind() -> dict[str, rc.Schedule]:
     return {
         # interaction (posaconazole), hold (a count met), label, lab, assumed, not stated.
         "CLAG+VEN posaconazole": rc.load_regimen("CLAG+VEN").schedule(
-            B, start=START, concomitant=[{"name": "posaconazole", "start_day": 0}],
+            B,
+            start=START,
+            concomitant=[{"name": "posaconazole", "start_day": 0}],
             labs={1: {"wbc": 22}},
         ),
         # the protocol's 100 mg above the label's 10/20/50 mg; the start gate not evaluated.
         "CLAG+VEN protocol voriconazole": rc.load_regimen("CLAG+VEN").schedule(
-            B, start=START, concomitant=["voriconazole"], rule_set="protocol",
+            B,
+            start=START,
+            concomitant=["voriconazole"],
+            rule_set="protocol",
         ),
         # two inhibitors, one whose class the sources dispute: the adjustment's notes.
         "CLAG+VEN diltiazem fluconazole": rc.load_regimen("CLAG+VEN").schedule(
-            B, start=START, concomitant=["diltiazem", "fluconazole"],
+            B,
+            start=START,
+            concomitant=["diltiazem", "fluconazole"],
         ),
         # rounding (filgrastim 350 mcg), policy (the BSA cap), cycle (cycle 2 of a number not
         # stated).
@@ -131,7 +138,9 @@ def _every_warning_kind() -> dict[str, rc.Schedule]:
         # limit (prior mitoxantrone above its limit; prior doxorubicin, which has none, and the
         # combined doxorubicin equivalent), confidence.
         "MEC prior exposure": rc.load_regimen("MEC").schedule(
-            B, start=START, prior_exposure={"mitoxantrone": 120, "doxorubicin": 100},
+            B,
+            start=START,
+            prior_exposure={"mitoxantrone": 120, "doxorubicin": 100},
             override_cumulative="cardiology review",
         ),
         # site values from an overlay.
@@ -173,8 +182,11 @@ def test_the_warning_schedules_cover_every_kind(warned: dict[str, rc.Schedule]) 
     voriconazole = warned["CLAG+VEN protocol voriconazole"]
     assert any("ABOVE the label" in w.message for w in voriconazole.warnings)
     assert any("NOT EVALUATED" in w.message for w in voriconazole.warnings)
-    notes = [a.adjustment.note for _d, a in warned["CLAG+VEN diltiazem fluconazole"]
-             .administrations() if a.adjustment is not None]
+    notes = [
+        a.adjustment.note
+        for _d, a in warned["CLAG+VEN diltiazem fluconazole"].administrations()
+        if a.adjustment is not None
+    ]
     assert any("several rules apply" in n and "sources disagree" in n for n in notes)
 
 
@@ -262,8 +274,7 @@ def from_files() -> rc.Schedule:
     regimen = attrs.evolve(
         rc.load_regimen("CLAG+VEN"),
         files=(
-            SourceFile(role="regimen", path="regimens/CLAG+VEN.yaml", sha256=_HASH_A,
-                       bundled=True),
+            SourceFile(role="regimen", path="regimens/CLAG+VEN.yaml", sha256=_HASH_A, bundled=True),
             SourceFile(role="base", path="/site/regimens/CLAG.yaml", sha256=_HASH_B),
         ),
     )
@@ -275,10 +286,18 @@ def test_every_format_names_its_files_and_their_hashes(from_files: rc.Schedule, 
     if fmt == "json":
         files = json.loads(render(from_files, "json"))["regimen"]["files"]
         assert files == [
-            {"role": "regimen", "path": "regimens/CLAG+VEN.yaml", "sha256": _HASH_A,
-             "bundled": True},
-            {"role": "base", "path": "/site/regimens/CLAG.yaml", "sha256": _HASH_B,
-             "bundled": False},
+            {
+                "role": "regimen",
+                "path": "regimens/CLAG+VEN.yaml",
+                "sha256": _HASH_A,
+                "bundled": True,
+            },
+            {
+                "role": "base",
+                "path": "/site/regimens/CLAG.yaml",
+                "sha256": _HASH_B,
+                "bundled": False,
+            },
         ]
         return
     text = _readable(from_files, fmt)
@@ -334,11 +353,16 @@ def test_the_label_tables_doses_carry_their_grade(fmt: str) -> None:
     )
     if fmt == "json":
         data = json.loads(render(sched, "json"))
-        adjusted = [a["interaction"] for d in data["days"] for a in d["administrations"]
-                    if a["interaction"] is not None]
+        adjusted = [
+            a["interaction"]
+            for d in data["days"]
+            for a in d["administrations"]
+            if a["interaction"] is not None
+        ]
         assert len(adjusted) == 7  # days 2-8
         assert {(i["rule"], i["confidence"]) for i in adjusted} == {
-            ("label.strong.posaconazole", "M")}
+            ("label.strong.posaconazole", "M")
+        }
         return
     text = _readable(sched, fmt)
     for dose in ("10 mg [M]", "20 mg [M]", "50 mg [M]", "70 mg [M]"):

@@ -293,16 +293,20 @@ def test_a_total_is_refused_exactly_when_it_is_above_the_limit(
         reg = _one(drug, basis(ureg.Quantity(doses[0], unit)), frequency, days)
         total = doses[0] * per_day * count
     else:  # a ramp-up: consecutive steps, the last taking the remaining days
-        cuts = sorted(data.draw(st.sets(st.integers(1, count - 1), min_size=len(doses) - 1,
-                                        max_size=len(doses) - 1)))
+        cuts = sorted(
+            data.draw(
+                st.sets(st.integers(1, count - 1), min_size=len(doses) - 1, max_size=len(doses) - 1)
+            )
+        )
         bounds = [0, *cuts, count]
         steps = tuple(
             DoseStep(days=days[a:b], dose=basis(ureg.Quantity(d, unit)))
             for d, a, b in zip(doses, bounds, bounds[1:], strict=False)
         )
         reg = _one(drug, None, frequency, (), steps=steps)
-        total = sum(d * per_day * (b - a) for d, a, b in zip(doses, bounds, bounds[1:],
-                                                            strict=False))
+        total = sum(
+            d * per_day * (b - a) for d, a, b in zip(doses, bounds, bounds[1:], strict=False)
+        )
     problems = _total_problems(reg)
     assert bool(problems) == (limit is not None and total > limit), (total, problems)
     assert check_regimen_doses(reg) == problems  # nothing else is wrong with these doses
@@ -313,7 +317,12 @@ def _split(drug: str, *parts: tuple) -> rc.Regimen:
     reg = rc.load_regimen("CLAG")
     comps = tuple(
         attrs.evolve(
-            reg.components[0], id=f"c{k}", drug=drug, dose=dose, frequency=f, days=tuple(days),
+            reg.components[0],
+            id=f"c{k}",
+            drug=drug,
+            dose=dose,
+            frequency=f,
+            days=tuple(days),
             sequence=None,
         )
         for k, (dose, f, days) in enumerate(parts)
@@ -329,26 +338,47 @@ def _split(drug: str, *parts: tuple) -> rc.Regimen:
         # 30 + 3 × 2 × 4 = 54 g/m²
         ("cytarabine", [("3 g/m^2", "q12h", range(1, 6)), ("3 g/m^2", "q12h", range(6, 10))], True),
         # 30,000 + 1,000 mg/m² × 2 × 9 = 48,000 mg/m²: at the limit
-        ("cytarabine", [("3 g/m^2", "q12h", range(1, 6)), ("1000 mg/m^2", "q12h", range(6, 15))],
-         False),
+        (
+            "cytarabine",
+            [("3 g/m^2", "q12h", range(1, 6)), ("1000 mg/m^2", "q12h", range(6, 15))],
+            False,
+        ),
         # 30,000 + 1,000.5 mg/m² × 2 × 9 = 48,009 mg/m²: just above (14 days in all)
-        ("cytarabine", [("3 g/m^2", "q12h", range(1, 6)), ("1000.5 mg/m^2", "q12h", range(6, 15))],
-         True),
+        (
+            "cytarabine",
+            [("3 g/m^2", "q12h", range(1, 6)), ("1000.5 mg/m^2", "q12h", range(6, 15))],
+            True,
+        ),
         # 5 × 4 = 20 and 5 × 3 = 15: 35 mg/m², at the limit; the same days count once (5 days)
-        ("cladribine", [("5 mg/m^2", "daily", range(1, 5)), ("5 mg/m^2", "daily", range(1, 4))],
-         False),
+        (
+            "cladribine",
+            [("5 mg/m^2", "daily", range(1, 5)), ("5 mg/m^2", "daily", range(1, 4))],
+            False,
+        ),
         # 20 + 5.5 × 3 = 36.5 mg/m²
-        ("cladribine", [("5 mg/m^2", "daily", range(1, 5)), ("5.5 mg/m^2", "daily", range(1, 4))],
-         True),
+        (
+            "cladribine",
+            [("5 mg/m^2", "daily", range(1, 5)), ("5.5 mg/m^2", "daily", range(1, 4))],
+            True,
+        ),
         # 0.1 mg/kg × 5 = 0.5 and 0.1 × 5 = 0.5: 1 mg/kg, at the per-kg limit
-        ("cladribine", [("0.1 mg/kg", "daily", range(1, 6)), ("0.1 mg/kg", "daily", range(1, 6))],
-         False),
+        (
+            "cladribine",
+            [("0.1 mg/kg", "daily", range(1, 6)), ("0.1 mg/kg", "daily", range(1, 6))],
+            False,
+        ),
         # 0.5 + 0.11 × 5 = 1.05 mg/kg
-        ("cladribine", [("0.1 mg/kg", "daily", range(1, 6)), ("0.11 mg/kg", "daily", range(1, 6))],
-         True),
+        (
+            "cladribine",
+            [("0.1 mg/kg", "daily", range(1, 6)), ("0.11 mg/kg", "daily", range(1, 6))],
+            True,
+        ),
         # Per m² and per kg are separate totals: 25 mg/m² and 0.7 mg/kg
-        ("cladribine", [("5 mg/m^2", "daily", range(1, 6)), ("0.1 mg/kg", "daily", range(1, 8))],
-         False),
+        (
+            "cladribine",
+            [("5 mg/m^2", "daily", range(1, 6)), ("0.1 mg/kg", "daily", range(1, 8))],
+            False,
+        ),
     ],
 )
 def test_a_drug_split_over_components_is_limited_by_the_sum(
@@ -587,7 +617,10 @@ def test_a_cycle_dose_limit_error_keeps_its_message_through_pickle() -> None:
     e = rc.DoseLimitError("cladribine", 3, "210 mg", "35 mg/m²", "cycle", "cladribine: the text")
     back = pickle.loads(pickle.dumps(e))
     assert (back.drug, back.day, back.kind, str(back)) == (
-        "cladribine", 3, "cycle", "cladribine: the text"
+        "cladribine",
+        3,
+        "cycle",
+        "cladribine: the text",
     )
     old = rc.DoseLimitError("mitoxantrone", 1, "140 mg", "70 mg", "single")
     assert str(pickle.loads(pickle.dumps(old))) == str(old)
@@ -633,7 +666,11 @@ def test_a_dose_level_does_not_hide_a_calculated_dose_above_the_ceiling() -> Non
     with pytest.raises(rc.DoseLimitError) as err:
         bad.schedule(rc.Patient(height="170 cm", weight="65 kg"), policy=policy)
     assert (err.value.drug, err.value.day, err.value.dose, err.value.limit, err.value.kind) == (
-        "cladribine", 1, "43.75 mg", "40 mg", "single"
+        "cladribine",
+        1,
+        "43.75 mg",
+        "40 mg",
+        "single",
     )
 
 
@@ -727,7 +764,10 @@ def test_a_ceiling_is_compared_with_a_dose_in_another_unit(
         (2, PerWeight(ureg.Quantity(1, "mcg/kg")), PerWeight(ureg.Quantity(0.99, "mcg/kg"))),
     ],
     ids=[
-        "cladribine 1 mg/m²", "cytarabine 5 mg/m²", "cytarabine 0.005 g/m²", "filgrastim 1 mcg/kg"
+        "cladribine 1 mg/m²",
+        "cytarabine 5 mg/m²",
+        "cytarabine 0.005 g/m²",
+        "filgrastim 1 mcg/kg",
     ],
 )
 def test_a_dose_at_the_lower_plausible_bound_is_accepted_and_just_below_refused(

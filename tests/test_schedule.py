@@ -286,7 +286,11 @@ def test_flat_cladribine_above_its_per_m2_cycle_total_is_refused_at_schedule_tim
     e = err.value
     # 30 / 1.37 × 2 = 43.8 > 35: the total passes the limit on day 2.
     assert (e.drug, e.day, e.dose, e.limit, e.kind) == (
-        "cladribine", 2, "210 mg", "35 mg/m²", "cycle"
+        "cladribine",
+        2,
+        "210 mg",
+        "35 mg/m²",
+        "cycle",
     )
     assert str(e) == (
         "cladribine: the cycle's flat doses total 210 mg, 153.28 mg/m² at the BSA of 1.37 m² the "
@@ -305,15 +309,24 @@ def test_flat_cladribine_above_its_per_m2_cycle_total_is_refused_at_schedule_tim
         ([(_mg(10), range(1, 8))], BELOW_TWO_M2, True),  # 70 / 1.99 = 35.18 mg/m²
         ([(_mg(10.5), range(1, 8))], TWO_M2, True),  # 73.5 / 2 = 36.75 mg/m²
         # 5 mg/m² × 5 = 25 mg/m² written, + 10 mg × 2 / 2 m² = 10 mg/m²: 35, at the limit
-        ([(PerBsa(ureg.Quantity(5, "mg/m**2")), range(1, 6)), (_mg(10), range(1, 3))], TWO_M2,
-         False),
+        (
+            [(PerBsa(ureg.Quantity(5, "mg/m**2")), range(1, 6)), (_mg(10), range(1, 3))],
+            TWO_M2,
+            False,
+        ),
         # 25 + 10 mg × 3 / 2 m² = 25 + 15 = 40 mg/m²
-        ([(PerBsa(ureg.Quantity(5, "mg/m**2")), range(1, 6)), (_mg(10), range(1, 4))], TWO_M2,
-         True),
+        (
+            [(PerBsa(ureg.Quantity(5, "mg/m**2")), range(1, 6)), (_mg(10), range(1, 4))],
+            TWO_M2,
+            True,
+        ),
         # Per kg is not converted: 0.14 mg/kg × 7 = 0.98 mg/kg (its own limit, 1 mg/kg, at load)
         # and 10 mg × 7 / 2 m² = 35 mg/m², at the limit.
-        ([(PerWeight(ureg.Quantity(0.14, "mg/kg")), range(1, 8)), (_mg(10), range(1, 8))],
-         TWO_M2, False),
+        (
+            [(PerWeight(ureg.Quantity(0.14, "mg/kg")), range(1, 8)), (_mg(10), range(1, 8))],
+            TWO_M2,
+            False,
+        ),
     ],
 )
 def test_a_cycles_flat_doses_at_the_per_m2_limit_pass_and_above_it_are_refused(
@@ -496,7 +509,11 @@ def test_to_dict_is_json_and_keeps_provenance() -> None:
     }
     # The dose is stated by NCT05657639, an H abstract; the days and route are graded L.
     assert cyt["confidence"] == {
-        "drug": "H", "dose": "H", "route": "L", "days": "L", "frequency": "H"
+        "drug": "H",
+        "dose": "H",
+        "route": "L",
+        "days": "L",
+        "frequency": "H",
     }
     assert cyt["dose"]["text"] == "20 mg" and cyt["administrations_per_day"] == 2
 
@@ -756,6 +773,8 @@ def test_measurements_after_the_first_day_are_refused() -> None:
     # MEC starts on day 1: measured on the start date itself is accepted.
     mec = rc.load_regimen("MEC")
     assert mec.schedule(attrs.evolve(A, measured_on=start), start=start).start == start
+
+
 def test_a_held_administration_has_no_tablets() -> None:
     # CLAG+VEN with voriconazole; white-cell count 30 on day 2 holds venetoclax days 2-3 (start
     # gate), 20 on day 4 starts it. The held days show the dose that was due (the first dose,

@@ -89,8 +89,11 @@ def test_check_mode_reports_a_change_as_a_diff(
 
     def changed(schedule):
         text = real(schedule)
-        return text.replace('"text": "8.75 mg"', '"text": "8.76 mg"') if (
-            schedule.regimen.id == "CLAG" and schedule.bsa.magnitude == 1.75) else text
+        return (
+            text.replace('"text": "8.75 mg"', '"text": "8.76 mg"')
+            if (schedule.regimen.id == "CLAG" and schedule.bsa.magnitude == 1.75)
+            else text
+        )
 
     monkeypatch.setattr(SNAP, "render", changed)
     before = SNAP.snapshot_path(name).read_text(encoding="utf-8")

@@ -85,7 +85,6 @@ __all__ = [
 ]
 
 
-
 #: Names served from :mod:`regimen_calc.cohort` on first use: the cohort forecast needs numpy,
 #: which a single schedule (and the command line's start-up) does not.
 _LAZY = {

@@ -154,6 +154,7 @@ def refuse_repeated_files(paths: tuple[str, ...], option: str) -> None:
             )
         seen[key] = path
 
+
 #: ``--rule-set label|protocol``: the venetoclax interaction rule set.
 rule_set_option = click.option(
     "--rule-set",

@@ -28,7 +28,9 @@ def quantity(q: pint.Quantity | None, *, per_unit: bool = False) -> dict[str, An
 
 def _provenance(prov: Any) -> dict[str, Any]:
     return {
-        "status": prov.status, "source": prov.source, "note": prov.note,
+        "status": prov.status,
+        "source": prov.source,
+        "note": prov.note,
         "confidence": prov.confidence,
     }
 
@@ -46,14 +48,27 @@ def _administration(a: Administration, rule_set: str) -> dict[str, Any]:
         "daily_dose": quantity(a.daily_dose),
         "administrations_per_day": a.per_day,
         "frequency": a.frequency,
-        "infusion": None if a.infusion is None else {
-            "duration": quantity(a.infusion.duration), "at_least": a.infusion.at_least},
-        "sequence": None if a.sequence is None else {
-            "after": a.sequence.after, "anchor": a.sequence.anchor,
-            "offset": quantity(a.sequence.offset)},
+        "infusion": None
+        if a.infusion is None
+        else {"duration": quantity(a.infusion.duration), "at_least": a.infusion.at_least},
+        "sequence": None
+        if a.sequence is None
+        else {
+            "after": a.sequence.after,
+            "anchor": a.sequence.anchor,
+            "offset": quantity(a.sequence.offset),
+        },
         "conditions": [
-            {"kind": c.kind, "lab": c.lab, "operator": c.operator, "threshold": c.threshold,
-             "unit": c.unit, "text": c.text} for c in a.conditions],
+            {
+                "kind": c.kind,
+                "lab": c.lab,
+                "operator": c.operator,
+                "threshold": c.threshold,
+                "unit": c.unit,
+                "text": c.text,
+            }
+            for c in a.conditions
+        ],
         "held": a.held,
         "hold_reason": a.hold_reason,
         "rounding": {
@@ -67,12 +82,16 @@ def _administration(a: Administration, rule_set: str) -> dict[str, Any]:
             "packs": [{"size": quantity(s), "count": n} for s, n in a.rounding.packs],
         },
         "weight_basis": a.weight_basis,
-        "modification": None if a.modification is None else {
+        "modification": None
+        if a.modification is None
+        else {
             "percent": a.modification.percent,
             "reason": a.modification.reason,
             "unmodified_dose": quantity(a.unmodified_dose),
         },
-        "interaction": None if a.adjustment is None else {
+        "interaction": None
+        if a.adjustment is None
+        else {
             "unadjusted": quantity(a.adjustment.unadjusted),
             "adjusted": quantity(a.adjustment.adjusted),
             "rule": a.adjustment.rule,
@@ -123,11 +142,19 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
             "cycle_length_days": reg.cycle.length_days,
             "max_cycles": reg.cycle.max_cycles,
             "max_cycles_bound": (
-                None if reg.cycle.max_cycles is None else reg.cycle.max_cycles_bound),
+                None if reg.cycle.max_cycles is None else reg.cycle.max_cycles_bound
+            ),
             "references": [
-                {"id": r.id, "kind": r.kind, "title": r.title, "url": r.url, "doi": r.doi,
-                 "confidence": r.confidence}
-                for r in reg.references],
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "title": r.title,
+                    "url": r.url,
+                    "doi": r.doi,
+                    "confidence": r.confidence,
+                }
+                for r in reg.references
+            ],
             "files": [f.to_dict() for f in reg.files],
         },
         "patient": {
@@ -150,16 +177,34 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
         "policy": s.policy.describe(),
         "rule_set": s.rule_set,
         "concomitants": [
-            {"name": c.name, "cyp3a4": c.cyp3a4, "pgp": c.pgp, "start_day": c.start_day,
-             "stop_day": c.stop_day} for c in s.concomitants],
+            {
+                "name": c.name,
+                "cyp3a4": c.cyp3a4,
+                "pgp": c.pgp,
+                "start_day": c.start_day,
+                "stop_day": c.stop_day,
+            }
+            for c in s.concomitants
+        ],
         "days": [
-            {"day": d.day, "date": None if d.date is None else d.date.isoformat(),
-             "administrations": [_administration(a, s.rule_set) for a in d.administrations]}
-            for d in s.days],
+            {
+                "day": d.day,
+                "date": None if d.date is None else d.date.isoformat(),
+                "administrations": [_administration(a, s.rule_set) for a in d.administrations],
+            }
+            for d in s.days
+        ],
         "labs": {str(day): dict(values) for day, values in sorted(s.labs.items())},
         "cumulative": None if s.cumulative is None else _cumulative(s.cumulative),
         "override_cumulative": s.override_cumulative,
         "warnings": [
-            {"kind": w.kind, "component": w.component, "field": w.field, "source": w.source,
-             "message": w.message} for w in s.warnings],
+            {
+                "kind": w.kind,
+                "component": w.component,
+                "field": w.field,
+                "source": w.source,
+                "message": w.message,
+            }
+            for w in s.warnings
+        ],
     }

@@ -1343,7 +1343,10 @@ class Forecast:
         conc = self.concomitant
         for i, pid in enumerate(self.patient_ids):
             row: list[object] = [
-                "patient", spreadsheet_text(pid), spreadsheet_text("; ".join(conc[i])), self.cycles
+                "patient",
+                spreadsheet_text(pid),
+                spreadsheet_text("; ".join(conc[i])),
+                self.cycles,
             ]
             for d in self.drugs:
                 row.append(_number(d.per_patient[i]))

@@ -517,9 +517,7 @@ def format_sequence(sequence: object, *, after_name: str | None = None) -> str:
     name = after_name or sequence.after
     anchor = "ends" if sequence.anchor == "end" else "starts"
     offset = sequence.offset
-    if offset is not None and (
-        not isinstance(offset, pint.Quantity) or not offset.check("[time]")
-    ):
+    if offset is not None and (not isinstance(offset, pint.Quantity) or not offset.check("[time]")):
         raise InputError("sequence.offset", "a time such as ureg.Quantity(2, 'hour')", offset)
     if offset is None or offset.magnitude == 0:
         return f"starts when {name} {anchor}"

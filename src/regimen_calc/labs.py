@@ -48,9 +48,7 @@ def _units() -> dict[str, str]:
 LAB_UNITS = _units()
 
 
-def check_labs(
-    labs: object, *, days: tuple[int, int] | None = None
-) -> dict[int, dict[str, float]]:
+def check_labs(labs: object, *, days: tuple[int, int] | None = None) -> dict[int, dict[str, float]]:
     """Validate ``{day: {lab: value}}``; each value a finite number in the lab's unit.
 
     Args:
@@ -392,38 +390,47 @@ def start_gate_warnings(
     planned = result.days[0] if result.days else None
     out = []
     if result.first_dose is None:
-        return [(
-            "not_started",
-            f"{rule}: NOT STARTED this cycle: no {lab_table()[gate.lab]['name']} "
-            f"{gate.limit} was given on or before any of its days ({format_days(result.days)}); "
-            "every dose is held.",
-        )]
+        return [
+            (
+                "not_started",
+                f"{rule}: NOT STARTED this cycle: no {lab_table()[gate.lab]['name']} "
+                f"{gate.limit} was given on or before any of its days "
+                f"({format_days(result.days)}); every dose is held.",
+            )
+        ]
     first = result.first_dose
     if result.checked_by is None:
-        out.append((
-            "not_evaluated",
-            f"{rule}: NOT EVALUATED: no {lab_table()[gate.lab]['name']} was given for day "
-            f"{first} or before; check it before the first dose (day {first}).",
-        ))
+        out.append(
+            (
+                "not_evaluated",
+                f"{rule}: NOT EVALUATED: no {lab_table()[gate.lab]['name']} was given for day "
+                f"{first} or before; check it before the first dose (day {first}).",
+            )
+        )
     elif result.checked_by[0] != first:
         seen_day, value = result.checked_by
-        out.append((
-            "checked_earlier",
-            f"{rule}: met by the day {seen_day} value ({gate.describe(value)}); no value was "
-            f"given for day {first}, the first dose: confirm it before that dose.",
-        ))
+        out.append(
+            (
+                "checked_earlier",
+                f"{rule}: met by the day {seen_day} value ({gate.describe(value)}); no value was "
+                f"given for day {first}, the first dose: confirm it before that dose.",
+            )
+        )
     if first != planned:
         held = len(result.held)
         given = len(result.days) - held
         dose = f" at {first_dose}" if first_dose is not None else ""
         lost = "the last one is" if held == 1 else f"the last {held} are"
-        out.append((
-            "moved",
-            f"{rule}: the first {gate.drug} dose moves from day {planned} to day {first} "
-            f"({_moved_why(result)}). The planned sequence moves with the start: day {first} "
-            f"gives the first dose{dose}, the first step of any ramp-up (the regimen's and an "
-            f"interaction rule's), and each later day the next planned dose. The last day stays "
-            f"day {result.days[-1]}: {given} of the {len(result.days)} planned doses are given "
-            f"({lost} not). Confirm the start, the days and the doses with the prescriber.",
-        ))
+        out.append(
+            (
+                "moved",
+                f"{rule}: the first {gate.drug} dose moves from day {planned} to day {first} "
+                f"({_moved_why(result)}). The planned sequence moves with the start: day {first} "
+                f"gives the first dose{dose}, the first step of any ramp-up (the regimen's and an "
+                f"interaction rule's), and each later day the next planned dose. The last day "
+                f"stays "
+                f"day {result.days[-1]}: {given} of the {len(result.days)} planned doses are given "
+                f"({lost} not). Confirm the start, the days and the doses with the prescriber.",
+            )
+        )
     return out

@@ -80,6 +80,7 @@ def _name_key(text: str) -> str:
     """
     return unicodedata.normalize("NFKC", text).casefold()
 
+
 #: Fields whose value may be written as ``{value: ..., status: ..., source: ..., note: ...}``.
 PROVENANCE_FIELDS = (
     "dose",
@@ -1447,8 +1448,11 @@ def load_regimen(
             [Problem(repr(name_or_path), "", "expected a regimen id or a path to a YAML file")]
         )
     if "\x00" in str(os.fspath(name_or_path)):  # open() would raise a bare ValueError
-        raise InputError("name_or_path", "a regimen id or a path without a NUL character",
-                         str(os.fspath(name_or_path)))
+        raise InputError(
+            "name_or_path",
+            "a regimen id or a path without a NUL character",
+            str(os.fspath(name_or_path)),
+        )
     if isinstance(overlays, str | os.PathLike) or not isinstance(overlays, Iterable):
         raise InputError("overlays", "a list of overlay file paths", overlays)
     dirs = _search_dirs(search_path)
@@ -1483,8 +1487,7 @@ def load_regimen(
 def _repeated_overlay(field: str, first: int, given: Sequence[str], why: str) -> InputError:
     return InputError(
         field,
-        f"each overlay given once; this repeats overlays[{first}] ({given[first]!r}), "
-        f"{why}",
+        f"each overlay given once; this repeats overlays[{first}] ({given[first]!r}), {why}",
         given[-1],
     )
 

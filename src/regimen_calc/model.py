@@ -293,7 +293,10 @@ class SourceFile:
     def to_dict(self) -> dict[str, object]:
         """The file as JSON data: ``role``, ``path``, ``sha256`` and ``bundled``."""
         return {
-            "role": self.role, "path": self.path, "sha256": self.sha256, "bundled": self.bundled
+            "role": self.role,
+            "path": self.path,
+            "sha256": self.sha256,
+            "bundled": self.bundled,
         }
 
 

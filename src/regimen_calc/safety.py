@@ -122,9 +122,7 @@ def _fmt(q: pint.Quantity) -> str:
         return format_quantity(q)
 
 
-def check_regimen_doses(
-    regimen: Any, *, overridden: Iterable[str] = ()
-) -> list[tuple[str, str]]:
+def check_regimen_doses(regimen: Any, *, overridden: Iterable[str] = ()) -> list[tuple[str, str]]:
     """Per-unit plausibility of every dose a regimen writes, the number of days each drug is
     given in a cycle, and each drug's total written dose in a cycle, as ``(path, message)``
     problems.
@@ -270,10 +268,7 @@ def _too_much_per_drug(
         if len(involved) < 2 or total <= float(limit.max.magnitude) * (1 + _AT_LIMIT):
             continue
         unit = limit.max.units
-        parts = [
-            f"components[{i}] ({c.id}, {_total(t, unit)})"
-            for i, c, t in involved
-        ]
+        parts = [f"components[{i}] ({c.id}, {_total(t, unit)})" for i, c, t in involved]
         return [
             (
                 path([(i, c) for i, c, _ in involved], ("dose", "frequency", "days", "drug")),
@@ -353,10 +348,14 @@ def _limits(drug: str) -> tuple[Any, float, float] | None:
     """(unit, max single, max daily) of a drug as magnitudes in its single-dose unit (cached)."""
     if drug not in _LIMITS:
         info = drug_safety(drug)
-        _LIMITS[drug] = None if info is None else (
-            info.max_single.units,
-            float(info.max_single.magnitude),
-            float(info.max_daily.to(info.max_single.units).magnitude),
+        _LIMITS[drug] = (
+            None
+            if info is None
+            else (
+                info.max_single.units,
+                float(info.max_single.magnitude),
+                float(info.max_daily.to(info.max_single.units).magnitude),
+            )
         )
     return _LIMITS[drug]
 

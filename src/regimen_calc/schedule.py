@@ -232,9 +232,7 @@ def _check_start(start: object, days: Sequence[int]) -> datetime.date | None:
     return start
 
 
-def _check_measured_on(
-    patient: Patient, start: datetime.date | None, days: Sequence[int]
-) -> None:
+def _check_measured_on(patient: Patient, start: datetime.date | None, days: Sequence[int]) -> None:
     """Height and weight measured after the first day of the schedule cannot be what its doses
     were calculated from."""
     measured = patient.measured_on
@@ -602,7 +600,8 @@ def _venetoclax(
     if comp.per_day != 1:
         # The rule tables are daily doses; the loader refuses such a regimen (defence in depth).
         raise InputError(
-            f"{comp.id}.frequency", "once daily for venetoclax (the label's doses are daily)",
+            f"{comp.id}.frequency",
+            "once daily for venetoclax (the label's doses are daily)",
             comp.frequency,
         )
     key = (
@@ -766,8 +765,7 @@ def build_schedule(
                             "dosed per m² in this regimen, from a body-surface area on the "
                             "actual weight."
                             if any(
-                                getattr(comp.dose_on(d), "basis", None) == "bsa"
-                                for d in comp.days
+                                getattr(comp.dose_on(d), "basis", None) == "bsa" for d in comp.days
                             )
                             else "a flat dose in this regimen."
                         )

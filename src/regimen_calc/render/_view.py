@@ -217,7 +217,8 @@ def warnings_for(view: ScheduleView, components: Sequence[str]) -> tuple[Warning
     """
     with_rows = {r.component for d in view.days for r in d.rows}
     return tuple(
-        w for w in view.warnings
+        w
+        for w in view.warnings
         if not w.component or w.component in components or w.component not in with_rows
     )
 
@@ -752,8 +753,15 @@ def build_view(schedule: Schedule) -> ScheduleView:
             date=format_date(d.date) if d.date else "date not set",
             date_iso=d.date.isoformat() if d.date else "",
             rows=tuple(
-                _row(a, names, decimals, d.day, concomitants, resumed_text(a, d.day),
-                     schedule.rule_set)
+                _row(
+                    a,
+                    names,
+                    decimals,
+                    d.day,
+                    concomitants,
+                    resumed_text(a, d.day),
+                    schedule.rule_set,
+                )
                 for a in d.administrations
             ),
         )
@@ -781,10 +789,12 @@ def build_view(schedule: Schedule) -> ScheduleView:
                     drug=a.drug,
                     unadjusted=format_quantity(adj.unadjusted, decimals=decimals),
                     adjusted=format_quantity(adj.adjusted, decimals=decimals)
-                    + confidence_mark(_lowest(
-                        _rule_confidence(schedule.rule_set, a),
-                        _low_confidence(a).get("interaction_rule"),
-                    )),
+                    + confidence_mark(
+                        _lowest(
+                            _rule_confidence(schedule.rule_set, a),
+                            _low_confidence(a).get("interaction_rule"),
+                        )
+                    ),
                     tablets=describe_tablets(a.tablets) if a.tablets else "",
                     rule=adj.text,
                     source=adj.source,

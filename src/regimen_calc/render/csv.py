@@ -100,7 +100,8 @@ def render_csv(schedule: Schedule) -> str:
                 # The number without thousands separators, for machines; same rounding as printed.
                 # A held dose is not given: 0, whatever dose was due (dose_to_give names it).
                 "dose_value": (
-                    "0" if a.held
+                    "0"
+                    if a.held
                     else format_number(a.dose.magnitude, decimals=decimals).replace(",", "")
                 ),
                 "dose_unit": format_unit(a.dose.units),

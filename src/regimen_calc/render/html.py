@@ -44,5 +44,6 @@ def render_html(schedule: Schedule, *, paper: str = "a4") -> str:
     size = check_paper(paper)
     view = build_view(schedule)
     template = _environment().get_template("schedule.html.j2")
-    return template.render(view=view, page_size=_PAGE_SIZE[size], paper=size,
-                           cumulative_columns=CUMULATIVE_COLUMNS)
+    return template.render(
+        view=view, page_size=_PAGE_SIZE[size], paper=size, cumulative_columns=CUMULATIVE_COLUMNS
+    )

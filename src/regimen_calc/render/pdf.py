@@ -92,8 +92,16 @@ class _Document:
         pdf.ln(1.5)
         self.font()
 
-    def table(self, rows: list[list[Any]], widths: tuple[float, ...], *, width: float | None = None,
-              headings: bool = True, heading_fill: tuple[int, int, int] = _GREY, **kw: Any) -> None:
+    def table(
+        self,
+        rows: list[list[Any]],
+        widths: tuple[float, ...],
+        *,
+        width: float | None = None,
+        headings: bool = True,
+        heading_fill: tuple[int, int, int] = _GREY,
+        **kw: Any,
+    ) -> None:
         FontFace = self.FontFace
         with self.pdf.table(
             col_widths=widths,
@@ -148,12 +156,21 @@ class _Document:
         for item in items:
             # Left-aligned (fpdf2 justifies by default, which stretches the spaces of a short
             # line), and one bullet is never split across two pages.
-            lines = pdf.multi_cell(0, 4.2, f"•  {_nb(item)}", markdown=False, dry_run=True,
-                                   output="LINES")
+            lines = pdf.multi_cell(
+                0, 4.2, f"•  {_nb(item)}", markdown=False, dry_run=True, output="LINES"
+            )
             if pdf.will_page_break(4.2 * len(lines)):
                 pdf.add_page()
-            pdf.multi_cell(0, 4.2, f"•  {_nb(item)}", markdown=False, fill=fill is not None,
-                           align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                0,
+                4.2,
+                f"•  {_nb(item)}",
+                markdown=False,
+                fill=fill is not None,
+                align="L",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
         pdf.set_fill_color(255, 255, 255)
 
     # -- sections ----------------------------------------------------------------------------
@@ -168,8 +185,9 @@ class _Document:
         pdf.set_text_color(*_RED)
         pdf.set_draw_color(*_RED)
         pdf.set_line_width(0.5)
-        pdf.multi_cell(0, 4.5, view.disclaimer, border=1, padding=1.5, new_x="LMARGIN",
-                       new_y="NEXT")
+        pdf.multi_cell(
+            0, 4.5, view.disclaimer, border=1, padding=1.5, new_x="LMARGIN", new_y="NEXT"
+        )
         pdf.set_text_color(0, 0, 0)
         pdf.set_draw_color(0, 0, 0)
         pdf.set_line_width(0.2)
@@ -211,6 +229,7 @@ class _Document:
                 color = None if c.in_cycle else (130, 130, 130)
                 cells.append({"text": _nb(text), "style": FontFace(fill_color=fill, color=color)})
             rows.append(cells + [""] * (7 - len(cells)))
+
         def draw() -> None:
             self.heading("Calendar of the cycle")
             self.table(rows, (1,) * 7, headings=view.calendar_has_dates)
@@ -231,14 +250,19 @@ class _Document:
         headings = ["Day and date", *(h for _, h in DAY_COLUMNS)]
         first_on_page = True
         for day in view.days:
+
             def rows_for(with_headings: bool, day: Any = day) -> list[list[Any]]:
                 rows: list[list[Any]] = [headings] if with_headings else []
                 for i, r in enumerate(day.rows):
                     cells: list[Any] = []
                     if i == 0:
-                        cells.append({
-                            "text": _nb(f"{day.label}\n{day.date}"), "rowspan": len(day.rows),
-                            "style": FontFace(emphasis="BOLD", fill_color=_LIGHT)})
+                        cells.append(
+                            {
+                                "text": _nb(f"{day.label}\n{day.date}"),
+                                "rowspan": len(day.rows),
+                                "style": FontFace(emphasis="BOLD", fill_color=_LIGHT),
+                            }
+                        )
                     for key, _ in DAY_COLUMNS:
                         text = r.cell(key)
                         style = None
@@ -281,8 +305,11 @@ class _Document:
                     if item not in items:
                         items.append(item)
         rows = [["Drug", "Notes and flags (every day the drug is given)"]]
-        rows += [[{"text": drug, "style": self.FontFace(emphasis="BOLD")}, "\n".join(items)]
-                 for drug, items in seen.items() if items]
+        rows += [
+            [{"text": drug, "style": self.FontFace(emphasis="BOLD")}, "\n".join(items)]
+            for drug, items in seen.items()
+            if items
+        ]
         if len(rows) > 1:
             self.heading("Notes by drug")
             self.table(rows, (15, 85))
@@ -298,9 +325,17 @@ class _Document:
             rows = [["Day", "Drug", "Unadjusted", "Adjusted", "Inhibitors", "Rule", "Source"]]
             for a in view.adjustments:
                 rule = a.rule + (f"\n{a.note}" if a.note else "")
-                rows.append([f"{a.day}\n{a.date}".strip(), a.drug, a.unadjusted,
-                             {"text": _nb(a.adjusted), "style": self.FontFace(emphasis="BOLD")},
-                             a.inhibitors, rule, a.source])
+                rows.append(
+                    [
+                        f"{a.day}\n{a.date}".strip(),
+                        a.drug,
+                        a.unadjusted,
+                        {"text": _nb(a.adjusted), "style": self.FontFace(emphasis="BOLD")},
+                        a.inhibitors,
+                        rule,
+                        a.source,
+                    ]
+                )
             self.table(rows, (9, 9, 8, 8, 10, 38, 22))
 
     def cumulative(self) -> None:
@@ -308,12 +343,13 @@ class _Document:
         if not view.cumulative:
             return
         self.heading("Cumulative anthracycline exposure")
-        self.table([list(CUMULATIVE_COLUMNS), *(list(r) for r in view.cumulative)],
-                   (16, 14, 14, 14, 14, 10, 10))
+        self.table(
+            [list(CUMULATIVE_COLUMNS), *(list(r) for r in view.cumulative)],
+            (16, 14, 14, 14, 14, 10, 10),
+        )
         if view.cumulative_note:
             self.font()
-            self.pdf.multi_cell(0, 4.2, _nb(view.cumulative_note), new_x="LMARGIN",
-                                new_y="NEXT")
+            self.pdf.multi_cell(0, 4.2, _nb(view.cumulative_note), new_x="LMARGIN", new_y="NEXT")
 
     def closing(self) -> None:
         pdf, view = self.pdf, self.view

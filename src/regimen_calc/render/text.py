@@ -100,28 +100,52 @@ def render_text(schedule: Schedule) -> str:
         for i, r in enumerate(day.rows):
             timing = f"{r.timing}; {r.infusion}"
             dose = r.dose + (f"\n{r.tablets}" if r.tablets else "")
-            rows.append((day.label if i == 0 else "", day.date if i == 0 else "", r.drug,
-                         r.calculation, dose, r.route, r.frequency, timing, r.status))
+            rows.append(
+                (
+                    day.label if i == 0 else "",
+                    day.date if i == 0 else "",
+                    r.drug,
+                    r.calculation,
+                    dose,
+                    r.route,
+                    r.frequency,
+                    timing,
+                    r.status,
+                )
+            )
     out += _text_table([h for h, _ in _TEXT_COLUMNS], [w for _, w in _TEXT_COLUMNS], rows)
     out += _holds_and_notes(view)
     if view.tablets:
         out += _heading("Tablets per day")
-        out += [f"{d} ({date}): {dose} = {tabs}" if date else f"{d}: {dose} = {tabs}"
-                for d, date, dose, tabs in view.tablets]
+        out += [
+            f"{d} ({date}): {dose} = {tabs}" if date else f"{d}: {dose} = {tabs}"
+            for d, date, dose, tabs in view.tablets
+        ]
     if view.adjustments:
         out += _heading("Interaction adjustments")
         for a in view.adjustments:
-            out.append(f"{a.day} ({a.date}): {a.drug} {a.unadjusted} → {a.adjusted}"
-                       if a.date else f"{a.day}: {a.drug} {a.unadjusted} → {a.adjusted}")
-            out += textwrap.wrap(f"rule: {a.rule} ({a.inhibitors}); source: {a.source}", 100,
-                                 initial_indent="    ", subsequent_indent="    ")
+            out.append(
+                f"{a.day} ({a.date}): {a.drug} {a.unadjusted} → {a.adjusted}"
+                if a.date
+                else f"{a.day}: {a.drug} {a.unadjusted} → {a.adjusted}"
+            )
+            out += textwrap.wrap(
+                f"rule: {a.rule} ({a.inhibitors}); source: {a.source}",
+                100,
+                initial_indent="    ",
+                subsequent_indent="    ",
+            )
             if a.note:
-                out += textwrap.wrap(f"note: {a.note}", 100, initial_indent="    ",
-                                     subsequent_indent="    ")
+                out += textwrap.wrap(
+                    f"note: {a.note}", 100, initial_indent="    ", subsequent_indent="    "
+                )
     if view.cumulative:
         out += _heading("Cumulative anthracycline exposure")
-        out += _text_table(list(CUMULATIVE_COLUMNS), [14, 17, 14, 14, 14, 10, 10],
-                           [list(r) for r in view.cumulative])
+        out += _text_table(
+            list(CUMULATIVE_COLUMNS),
+            [14, 17, 14, 14, 14, 10, 10],
+            [list(r) for r in view.cumulative],
+        )
         if view.cumulative_note:
             out += textwrap.wrap(view.cumulative_note, 100)
     out += _heading("Warnings")
@@ -133,8 +157,9 @@ def render_text(schedule: Schedule) -> str:
     out += key_value_lines(view.policy)
     out += _heading("Independent checks")
     for n in (1, 2):
-        out.append(f"Check {n}: name ____________________  signature ____________________  "
-                   "date __________")
+        out.append(
+            f"Check {n}: name ____________________  signature ____________________  date __________"
+        )
     out += ["", view.generated_by, ""]
     return "\n".join(out)
 
@@ -187,14 +212,19 @@ def _calendar_text(view: ScheduleView) -> list[str]:
 def _md(text: str) -> str:
     """A Markdown table cell: pipes escaped, HTML tags neutralised, lines joined."""
     return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        .replace("|", "\\|").replace("\n", "<br>")
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("\n", "<br>")
     )
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(_md(h) for h in headers) + " |",
-           "|" + "|".join("---" for _ in headers) + "|"]
+    out = [
+        "| " + " | ".join(_md(h) for h in headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    ]
     out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
     return out
 
@@ -229,8 +259,13 @@ def render_markdown(schedule: Schedule) -> str:
             dose = r.dose + (f"\n{r.tablets}" if r.tablets else "")
             if r.adjustment:
                 dose += f"\ninteraction: {r.adjustment}"
-            rows.append([day.label, day.date, *(dose if key == "dose" else r.cell(key)
-                                                 for key, _ in DAY_COLUMNS)])
+            rows.append(
+                [
+                    day.label,
+                    day.date,
+                    *(dose if key == "dose" else r.cell(key) for key, _ in DAY_COLUMNS),
+                ]
+            )
     out += _md_table(["Day", "Date", *(h for _, h in DAY_COLUMNS)], rows)
     out += ["", "## Notes and flags by drug", ""]
     for drug, items in _notes_by_drug(view).items():
@@ -243,9 +278,19 @@ def render_markdown(schedule: Schedule) -> str:
         out += ["", "## Interaction adjustments", ""]
         out += _md_table(
             ["Day", "Date", "Drug", "Unadjusted", "Adjusted", "Rule", "Inhibitors", "Source"],
-            [(a.day, a.date, a.drug, a.unadjusted, a.adjusted,
-              a.rule + (f"\nnote: {a.note}" if a.note else ""), a.inhibitors, a.source)
-             for a in view.adjustments],
+            [
+                (
+                    a.day,
+                    a.date,
+                    a.drug,
+                    a.unadjusted,
+                    a.adjusted,
+                    a.rule + (f"\nnote: {a.note}" if a.note else ""),
+                    a.inhibitors,
+                    a.source,
+                )
+                for a in view.adjustments
+            ],
         )
     if view.cumulative:
         out += ["", "## Cumulative anthracycline exposure", ""]
@@ -257,7 +302,6 @@ def render_markdown(schedule: Schedule) -> str:
     out += ["", "## Dosing policy", ""]
     out += _md_table(["Item", "Value"], view.policy)
     out += ["", "## Independent checks", ""]
-    out += _md_table(["Check", "Name", "Signature", "Date"],
-                     [("1", "", "", ""), ("2", "", "", "")])
+    out += _md_table(["Check", "Name", "Signature", "Date"], [("1", "", "", ""), ("2", "", "", "")])
     out += ["", f"_{_md(view.generated_by)}_", ""]
     return "\n".join(out)
