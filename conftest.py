@@ -40,7 +40,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default-no-deadline"
 
 
 def _enter_tmp_dir(namespace: dict[str, Any]) -> None:
-    from regimen_calc.loader import bundled_regimen_dir
+    from regimen_calc.io.regimen_files import bundled_regimen_dir
 
     tmp = tempfile.TemporaryDirectory(prefix="regimen-calc-docs-")
     (Path(tmp.name) / "regimens").symlink_to(bundled_regimen_dir(), target_is_directory=True)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 import regimen_calc as rc
-from regimen_calc.cohort import Cohort, forecast
+from regimen_calc.cohort.forecast import Cohort, forecast
 
 BASELINE_COLD = [sys.executable, "-c", "import pint; pint.UnitRegistry()"]
 _LIBRARY_COLD = [

@@ -17,14 +17,14 @@ import sys
 from pathlib import Path
 
 import regimen_calc as rc
-from regimen_calc.formatting import (
+from regimen_calc.model.regimen import REFERENCE_KIND_NAMES, Component, Provenance, Regimen
+from regimen_calc.wording.ismp import (
     format_days,
     format_dose_per_unit,
     format_infusion,
     format_sequence,
     route_name,
 )
-from regimen_calc.model import REFERENCE_KIND_NAMES, Component, Provenance, Regimen
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "clinical-sources.md"
 

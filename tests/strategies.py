@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from regimen_calc.patient import Patient
+from regimen_calc.model.patient import Patient
 from regimen_calc.units import ureg
 
 #: Plausible adult heights drawn by ``patients()``, in cm (inclusive).

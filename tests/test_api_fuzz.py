@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
-from regimen_calc import formatting
 from regimen_calc.render import FORMATS, render
+from regimen_calc.wording import ismp as formatting
 from render_support import HUGE, clag_schedule, flat, policy_from_text, run_cli, write_patients_csv
 
 P = rc.Patient(height="170 cm", weight="70 kg")
@@ -155,7 +155,7 @@ def test_any_patients_csv_gives_a_cohort_or_the_library_error(
 def test_any_lab_value_or_day_is_taken_or_refused_with_the_library_error(
     value: Any, lab: str, day: Any
 ) -> None:
-    from regimen_calc.labs import check_labs
+    from regimen_calc.engine.labs import check_labs
 
     try:
         hash(day)
@@ -170,7 +170,7 @@ def test_any_lab_value_or_day_is_taken_or_refused_with_the_library_error(
 @settings(max_examples=150, deadline=None)
 @given(value=ODD)
 def test_any_prior_exposure_is_taken_or_refused_with_the_library_error(value: Any) -> None:
-    from regimen_calc.cumulative import check_prior_exposure
+    from regimen_calc.engine.cumulative import check_prior_exposure
 
     _library_error_or_result(lambda: check_prior_exposure({"mitoxantrone": value}))
     # A plain prior dose (mg/m²) is still taken, as text or number: refusing every value fails.
@@ -282,7 +282,7 @@ def test_cli_bad_argument_gives_one_error_line(
 
 
 def test_drug_catalog_lookup_of_an_unhashable_name_names_the_field() -> None:
-    from regimen_calc.catalog import drug_info
+    from regimen_calc.content.catalog import drug_info
 
     with pytest.raises(rc.InputError) as info:
         drug_info(["cladribine"])  # type: ignore[arg-type]

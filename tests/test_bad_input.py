@@ -23,9 +23,7 @@ import pint
 import pytest
 
 import regimen_calc as rc
-from regimen_calc import formatting
-from regimen_calc.errors import CumulativeDoseError, ProblemsError
-from regimen_calc.policy import (
+from regimen_calc.engine.policy import (
     DoseModification,
     DosingPolicy,
     DrugPolicy,
@@ -34,7 +32,9 @@ from regimen_calc.policy import (
     NearestPack,
     load_policy,
 )
+from regimen_calc.errors import CumulativeDoseError, ProblemsError
 from regimen_calc.render import render
+from regimen_calc.wording import ismp as formatting
 from render_support import HUGE, clag_schedule, policy_from_text, write_patients_csv
 
 A = rc.Patient(height="170 cm", weight="65 kg")

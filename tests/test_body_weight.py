@@ -1,4 +1,4 @@
-"""Tests for regimen_calc.body_weight: Devine IBW test vectors, short heights, adjusted weight."""
+"""Tests for regimen_calc.content.body_weight: Devine IBW, short heights, adjusted weight."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regimen_calc.body_weight import adjusted_body_weight, ideal_body_weight
+from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
 from regimen_calc.errors import InputError
 from regimen_calc.units import ureg
 from strategies import heights_cm, weights_kg

@@ -1,4 +1,4 @@
-"""Tests for regimen_calc.bsa: golden values, known public-code errors, properties, bad input."""
+"""Tests for regimen_calc.content.bsa: golden values, public-code errors, properties, bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regimen_calc.bsa import BSA_FORMULAS, BsaFormula, body_surface_area, normalize_sex
+from regimen_calc.content.bsa import BSA_FORMULAS, BsaFormula, body_surface_area, normalize_sex
 from regimen_calc.errors import InputError, RegimenCalcError
 from regimen_calc.units import ureg
 from strategies import heights_cm, patients, weights_kg

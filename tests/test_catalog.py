@@ -1,4 +1,4 @@
-"""The drug catalog (regimen_calc.catalog): known generic names, entries and lookups."""
+"""The drug catalog (regimen_calc.content.catalog): known generic names, entries and lookups."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import regimen_calc as rc
-from regimen_calc.catalog import Drug, Presentation, drug_info, known_drugs
+from regimen_calc.content.catalog import Drug, Presentation, drug_info, known_drugs
 from regimen_calc.units import ureg
 
 #: Abbreviations and brand names that must never stand for a drug (clinical reference §6.1: the

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import regimen_calc as rc
 from regimen_calc.errors import InputError
-from regimen_calc.loader import bundled_regimen_dir
+from regimen_calc.io.regimen_files import bundled_regimen_dir
 from render_support import CLI_ARGS, flat, pdf_pages_text, run_cli
 
 
@@ -406,7 +406,7 @@ _CLAG = ["schedule", "CLAG", "--height", "170 cm", "--weight", "70 kg"]
 def _invoke(args: list[str]) -> tuple[int, str]:
     from click.testing import CliRunner
 
-    from regimen_calc.cli import main
+    from regimen_calc.cli.commands import main
 
     result = CliRunner().invoke(main, args)
     return result.exit_code, result.output
@@ -696,7 +696,7 @@ def test_plain_decimal_rule_property(text: str) -> None:
 
     import click
 
-    from regimen_calc._cli_support import plain_decimal
+    from regimen_calc.cli.support import plain_decimal
 
     plain = re.fullmatch(r" *[0-9]+(\.[0-9]+)? *", text) is not None
     try:
@@ -777,7 +777,7 @@ def test_show_does_not_call_unstated_values_stated() -> None:
     not stated, never as stated."""
     from click.testing import CliRunner
 
-    from regimen_calc.cli import main as cli_main
+    from regimen_calc.cli.commands import main as cli_main
 
     result = CliRunner().invoke(cli_main, ["show", "VA-CAG", "--overlay", _OVERLAY])
     assert result.exit_code == 0, result.output

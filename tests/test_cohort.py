@@ -25,9 +25,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
-from regimen_calc.bsa import BSA_FORMULAS
-from regimen_calc.catalog import drug_info
-from regimen_calc.cohort import (
+from regimen_calc.cohort.forecast import (
     Cohort,
     PatientDataError,
     forecast,
@@ -35,9 +33,11 @@ from regimen_calc.cohort import (
     read_patients_csv,
     single_use_units,
 )
+from regimen_calc.content.bsa import BSA_FORMULAS
+from regimen_calc.content.catalog import drug_info
+from regimen_calc.engine.policy import DosingPolicy, half_up
 from regimen_calc.errors import InputError
-from regimen_calc.model import Flat
-from regimen_calc.policy import DosingPolicy, half_up
+from regimen_calc.model.regimen import Flat
 from regimen_calc.units import ureg
 from render_support import EXAMPLE_POLICY, site_regimen
 from strategies import HEIGHT_CM, WEIGHT_KG
@@ -362,7 +362,7 @@ def test_unknown_policy_falls_back_and_says_so() -> None:
 
 
 def test_per_drug_policy_rules_fall_back() -> None:
-    from regimen_calc import policy as policy_module
+    from regimen_calc.engine import policy as policy_module
 
     drug_policy = policy_module.DrugPolicy
     policy = DosingPolicy(
@@ -545,7 +545,7 @@ def test_read_patients_csv_missing_file(tmp_path) -> None:
 
 def test_read_patients_csv_reads_up_to_its_limit(tmp_path, monkeypatch) -> None:
     """A file exactly at the size limit is read; one byte more is refused, with its size."""
-    from regimen_calc import cohort
+    from regimen_calc.cohort import forecast as cohort
 
     text = GOOD_CSV + "\n"
     size = len(text.encode("utf-8"))
@@ -564,7 +564,7 @@ def test_read_patients_csv_refuses_devices_and_pipes(tmp_path) -> None:
     """Run in a child process with a time limit: reading either would never end."""
     code = (
         "import os, sys\n"
-        "from regimen_calc.cohort import read_patients_csv\n"
+        "from regimen_calc.cohort.forecast import read_patients_csv\n"
         "from regimen_calc.errors import InputError\n"
         "pipe = os.path.join(sys.argv[1], 'p.csv')\n"
         "os.mkfifo(pipe)\n"
@@ -674,7 +674,7 @@ def test_outputs() -> None:
 def test_cli(tmp_path) -> None:
     from click.testing import CliRunner
 
-    from regimen_calc.forecast_cli import forecast as command
+    from regimen_calc.cli.forecast import forecast as command
 
     path = tmp_path / "patients.csv"
     path.write_text(GOOD_CSV, encoding="utf-8")
@@ -695,7 +695,7 @@ def test_cli(tmp_path) -> None:
 def test_forecast_module_does_not_import_click() -> None:
     code = (
         "import sys, regimen_calc; before = 'click' in sys.modules; "
-        "import regimen_calc.cohort; print(before, 'click' in sys.modules)"
+        "import regimen_calc.cohort.forecast; print(before, 'click' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     before, after = out.stdout.split()

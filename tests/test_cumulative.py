@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
+from regimen_calc.engine.policy import DosingPolicy
 from regimen_calc.errors import CumulativeDoseError
-from regimen_calc.policy import DosingPolicy
 from regimen_calc.render import render
 from regimen_calc.units import ureg
 from strategies import patients
@@ -240,7 +240,7 @@ def _mec_with_a_mitoxantrone_hold() -> rc.Regimen:
     absolute neutrophil count is < 0.5 × 10⁹/L."""
     import attrs
 
-    from regimen_calc.model import Condition
+    from regimen_calc.model.regimen import Condition
 
     hold = Condition(
         kind="hold_if",

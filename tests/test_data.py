@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from regimen_calc import _data
+from regimen_calc.content import tables as _data
 from regimen_calc.errors import LoadError
 
 

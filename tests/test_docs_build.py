@@ -37,4 +37,4 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     # The API reference really was generated from the docstrings.
     api = (site / "api.html").read_text(encoding="utf-8")
     assert 'id="regimen_calc.Patient"' in api
-    assert 'id="regimen_calc.interactions.adjust_venetoclax"' in api
+    assert 'id="regimen_calc.engine.interactions.adjust_venetoclax"' in api

@@ -1,4 +1,4 @@
-"""Tests for regimen_calc.formatting: ISMP dose notation (clinical reference §6.1)."""
+"""Tests for regimen_calc.wording.ismp: ISMP dose notation (clinical reference §6.1)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from regimen_calc.errors import InputError, RegimenCalcError
-from regimen_calc.formatting import (
+from regimen_calc.units import ureg
+from regimen_calc.wording.ismp import (
     AUTO_DECIMALS,
     format_dose_per_unit,
     format_frequency,
@@ -20,7 +21,6 @@ from regimen_calc.formatting import (
     format_unit,
     route_name,
 )
-from regimen_calc.units import ureg
 
 # Strategies local to this module (they draw plain numbers, not library objects); move them to
 # tests/strategies.py if another module needs them.

@@ -1,4 +1,4 @@
-"""Tests of regimen_calc.interactions: the drug table, the rule sets and the venetoclax engine.
+"""Tests of regimen_calc.engine.interactions: the drug table, rule sets and the venetoclax engine.
 
 Hand-checked values come from shared/clinical-reference.md sections 1.1, 2 and 2.1.
 """
@@ -13,8 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
-from regimen_calc.errors import InputError, LoadError, RegimenCalcError, UnknownDrugError
-from regimen_calc.interactions import (
+from regimen_calc.engine.interactions import (
     Concomitant,
     InteractionRuleSet,
     ProtocolRule,
@@ -29,6 +28,7 @@ from regimen_calc.interactions import (
     rule_set,
     rule_set_names,
 )
+from regimen_calc.errors import InputError, LoadError, RegimenCalcError, UnknownDrugError
 from regimen_calc.units import ureg
 from render_support import site_regimen
 

@@ -20,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
-from regimen_calc import labs as labs_module
+from regimen_calc.engine import labs as labs_module
+from regimen_calc.engine.labs import evaluate_start_gate, start_gate_for
 from regimen_calc.errors import LoadError
-from regimen_calc.labs import evaluate_start_gate, start_gate_for
 
 A = rc.Patient(height="170 cm", weight="65 kg")
 

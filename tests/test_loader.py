@@ -1,4 +1,4 @@
-"""Tests of regimen_calc.loader: bad files, extends, overlays, site folders, round-trips, fuzz.
+"""Tests of regimen_calc.io.regimen_files: bad files, extends, overlays, site folders, round-trips.
 
 The table of bad files below is the loader's contract: each file must be refused with a LoadError
 that names the file, the path inside it and what was wrong.
@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
-from regimen_calc import loader
 from regimen_calc.errors import LoadError, Problem, RegimenCalcError
-from regimen_calc.model import FREQUENCIES, Regimen, SourceFile
+from regimen_calc.io import regimen_files as loader
+from regimen_calc.model.regimen import FREQUENCIES, Regimen, SourceFile
 
 BUNDLED = loader.bundled_regimen_dir()
 BUNDLED_FILES = sorted(BUNDLED.glob("*.yaml"))
@@ -821,7 +821,7 @@ def test_one_drug_on_too_many_days_across_two_components_is_refused(tmp_path: Pa
 def test_every_bundled_regimen_keeps_within_its_drugs_totals() -> None:
     """Each bundled component's total (dose × administrations a day, summed over its days) is
     within its drug's limit for the dose's basis, in the shipped copy and the repository's."""
-    from regimen_calc.safety import check_regimen_doses, drug_safety
+    from regimen_calc.engine.safety import check_regimen_doses, drug_safety
 
     top = Path(__file__).parent.parent / "regimens"
     files = [*BUNDLED_FILES, *sorted(top.glob("*.yaml"))]
@@ -860,7 +860,7 @@ def test_a_control_character_in_an_overlay_names_the_overlay(tmp_path: Path) -> 
 def test_every_bundled_drug_has_a_days_limit_its_regimens_keep() -> None:
     """Each bundled component is within its drug's limit, and the limit is not looser than
     needed by more than a whole course: a limit above 28 days (a cycle) would guard nothing."""
-    from regimen_calc.safety import drug_safety
+    from regimen_calc.engine.safety import drug_safety
 
     # The longest course of each drug in the bundled regimens (clinical reference §1): cladribine
     # days 1-5; cytarabine subcut days 1-10 (CAV); etoposide and mitoxantrone days 1-5 (MEC);
@@ -2267,7 +2267,7 @@ def test_bundled_files_are_named_by_their_ids() -> None:
     """load_regimen finds a bundled regimen by its file name first; that needs name == id."""
     import yaml
 
-    from regimen_calc.loader import bundled_regimen_dir
+    from regimen_calc.io.regimen_files import bundled_regimen_dir
 
     for path in sorted(bundled_regimen_dir().glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

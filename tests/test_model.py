@@ -1,4 +1,4 @@
-"""The regimen model (regimen_calc.model): dose kinds, components, regimens and their lookups.
+"""The regimen model (regimen_calc.model.regimen): dose kinds, components, regimens, lookups.
 
 Objects are built in code (the model is pure: no files); a few checks read the bundled CLAG and
 CAV regimens against the clinical reference (§1.1 NCT06763666 and §1.4 NCT05657639).
@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 import regimen_calc as rc
-from regimen_calc.model import (
+from regimen_calc.model.regimen import (
     FREQUENCIES,
     Component,
     CycleInfo,

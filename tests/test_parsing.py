@@ -1,4 +1,4 @@
-"""Tests of regimen_calc._parsing: days, per-administration doses and quantities."""
+"""Tests of regimen_calc.model.parsing: days, per-administration doses and quantities."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regimen_calc._parsing import MAX_DAY, MIN_DAY, parse_days, parse_dose, parse_quantity
-from regimen_calc.model import Flat, PerBsa, PerWeight
+from regimen_calc.model.parsing import MAX_DAY, MIN_DAY, parse_days, parse_dose, parse_quantity
+from regimen_calc.model.regimen import Flat, PerBsa, PerWeight
 from regimen_calc.units import ureg
 
 

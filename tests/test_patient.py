@@ -1,4 +1,4 @@
-"""Tests for regimen_calc.patient: accepted inputs, the table of refused inputs, BSA."""
+"""Tests for regimen_calc.model.patient: accepted inputs, the table of refused inputs, BSA."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from regimen_calc.errors import InputError
-from regimen_calc.patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
+from regimen_calc.model.patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
 from regimen_calc.units import ureg
 from strategies import HEIGHT_CM, WEIGHT_KG, patients
 
@@ -270,7 +270,7 @@ def test_bsa_unknown_formula_names_bsa_formula() -> None:
 
 @given(patient=patients())
 def test_bsa_matches_the_published_formulas(patient: Patient) -> None:
-    # Written out here, not taken from regimen_calc.bsa: DuBois & DuBois, Arch Intern Med
+    # Written out here, not taken from regimen_calc.content.bsa: DuBois & DuBois, Arch Intern Med
     # 1916;17:863 (0.007184 × W^0.425 × H^0.725) and Mosteller, NEJM 1987;317:1098.
     dubois = 0.007184 * patient.weight_kg**0.425 * patient.height_cm**0.725
     assert patient.bsa("dubois").m_as("m**2") == pytest.approx(dubois, rel=1e-12)
@@ -321,7 +321,7 @@ def test_control_and_bidi_characters_are_refused(field: str, text: str, found: s
 
 @pytest.mark.parametrize("field", ["name", "identifier"])
 def test_name_and_identifier_length_limit(field: str) -> None:
-    from regimen_calc.patient import TEXT_MAX_LENGTH
+    from regimen_calc.model.patient import TEXT_MAX_LENGTH
 
     assert TEXT_MAX_LENGTH == 200
     at_limit = "A" * 200

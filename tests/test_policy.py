@@ -16,7 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
-from regimen_calc.policy import (
+from regimen_calc.engine.policy import (
     DoseModification,
     DosingPolicy,
     DrugPolicy,
@@ -465,7 +465,7 @@ def test_policy_file_must_be_a_regular_file() -> None:
     import sys
 
     code = (
-        "from regimen_calc.policy import load_policy\n"
+        "from regimen_calc.engine.policy import load_policy\n"
         "try:\n"
         "    load_policy('/dev/zero')\n"
         "except ValueError as exc:\n"

@@ -15,9 +15,9 @@ import jsonschema
 import pytest
 import yaml
 
-from regimen_calc import loader
-from regimen_calc.catalog import known_drugs
-from regimen_calc.model import CONFIDENCES, FREQUENCIES, REFERENCE_KINDS, STATUSES
+from regimen_calc.content.catalog import known_drugs
+from regimen_calc.io import regimen_files as loader
+from regimen_calc.model.regimen import CONFIDENCES, FREQUENCIES, REFERENCE_KINDS, STATUSES
 
 SCHEMA: dict[str, Any] = json.loads(
     (resources.files("regimen_calc") / "schema" / "regimen.schema.json").read_text(encoding="utf-8")

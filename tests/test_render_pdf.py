@@ -82,7 +82,7 @@ def test_a_name_at_the_length_limit_wraps_and_prints_whole(paper: str, char: str
     # One "word" of 200 characters, the most Patient accepts, in name and identifier at once:
     # fpdf2 used to raise on a row too high for a page (a 2,000-character name); at the limit
     # the cell wraps the word and every character is printed.
-    from regimen_calc.patient import TEXT_MAX_LENGTH
+    from regimen_calc.model.patient import TEXT_MAX_LENGTH
 
     long = char * TEXT_MAX_LENGTH
     data = render(worked_example(name=long, identifier=long), "pdf", paper=paper)

@@ -25,7 +25,7 @@ import icalendar
 import pytest
 
 import regimen_calc as rc
-from regimen_calc.model import SourceFile
+from regimen_calc.model.regimen import SourceFile
 from regimen_calc.render import FORMATS, render
 from render_support import EXAMPLE_OVERLAY, flat, pdf_pages_text
 
@@ -177,7 +177,7 @@ def _readable(schedule: rc.Schedule, fmt: str) -> str:
 def test_the_warning_schedules_cover_every_kind(warned: dict[str, rc.Schedule]) -> None:
     # A new kind of warning fails here until a schedule above raises it.
     raised = {w.kind for s in warned.values() for w in s.warnings}
-    assert raised == set(typing.get_args(rc.schedule.WarningKind))
+    assert raised == set(typing.get_args(rc.engine.schedule.WarningKind))
     # The interaction table's notes are part of the dose's reasoning, as the warnings are.
     voriconazole = warned["CLAG+VEN protocol voriconazole"]
     assert any("ABOVE the label" in w.message for w in voriconazole.warnings)
@@ -334,7 +334,7 @@ def test_a_hold_prints_the_lab_by_name_through_the_formatter(fmt: str) -> None:
 def test_the_bundled_rules_and_names_use_full_generic_drug_names() -> None:
     # ISMP (clinical reference §6.1): full generic names, never "G-CSF" as an order term. The
     # notes that quote a source ("The source writes 'G-CSF'") keep the source's word.
-    from regimen_calc.loader import available_regimens
+    from regimen_calc.io.regimen_files import available_regimens
 
     for regimen_id in available_regimens():
         regimen = rc.load_regimen(regimen_id)

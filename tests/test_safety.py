@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
-from regimen_calc.model import DoseStep, Flat, PerBsa, PerWeight
-from regimen_calc.policy import DosingPolicy
-from regimen_calc.safety import check_ceilings, check_regimen_doses, drug_safety
+from regimen_calc.engine.policy import DosingPolicy
+from regimen_calc.engine.safety import check_ceilings, check_regimen_doses, drug_safety
+from regimen_calc.model.regimen import DoseStep, Flat, PerBsa, PerWeight
 from regimen_calc.units import ureg
 
 OVERLAY = Path(rc.__file__).parent / "regimens" / "overlays" / "VA-CAG.example-site.yaml"
@@ -58,7 +58,7 @@ def _low_dose_cytarabine(comp: rc.Component) -> bool:
 
 
 def test_every_catalog_drug_has_guards_with_a_rationale() -> None:
-    from regimen_calc.catalog import known_drugs
+    from regimen_calc.content.catalog import known_drugs
 
     for drug in known_drugs():
         info = drug_safety(drug)
@@ -653,7 +653,7 @@ def test_a_dose_level_does_not_hide_a_calculated_dose_above_the_ceiling() -> Non
     # Mosteller √(170 × 65 / 3600) = 1.752 → 1.75): calculated 25 × 1.75 = 43.75 mg, above the
     # 40 mg ceiling. A 75% dose level makes the dose to give 32.8125 → 32.81 mg, below it: the
     # guard is about what the regimen computed, so it is still refused, naming 43.75 mg.
-    from regimen_calc.policy import DoseModification, DrugPolicy
+    from regimen_calc.engine.policy import DoseModification, DrugPolicy
 
     policy = DosingPolicy(
         drugs={

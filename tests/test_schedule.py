@@ -22,9 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
-from regimen_calc.formatting import format_unit
-from regimen_calc.model import Flat, PerBsa, PerWeight
+from regimen_calc.model.regimen import Flat, PerBsa, PerWeight
 from regimen_calc.units import ureg
+from regimen_calc.wording.ismp import format_unit
 from strategies import patients
 
 A = rc.Patient(height="170 cm", weight="65 kg")
@@ -280,7 +280,7 @@ def test_flat_cladribine_above_its_per_m2_cycle_total_is_refused_at_schedule_tim
     """Cladribine 30 mg daily days 1-7: 210 mg a cycle. Loads (a flat dose has no patient), and
     is refused when scheduled: 210 / 1.37 = 153.28 mg/m², 210 / 2 = 105 mg/m², limit 35 mg/m²."""
     reg = _cladribine((_mg(30), range(1, 8)))
-    assert rc.safety.check_regimen_doses(reg) == []
+    assert rc.engine.safety.check_regimen_doses(reg) == []
     with pytest.raises(rc.DoseLimitError) as err:
         reg.schedule(SMALL)
     e = err.value
@@ -588,7 +588,7 @@ def test_a_remembered_plan_gives_the_same_schedule_as_a_fresh_one(
     first, second, regimen, concomitants, rule_sets, policy, labs
 ) -> None:
     """The plan is warmed with another patient and other concomitants, rule set and labs."""
-    from regimen_calc import schedule as engine
+    from regimen_calc.engine import schedule as engine
 
     reg = rc.load_regimen(regimen, overlays=[OVERLAY] if regimen == "VA-CAG" else ())
     warm_up, asked = (
@@ -612,7 +612,7 @@ def test_a_remembered_plan_gives_the_same_schedule_as_a_fresh_one(
 
 
 def test_the_plan_cache_and_memo_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from regimen_calc import schedule as engine
+    from regimen_calc.engine import schedule as engine
 
     reg = rc.load_regimen("CLAG+VEN")
     for _ in range(engine.PLAN_CACHE_SIZE + 5):
@@ -667,7 +667,7 @@ def test_a_policy_and_a_regimen_cannot_be_changed_in_place() -> None:
 
 
 def test_the_plan_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from regimen_calc import schedule as engine
+    from regimen_calc.engine import schedule as engine
 
     reg = rc.load_regimen("CLAG+VEN")
     expected = reg.schedule(B, concomitant=["posaconazole"])

@@ -1,4 +1,4 @@
-"""Tests for regimen_calc.tablets: exact doses with the fewest tablets."""
+"""Tests for regimen_calc.engine.tablets: exact doses with the fewest tablets."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from regimen_calc.engine.tablets import TabletCompositionError, compose_tablets, describe_tablets
 from regimen_calc.errors import InputError, RegimenCalcError
-from regimen_calc.tablets import TabletCompositionError, compose_tablets, describe_tablets
 from regimen_calc.units import ureg
 
 

@@ -11,9 +11,21 @@
 
 from __future__ import annotations
 
-from .body_weight import adjusted_body_weight, ideal_body_weight
-from .bsa import BSA_FORMULAS, body_surface_area
-from .errors import (
+from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
+from regimen_calc.content.bsa import BSA_FORMULAS, body_surface_area
+from regimen_calc.engine.interactions import Concomitant
+from regimen_calc.engine.policy import (
+    DoseModification,
+    DosingPolicy,
+    DrugPolicy,
+    ExactComposition,
+    Increment,
+    NearestPack,
+    load_policy,
+)
+from regimen_calc.engine.schedule import Administration, Schedule, ScheduleDay, ScheduleWarning
+from regimen_calc.engine.tablets import TabletCompositionError, compose_tablets
+from regimen_calc.errors import (
     CumulativeDoseError,
     DoseLimitError,
     InputError,
@@ -23,23 +35,11 @@ from .errors import (
     RegimenCalcError,
     UnknownDrugError,
 )
-from .formatting import format_quantity
-from .interactions import Concomitant
-from .loader import available_regimens, load_regimen, validate_file
-from .model import Component, Regimen
-from .patient import Patient
-from .policy import (
-    DoseModification,
-    DosingPolicy,
-    DrugPolicy,
-    ExactComposition,
-    Increment,
-    NearestPack,
-    load_policy,
-)
-from .schedule import Administration, Schedule, ScheduleDay, ScheduleWarning
-from .tablets import TabletCompositionError, compose_tablets
-from .units import ureg
+from regimen_calc.io.regimen_files import available_regimens, load_regimen, validate_file
+from regimen_calc.model.patient import Patient
+from regimen_calc.model.regimen import Component, Regimen
+from regimen_calc.units import ureg
+from regimen_calc.wording.ismp import format_quantity
 
 __all__ = [
     "BSA_FORMULAS",
@@ -85,14 +85,14 @@ __all__ = [
 ]
 
 
-#: Names served from :mod:`regimen_calc.cohort` on first use: the cohort forecast needs numpy,
+#: Names served from :mod:`regimen_calc.cohort.forecast` on first use: the forecast needs numpy,
 #: which a single schedule (and the command line's start-up) does not.
 _LAZY = {
-    "Cohort": "cohort",
-    "Forecast": "cohort",
-    "PatientDataError": "cohort",
-    "forecast": "cohort",
-    "read_patients_csv": "cohort",
+    "Cohort": "cohort.forecast",
+    "Forecast": "cohort.forecast",
+    "PatientDataError": "cohort.forecast",
+    "forecast": "cohort.forecast",
+    "read_patients_csv": "cohort.forecast",
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import InputError
+from regimen_calc.errors import InputError
 
 __all__ = ["check_flag", "is_number"]
 

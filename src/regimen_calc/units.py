@@ -12,8 +12,8 @@ from importlib import resources
 
 import pint
 
-from ._checks import is_number
-from .errors import InputError
+from regimen_calc._checks import is_number
+from regimen_calc.errors import InputError
 
 __all__ = ["Quantity", "as_quantity", "unit", "ureg"]
 

@@ -1,7 +1,8 @@
-"""Renderers: a finished :class:`~regimen_calc.schedule.Schedule` in, text or bytes out.
+"""Renderers: a finished :class:`~regimen_calc.engine.schedule.Schedule` in, text or bytes out.
 
 Renderers never calculate. Every cell is decided once, in :mod:`regimen_calc.render._view`, from
-the schedule's own values and the ISMP-safe :mod:`regimen_calc.formatting`; each renderer only lays
+the schedule's own values and the ISMP-safe :mod:`regimen_calc.wording.ismp`; each renderer only
+lays
 the text out. Each one is imported when it is first used, so ``import regimen_calc`` does not load
 Jinja2, fpdf2 or icalendar.
 
@@ -18,10 +19,10 @@ import importlib
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
+from regimen_calc.errors import InputError
 
 if TYPE_CHECKING:
-    from ..schedule import Schedule
+    from regimen_calc.engine.schedule import Schedule
 
 __all__ = ["BINARY_FORMATS", "FORMATS", "render"]
 
@@ -58,7 +59,7 @@ def render(schedule: Schedule, fmt: str, **options: Any) -> str | bytes:
             that is not a Schedule.
         RegimenCalcError: for a schedule a format cannot show (``ics`` without a start date).
     """
-    from ..schedule import Schedule
+    from regimen_calc.engine.schedule import Schedule
 
     if not isinstance(schedule, Schedule):
         raise InputError("schedule", "a Schedule from Regimen.schedule()", type(schedule).__name__)

@@ -1,8 +1,9 @@
 """The printed schedule as text: every cell of every format, decided once.
 
 Renderers lay out what this module produces; none of them formats a number, a unit, a route or
-a date itself. Every number comes from :mod:`regimen_calc.formatting`, and nothing here
-calculates a dose: the values are read from the finished :class:`~regimen_calc.schedule.Schedule`
+a date itself. Every number comes from :mod:`regimen_calc.wording.ismp`, and nothing here
+calculates a dose: the values are read from the finished
+:class:`~regimen_calc.engine.schedule.Schedule`
 (the ``5 mg/m² × 1.82 m² = 9.1 mg`` line restates the engine's own inputs and result so a
 pharmacist can check it by hand).
 """
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..formatting import (
+from regimen_calc.engine.tablets import describe_tablets
+from regimen_calc.wording.ismp import (
     format_date,
     format_days,
     format_dose_per_unit,
@@ -29,11 +31,10 @@ from ..formatting import (
     route_name,
     source_file_rows,
 )
-from ..tablets import describe_tablets
 
 if TYPE_CHECKING:
-    from ..model import Reference, Regimen
-    from ..schedule import Administration, Schedule
+    from regimen_calc.engine.schedule import Administration, Schedule
+    from regimen_calc.model.regimen import Reference, Regimen
 
 NOT_GIVEN = "not given"
 #: The status of a dose whose rounding went beyond the policy's deviation (the unrounded dose is
@@ -47,7 +48,7 @@ DISCLAIMER = (
     "people before use."
 )
 
-#: Names of the BSA formulas as printed (the keys of ``regimen_calc.bsa.BSA_FORMULAS``).
+#: Names of the BSA formulas as printed (the keys of ``regimen_calc.content.bsa.BSA_FORMULAS``).
 _FORMULA_NAMES = {
     "mosteller": "Mosteller",
     "dubois": "Du Bois",
@@ -348,7 +349,7 @@ def _rule_confidence(rule_set: str, a: Administration) -> str | None:
     in ``venetoclax_rules.yaml``; a regimen's own protocol rule is graded with the regimen)."""
     if a.adjustment is None:
         return None
-    from ..interactions import rule_confidence
+    from regimen_calc.engine.interactions import rule_confidence
 
     return rule_confidence(rule_set, a.adjustment.rule)
 
@@ -395,7 +396,7 @@ def _stopped_inhibitors(a: Administration, day: int, concomitants: Sequence[obje
 
 def _hold_texts(a: Administration) -> list[str]:
     """The drug's hold rules: its regimen's conditions, then its label's start gate."""
-    from ..labs import start_gate_for
+    from regimen_calc.engine.labs import start_gate_for
 
     texts = [c.text for c in a.conditions]
     gate = start_gate_for(a.drug)
@@ -650,7 +651,7 @@ def _cumulative(schedule: Schedule) -> tuple[tuple[tuple[str, ...], ...], str]:
     report = getattr(schedule, "cumulative", None)
     if report is None:
         return (), ""
-    from ..cumulative import report_to_dict
+    from regimen_calc.engine.cumulative import report_to_dict
 
     data = report_to_dict(report)
 
@@ -710,7 +711,7 @@ def _cycle_mark(regimen: Regimen, field: str) -> str:
 
 def reference_text(ref: Reference) -> str:
     """A reference as printed: its title, then its kind and confidence, then where to find it."""
-    from ..model import REFERENCE_KIND_NAMES
+    from regimen_calc.model.regimen import REFERENCE_KIND_NAMES
 
     kind = REFERENCE_KIND_NAMES.get(ref.kind, ref.kind)
     about = f"{kind}, confidence {ref.confidence}" if ref.confidence else kind
@@ -725,7 +726,7 @@ def _fmt_or(value: int | None, unit: str) -> str:
 
 def build_view(schedule: Schedule) -> ScheduleView:
     """Turn a finished schedule into the text every format prints."""
-    from .. import __version__
+    from regimen_calc import __version__
 
     reg = schedule.regimen
     names = _drug_names(schedule)
@@ -955,7 +956,7 @@ PAPER_SIZES = ("a4", "letter")
 
 def check_paper(paper: object) -> str:
     """The paper size option of the printed formats, ``"a4"`` or ``"letter"`` (any case)."""
-    from ..errors import InputError
+    from regimen_calc.errors import InputError
 
     value = paper.lower() if isinstance(paper, str) else None
     if value not in PAPER_SIZES:

@@ -12,11 +12,16 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-from ..formatting import format_number, format_unit, source_files_text, spreadsheet_text
-from ._view import build_view, warnings_for
+from regimen_calc.render._view import build_view, warnings_for
+from regimen_calc.wording.ismp import (
+    format_number,
+    format_unit,
+    source_files_text,
+    spreadsheet_text,
+)
 
 if TYPE_CHECKING:
-    from ..schedule import Schedule
+    from regimen_calc.engine.schedule import Schedule
 
 __all__ = ["COLUMNS", "render_csv"]
 

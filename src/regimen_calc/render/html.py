@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._view import CUMULATIVE_COLUMNS, build_view, check_paper, keep_units_together
+from regimen_calc.render._view import (
+    CUMULATIVE_COLUMNS,
+    build_view,
+    check_paper,
+    keep_units_together,
+)
 
 if TYPE_CHECKING:
-    from ..schedule import Schedule
+    from regimen_calc.engine.schedule import Schedule
 
 __all__ = ["render_html"]
 

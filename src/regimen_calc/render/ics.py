@@ -17,12 +17,12 @@ import hashlib
 import re
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, RegimenCalcError
-from ..formatting import source_files_text
-from ._view import build_view, warnings_for
+from regimen_calc.errors import InputError, RegimenCalcError
+from regimen_calc.render._view import build_view, warnings_for
+from regimen_calc.wording.ismp import source_files_text
 
 if TYPE_CHECKING:
-    from ..schedule import Schedule
+    from regimen_calc.engine.schedule import Schedule
 
 __all__ = ["render_ics"]
 

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..schedule import Schedule
+    from regimen_calc.engine.schedule import Schedule
 
 __all__ = ["render_json"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ._view import (
+from regimen_calc.render._view import (
     CUMULATIVE_COLUMNS,
     DAY_COLUMNS,
     ScheduleView,
@@ -23,7 +23,7 @@ from ._view import (
 )
 
 if TYPE_CHECKING:
-    from ..schedule import Schedule
+    from regimen_calc.engine.schedule import Schedule
 
 __all__ = ["render_pdf"]
 

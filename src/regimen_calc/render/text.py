@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ._view import (
+from regimen_calc.render._view import (
     CUMULATIVE_COLUMNS,
     DAY_COLUMNS,
     NBSP,
@@ -21,7 +21,7 @@ from ._view import (
 )
 
 if TYPE_CHECKING:
-    from ..schedule import Schedule
+    from regimen_calc.engine.schedule import Schedule
 
 __all__ = ["render_markdown", "render_text"]
 

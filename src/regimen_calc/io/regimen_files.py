@@ -1,4 +1,5 @@
-"""Reads regimen and overlay files: YAML in, frozen :class:`~regimen_calc.model.Regimen` out.
+"""Reads regimen and overlay files: YAML in, a frozen
+:class:`~regimen_calc.model.regimen.Regimen` out.
 
 The only module that reads regimen files, through the library's one guarded reader
 (``_reading``: regular files of bounded size only; a SafeLoader that also refuses aliases,
@@ -31,13 +32,13 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, override
 
-from . import _parsing
-from ._reading import GuardedLoader, read_yaml
-from .catalog import drug_info, known_drugs
-from .errors import InputError, LoadError, Problem
-from .formatting import format_quantity
-from .labs import lab_table
-from .model import (
+from regimen_calc.content.catalog import drug_info, known_drugs
+from regimen_calc.content.yaml_reader import GuardedLoader, read_yaml
+from regimen_calc.engine.labs import lab_table
+from regimen_calc.engine.safety import check_regimen_doses
+from regimen_calc.errors import InputError, LoadError, Problem
+from regimen_calc.model import parsing as _parsing
+from regimen_calc.model.regimen import (
     CONFIDENCES,
     FREQUENCIES,
     STATUSES,
@@ -54,7 +55,7 @@ from .model import (
     SequenceRule,
     SourceFile,
 )
-from .safety import check_regimen_doses
+from regimen_calc.wording.ismp import format_quantity
 
 __all__ = [
     "available_regimens",
@@ -528,7 +529,7 @@ def _extend(parent: dict, child: dict, problems: _Found | None = None) -> dict:
 
 def bundled_regimen_dir() -> Path:
     """The folder of the regimens shipped with the package."""
-    return Path(str(resources.files(__package__) / "regimens"))
+    return Path(str(resources.files("regimen_calc") / "regimens"))
 
 
 def _folders(value: object, field: str) -> list[Path]:
@@ -563,14 +564,14 @@ def _bundled_ids() -> tuple[str, ...]:
 
 
 def _is_bundled(path: Path) -> bool:
-    package = Path(str(resources.files(__package__))).resolve()
+    package = Path(str(resources.files("regimen_calc"))).resolve()
     return path.resolve().is_relative_to(package)
 
 
 def _shown(path: Path) -> str:
     """A file as problems and schedules name it: a bundled one relative to the package."""
     if _is_bundled(path):
-        package = Path(str(resources.files(__package__))).resolve()
+        package = Path(str(resources.files("regimen_calc"))).resolve()
         return path.resolve().relative_to(package).as_posix()
     return str(path)
 

@@ -7,7 +7,7 @@ needed, and the same summed over the cohort.
 **Packs.** Only the presentations in the drug catalog (``data/drugs.yaml``) are used:
 
 * tablets (venetoclax 10/50/100 mg): each administration is made up exactly with
-  :func:`regimen_calc.tablets.compose_tablets`, as the schedule does (fewest tablets);
+  :func:`regimen_calc.engine.tablets.compose_tablets`, as the schedule does (fewest tablets);
 * prefilled syringes (filgrastim 300/480 mcg): a syringe is single-use, so each administration
   takes the fewest syringes whose total is at least the dose; among those, the smallest total
   (least waste); among equal totals, the most of the largest strength. A 350 mcg dose takes one
@@ -16,9 +16,10 @@ needed, and the same summed over the cohort.
   so no vial count is given; none is guessed.
 
 **Two paths, the same numbers.** The per-patient path builds every patient's schedule with
-:func:`regimen_calc.schedule.build_schedule` and reads the doses off it. The vectorised path
+:func:`regimen_calc.engine.schedule.build_schedule` and reads the doses off it. The vectorised path
 evaluates a compiled dose plan with numpy arrays: BSA by the policy's formula, rounded half-up
-exactly as :func:`regimen_calc.policy.half_up` does (:func:`half_up_array`), then each per-BSA or
+exactly as :func:`regimen_calc.engine.policy.half_up` does (:func:`half_up_array`), then each
+per-BSA or
 per-weight dose, rounded the same way. Flat doses, and every dose of a drug with an interaction
 rule (venetoclax), come from the schedule engine itself, once per distinct set of concomitant
 drugs, since they do not depend on height or weight. The first patient of each set is also
@@ -50,24 +51,24 @@ import attrs
 import numpy as np
 import pint
 
-from ._checks import check_flag
-from ._reading import UnreadableFile, read_limited
-from .bsa import BSA_FORMULAS, normalize_sex
-from .catalog import Presentation, drug_info
-from .errors import InputError, Problem, ProblemsError, RegimenCalcError
-from .formatting import (
+from regimen_calc._checks import check_flag
+from regimen_calc.content.bsa import BSA_FORMULAS, normalize_sex
+from regimen_calc.content.catalog import Presentation, drug_info
+from regimen_calc.content.yaml_reader import UnreadableFile, read_limited
+from regimen_calc.engine.interactions import Concomitant, resolve_concomitants
+from regimen_calc.engine.policy import DosingPolicy, half_up, round_bsa
+from regimen_calc.engine.schedule import Schedule, _default_policy, build_schedule
+from regimen_calc.errors import InputError, Problem, ProblemsError, RegimenCalcError
+from regimen_calc.model.patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
+from regimen_calc.model.regimen import Flat, PerBsa, PerWeight, Regimen, SourceFile
+from regimen_calc.units import ureg
+from regimen_calc.wording.ismp import (
     format_quantity,
     format_unit,
     source_file_rows,
     source_files_text,
     spreadsheet_text,
 )
-from .interactions import Concomitant, resolve_concomitants
-from .model import Flat, PerBsa, PerWeight, Regimen, SourceFile
-from .patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
-from .policy import DosingPolicy, half_up, round_bsa
-from .schedule import Schedule, _default_policy, build_schedule
-from .units import ureg
 
 __all__ = [
     "CSV_COLUMNS",
@@ -168,7 +169,7 @@ def half_up_array(values: object, decimals: int, *, bsa: bool = False) -> np.nda
     Args:
         values: an array (or anything ``np.asarray`` takes) of finite numbers.
         decimals: decimal places, from 0 to 6.
-        bsa: round as :func:`regimen_calc.policy.round_bsa` does (ties read through float
+        bsa: round as :func:`regimen_calc.engine.policy.round_bsa` does (ties read through float
             noise), for body-surface areas.
 
     Raises:
@@ -288,7 +289,7 @@ def _tablet_counts(
 
     ``made`` caches compositions by dose (in ``unit``) across calls for one drug.
     """
-    from .tablets import compose_tablets
+    from regimen_calc.engine.tablets import compose_tablets
 
     made = {} if made is None else made
     distinct, inverse = np.unique(doses, return_inverse=True)
@@ -1101,13 +1102,13 @@ def _near_a_flat_cycle_total(
     columns: Sequence[_Column],
 ) -> str | None:
     """Why some patient's flat doses of a drug limited per m² per cycle may reach the limit
-    (:func:`~regimen_calc.safety.check_flat_cycle_totals`), or ``None``.
+    (:func:`~regimen_calc.engine.safety.check_flat_cycle_totals`), or ``None``.
 
     A bound, not the exact check: the largest flat total of any concomitant set over the smallest
     BSA of the cohort, plus the written per-m² doses. At or near the limit the per-patient path
     applies the check exactly.
     """
-    from .safety import _factor, drug_safety
+    from regimen_calc.engine.safety import _factor, drug_safety
 
     by_id = {c.id: c for c in regimen.components}
     flat: dict[str, np.ndarray] = {}
@@ -1142,7 +1143,7 @@ def _near_a_flat_cycle_total(
 
 def _near_a_ceiling(slots: Sequence[_Slot], columns: Sequence[_Column]) -> str | None:
     """Why some patient's dose is at or near a drug's single or daily ceiling, or ``None``."""
-    from .safety import _factor, _limits
+    from regimen_calc.engine.safety import _factor, _limits
 
     margin = 1 - 1e-6  # the engine also checks the unrounded dose: decide near the line exactly
     highest: dict[int, float] = {}  # equal specs share one column: its maximum, once
@@ -1329,7 +1330,7 @@ class Forecast:
 
         CRLF line ends (RFC 4180). A text cell (patient id, concomitant drugs, a heading, a note)
         that a spreadsheet would read as a formula gets a leading ``'``
-        (:func:`~regimen_calc.formatting.spreadsheet_text`); numbers are written as numbers.
+        (:func:`~regimen_calc.wording.ismp.spreadsheet_text`); numbers are written as numbers.
         """
 
         buf = io.StringIO()

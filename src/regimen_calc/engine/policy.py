@@ -33,14 +33,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import pint
 
-from ._checks import is_number
-from .errors import InputError, RegimenCalcError
-from .units import as_quantity, unit, ureg
+from regimen_calc._checks import is_number
+from regimen_calc.errors import InputError, RegimenCalcError
+from regimen_calc.units import as_quantity, unit, ureg
 
 if TYPE_CHECKING:
     import os
 
-    from .patient import Patient
+    from regimen_calc.model.patient import Patient
 
 __all__ = [
     "WEIGHT_BASES",
@@ -95,7 +95,7 @@ def round_bsa(value: float, decimals: int) -> Decimal:
 
 @functools.lru_cache(maxsize=64)
 def _plain_rule(step: Decimal, units: Any) -> str:
-    from .formatting import format_unit
+    from regimen_calc.wording.ismp import format_unit
 
     return f"half-up to {step.normalize()} {format_unit(ureg.Unit(units))}"
 
@@ -158,7 +158,7 @@ class Increment:
     step: pint.Quantity = attrs.field(converter=lambda v: _mass(v, "rounding.step", "10 mg"))
 
     def describe(self) -> str:
-        from .formatting import format_dose_per_unit
+        from regimen_calc.wording.ismp import format_dose_per_unit
 
         return f"nearest {format_dose_per_unit(self.step)} (half-up)"
 
@@ -194,7 +194,7 @@ class NearestPack:
     max_packs: int | None = attrs.field(default=None, validator=_max_packs)
 
     def describe(self) -> str:
-        from .formatting import format_dose_per_unit
+        from regimen_calc.wording.ismp import format_dose_per_unit
 
         listed = ", ".join(format_dose_per_unit(s) for s in self.sizes)
         limit = "" if self.max_packs is None else f", at most {self.max_packs} per dose"
@@ -244,7 +244,7 @@ class DoseModification:
         return ureg.Quantity(float(value), dose.units)
 
     def describe(self) -> str:
-        from .formatting import format_number
+        from regimen_calc.wording.ismp import format_number
 
         return f"dose level {format_number(self.percent)}%: {self.reason}"
 
@@ -380,9 +380,9 @@ class DosingPolicy:
     source: str | None = attrs.field(default=None, validator=_optional_text("source"))
 
     def __attrs_post_init__(self) -> None:
-        from .bsa import BSA_FORMULAS
-        from .catalog import drug_info, known_drugs
-        from .cumulative import equivalence_scales
+        from regimen_calc.content.bsa import BSA_FORMULAS
+        from regimen_calc.content.catalog import drug_info, known_drugs
+        from regimen_calc.engine.cumulative import equivalence_scales
 
         if not isinstance(self.bsa_formula, str) or self.bsa_formula not in BSA_FORMULAS:
             raise InputError("bsa_formula", f"one of {', '.join(BSA_FORMULAS)}", self.bsa_formula)
@@ -450,7 +450,7 @@ class DosingPolicy:
             InputError: naming ``sex`` (or ``height``) when the ideal or adjusted weight
                 cannot be computed for this patient.
         """
-        from .body_weight import adjusted_body_weight, ideal_body_weight
+        from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
 
         basis = self.for_drug(drug).weight_basis
         actual = patient.weight.to(_KG)
@@ -539,7 +539,7 @@ class DosingPolicy:
     def _exact(
         self, dose: pint.Quantity, strengths: tuple[pint.Quantity, ...], limit: float
     ) -> RoundingResult:
-        from .tablets import compose_tablets
+        from regimen_calc.engine.tablets import compose_tablets
 
         plain = self._plain(dose, limit)
         rule = ExactComposition().describe()
@@ -562,7 +562,7 @@ class DosingPolicy:
 
     def describe(self) -> dict[str, object]:
         """The policy as plain data, recorded on every schedule."""
-        from .formatting import format_quantity
+        from regimen_calc.wording.ismp import format_quantity
 
         drugs: dict[str, object] = {}
         for drug, rules in sorted(self.drugs.items()):
@@ -627,7 +627,7 @@ def _nearest_pack(
     dose: pint.Quantity, rule: NearestPack
 ) -> tuple[Decimal, tuple[tuple[pint.Quantity, int], ...]]:
     """The nearest total of whole packs (ties to the larger) in the dose's unit, and its packs."""
-    from .tablets import compose_tablets
+    from regimen_calc.engine.tablets import compose_tablets
 
     # Work in whole micrograms, divided by the packs' common divisor, as tablets.py does.
     sizes_mcg = sorted({int(half_up(s.to("mcg").magnitude, Decimal(1))) for s in rule.sizes})
@@ -672,6 +672,6 @@ def load_policy(path: str | os.PathLike[str]) -> DosingPolicy:
     Raises:
         LoadError: listing every problem, each with the file and the path inside it.
     """
-    from ._policy_file import read_policy
+    from regimen_calc.io.policy_files import read_policy
 
     return read_policy(path)

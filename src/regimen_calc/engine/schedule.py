@@ -19,12 +19,13 @@ from typing import Any, Literal
 import attrs
 import pint
 
-from . import units
-from .catalog import drug_info
-from .cumulative import CumulativeReport
-from .errors import InputError, MissingSiteValuesError
-from .formatting import format_days, format_number, format_quantity
-from .model import (
+from regimen_calc import units
+from regimen_calc.content.catalog import drug_info
+from regimen_calc.engine.cumulative import CumulativeReport
+from regimen_calc.engine.policy import DoseModification, DosingPolicy, RoundingResult
+from regimen_calc.errors import InputError, MissingSiteValuesError
+from regimen_calc.model.patient import Patient
+from regimen_calc.model.regimen import (
     REFERENCE_KIND_NAMES,
     Component,
     Condition,
@@ -34,9 +35,8 @@ from .model import (
     Regimen,
     SequenceRule,
 )
-from .patient import Patient
-from .policy import DoseModification, DosingPolicy, RoundingResult
-from .units import ureg
+from regimen_calc.units import ureg
+from regimen_calc.wording.ismp import format_days, format_number, format_quantity
 
 __all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "build_schedule"]
 
@@ -176,7 +176,7 @@ class Schedule:
 
     def to_dict(self) -> dict[str, Any]:
         """The schedule as plain JSON-able data (the documented schema in docs/json-schema.md)."""
-        from ._export import schedule_to_dict
+        from regimen_calc.engine.export import schedule_to_dict
 
         return schedule_to_dict(self)
 
@@ -252,8 +252,8 @@ def _check_labs(labs: object, days: Sequence[int]) -> dict[int, dict[str, float]
     """Labs for days up to the schedule's last day (a later one is read by no rule); from the
     earliest day a regimen may have, since holds and start gates read the latest value on or
     before a day, and a value from before the first dose is such a value."""
-    from ._parsing import MIN_DAY
-    from .labs import check_labs
+    from regimen_calc.engine.labs import check_labs
+    from regimen_calc.model.parsing import MIN_DAY
 
     return check_labs(labs, days=(MIN_DAY, max(days, default=1)))
 
@@ -376,7 +376,7 @@ def _confidence_by_field(regimen: Regimen, comp: Component) -> dict[str, str]:
 
 def _confidence_warnings(regimen: Regimen) -> list[ScheduleWarning]:
     """One warning per source and grade below H, naming every value that rests on it."""
-    from .model import CONFIDENCE_MEANINGS
+    from regimen_calc.model.regimen import CONFIDENCE_MEANINGS
 
     # (grade, source) -> what -> the fields of it ("cytarabine" -> ["dose", "days"]).
     found: dict[tuple[str, str], dict[str, list[str]]] = {}
@@ -514,7 +514,7 @@ def _plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
 
 
 def _make_plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
-    from .labs import start_gate_for
+    from regimen_calc.engine.labs import start_gate_for
 
     components = []
     for comp in _order(regimen.components):
@@ -594,7 +594,7 @@ def _venetoclax(
     rule_set: str,
 ) -> tuple[Mapping[int, Any], tuple[ScheduleWarning, ...]]:
     """The day-by-day venetoclax adjustments and their warnings (remembered by their inputs)."""
-    from .interactions import adjust_venetoclax
+    from regimen_calc.engine.interactions import adjust_venetoclax
 
     comp = cp.comp
     if comp.per_day != 1:
@@ -652,7 +652,7 @@ def build_schedule(
         cycle: the cycle number, from 1 (and at most the regimen's stated number of cycles).
         start: the date of day 1; day 0 falls the day before.
         concomitant: concomitant drugs, by name or as
-            :class:`~regimen_calc.interactions.Concomitant`; each drug once on any day, and
+            :class:`~regimen_calc.engine.interactions.Concomitant`; each drug once on any day, and
             each window reaching a day of the schedule (its rule applies for the resume lag
             after its last dose).
         rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``;
@@ -676,10 +676,15 @@ def build_schedule(
             per-m² cycle total.
         CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """
-    from .cumulative import _check_override, assess_cumulative, check_prior_exposure, cycle_exposure
-    from .interactions import check_windows, resolve_concomitants, rule_set_names
-    from .safety import check_ceilings, check_flat_cycle_totals
-    from .tablets import compose_tablets
+    from regimen_calc.engine.cumulative import (
+        _check_override,
+        assess_cumulative,
+        check_prior_exposure,
+        cycle_exposure,
+    )
+    from regimen_calc.engine.interactions import check_windows, resolve_concomitants, rule_set_names
+    from regimen_calc.engine.safety import check_ceilings, check_flat_cycle_totals
+    from regimen_calc.engine.tablets import compose_tablets
 
     if not isinstance(regimen, Regimen):
         raise InputError("regimen", "a Regimen from load_regimen()", type(regimen).__name__)
@@ -693,7 +698,7 @@ def build_schedule(
         raise InputError("policy", "a DosingPolicy", type(policy).__name__)
     plan_policy = policy  # before a bsa_formula override: the plan does not use the formula
     if bsa_formula is not None:
-        from .bsa import BSA_FORMULAS
+        from regimen_calc.content.bsa import BSA_FORMULAS
 
         if not isinstance(bsa_formula, str) or bsa_formula not in BSA_FORMULAS:
             raise InputError("bsa_formula", f"one of {', '.join(BSA_FORMULAS)}", bsa_formula)
@@ -712,7 +717,7 @@ def build_schedule(
     check_windows(concomitants, regimen.all_days, rule_set=rule_set)
     plan = _plan(regimen, plan_policy)
 
-    from .bsa import body_surface_area
+    from regimen_calc.content.bsa import body_surface_area
 
     height, weight = _measured(patient.height, "cm"), _measured(patient.weight, "kg")
     bsa_raw = body_surface_area(height, weight, formula=policy.bsa_formula, sex=patient.sex)
@@ -804,7 +809,7 @@ def build_schedule(
         gate_holds: Mapping[int, str] = {}
         moved_flag: str | None = None
         if cp.start_gate is not None and comp.days:
-            from .labs import evaluate_start_gate, start_moved_flag
+            from regimen_calc.engine.labs import evaluate_start_gate, start_moved_flag
 
             gate = evaluate_start_gate(cp.start_gate, comp.days, lab_values)
             gate_holds = gate.held
@@ -937,7 +942,7 @@ def build_schedule(
             )
     warnings += _hold_warnings(regimen, lab_values, per_component)
     warnings += plan.label_warnings
-    from .labs import eligibility_warnings
+    from regimen_calc.engine.labs import eligibility_warnings
 
     warnings += [
         ScheduleWarning(kind="lab", message=m) for m in eligibility_warnings(regimen.id, lab_values)
@@ -1076,7 +1081,7 @@ def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> li
 
 
 def _protocol_rule(comp: Component) -> Any:
-    from .interactions import ProtocolRule
+    from regimen_calc.engine.interactions import ProtocolRule
 
     rule = comp.interaction_rule
     if rule is None:
@@ -1098,7 +1103,7 @@ def _measured(q: pint.Quantity, unit: str) -> pint.Quantity:
     so the same patient entered in other units could get another dose. 1e-6 cm is far below any
     measurement's precision.
     """
-    from .policy import half_up
+    from regimen_calc.engine.policy import half_up
 
     target = units.unit(unit)
     return ureg.Quantity(float(half_up(q.to(target).magnitude, _MICRO)), target)
@@ -1128,7 +1133,7 @@ def _held_start_adjustments(
     rule_set: str,
 ) -> dict[int, Any]:
     """Each held start day's adjustment as if it were the first dose (dosing day 1)."""
-    from .interactions import adjust_venetoclax
+    from regimen_calc.engine.interactions import adjust_venetoclax
 
     out = {}
     for day in held:
@@ -1150,7 +1155,7 @@ def _start_gate_warnings(
     cp: _ComponentPlan, result: Any, days_out: Mapping[int, Administration]
 ) -> list[ScheduleWarning]:
     """The start gate's statuses as ``start_gate`` warnings, each status in ``field``."""
-    from .labs import start_gate_warnings
+    from regimen_calc.engine.labs import start_gate_warnings
 
     first = days_out.get(result.first_dose) if result.first_dose is not None else None
     first_dose = None if first is None else format_quantity(first.daily_dose)
@@ -1169,7 +1174,7 @@ def _start_gate_warnings(
 def _hold(
     conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]
 ) -> tuple[bool, str | None]:
-    from .labs import evaluate_conditions
+    from regimen_calc.engine.labs import evaluate_conditions
 
     return evaluate_conditions(conditions, day, labs)
 
@@ -1180,7 +1185,7 @@ def _hold_warnings(
     per_component: Mapping[str, Mapping[int, Administration]],
 ) -> list[ScheduleWarning]:
     """Lab conditions as instructions (no value to decide on) and as holds (a value met them)."""
-    from .labs import unchecked_days
+    from regimen_calc.engine.labs import unchecked_days
 
     out = []
     for comp in regimen.components:

@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 import attrs
 import pint
 
-from .errors import InputError
-from .units import as_quantity, ureg
-from .units import unit as units_unit
+from regimen_calc.errors import InputError
+from regimen_calc.units import as_quantity, ureg
+from regimen_calc.units import unit as units_unit
 
 __all__ = [
     "BSA_FORMULAS",

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import attrs
 
-from ._checks import is_number
-from ._data import read_data
-from .errors import InputError, LoadError, Problem
-from .formatting import format_days, format_number
-from .model import Condition
+from regimen_calc._checks import is_number
+from regimen_calc.content.tables import read_data
+from regimen_calc.errors import InputError, LoadError, Problem
+from regimen_calc.model.regimen import Condition
+from regimen_calc.wording.ismp import format_days, format_number
 
 __all__ = [
     "LAB_UNITS",

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 from yaml.nodes import ScalarNode
 
-from .errors import LoadError, Problem
+from regimen_calc.errors import LoadError, Problem
 
 __all__ = [
     "GuardedLoader",

@@ -194,7 +194,7 @@ def library_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import RegimenCalcError
+        from regimen_calc.errors import RegimenCalcError
 
         try:
             return func(*args, **kwargs)

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 
 import pint
 
-from .errors import InputError, RegimenCalcError
-from .formatting import format_dose_per_unit, format_number
-from .units import ureg
+from regimen_calc.errors import InputError, RegimenCalcError
+from regimen_calc.units import ureg
+from regimen_calc.wording.ismp import format_dose_per_unit, format_number
 
 __all__ = ["TabletCompositionError", "compose_tablets", "describe_tablets"]
 
@@ -143,7 +143,7 @@ def _compose_tablets(
     >>> compose_tablets(ureg.Quantity(35, "mg"), venetoclax)
     Traceback (most recent call last):
     ...
-    regimen_calc.tablets.TabletCompositionError: dose: no combination of 10 mg, 50 mg, 100 mg tablets gives exactly 35 mg; change the dose (or its rounding) or the strengths available
+    regimen_calc.engine.tablets.TabletCompositionError: dose: no combination of 10 mg, 50 mg, 100 mg tablets gives exactly 35 mg; change the dose (or its rounding) or the strengths available
     """  # noqa: E501
     target = _micrograms(dose, "dose")
     if isinstance(strengths, str | bytes | pint.Quantity) or not isinstance(strengths, Iterable):

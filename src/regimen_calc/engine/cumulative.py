@@ -24,11 +24,11 @@ from typing import Any, Literal
 import attrs
 import pint
 
-from ._checks import is_number
-from ._data import read_data
-from .errors import CumulativeDoseError, InputError
-from .formatting import format_number
-from .units import unit, ureg
+from regimen_calc._checks import is_number
+from regimen_calc.content.tables import read_data
+from regimen_calc.errors import CumulativeDoseError, InputError
+from regimen_calc.units import unit, ureg
+from regimen_calc.wording.ismp import format_number
 
 __all__ = [
     "CumulativeReport",
@@ -232,7 +232,7 @@ def assess_cumulative(
         CumulativeDoseError: a lifetime total above its limit without an ``override`` reason.
         InputError: for an unknown ``scale`` or an empty ``override``.
     """
-    from .formatting import format_number, format_quantity
+    from regimen_calc.wording.ismp import format_number, format_quantity
 
     data = _data()
     if scale not in data["scales"]:
@@ -363,7 +363,7 @@ def assess_cumulative(
 
 def report_to_dict(report: CumulativeReport) -> dict[str, Any]:
     """The report as plain data for ``Schedule.to_dict()``."""
-    from ._export import quantity
+    from regimen_calc.engine.export import quantity
 
     return {
         "scale": report.scale,

@@ -69,9 +69,9 @@ from typing import Any
 import attrs
 import pint
 
-from ._data import read_data
-from .errors import InputError, LoadError, Problem, UnknownDrugError
-from .units import as_quantity, ureg
+from regimen_calc.content.tables import read_data
+from regimen_calc.errors import InputError, LoadError, Problem, UnknownDrugError
+from regimen_calc.units import as_quantity, ureg
 
 __all__ = [
     "CYP3A4_CLASSES",

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import pint
 
-from .bsa import normalize_sex, positive_magnitude
-from .errors import InputError
-from .units import ureg
+from regimen_calc.content.bsa import normalize_sex, positive_magnitude
+from regimen_calc.errors import InputError
+from regimen_calc.units import ureg
 
 __all__ = ["adjusted_body_weight", "ideal_body_weight"]
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 import pint
 
-from .errors import InputError
-from .units import ureg
+from regimen_calc.errors import InputError
+from regimen_calc.units import ureg
 
 
 def _read_only(value: object) -> object:
@@ -24,8 +24,8 @@ def _read_only(value: object) -> object:
 
 
 if TYPE_CHECKING:
-    from .patient import Patient
-    from .schedule import Schedule
+    from regimen_calc.engine.schedule import Schedule
+    from regimen_calc.model.patient import Patient
 
 __all__ = [
     "CONFIDENCES",
@@ -381,9 +381,9 @@ class Regimen:
     ) -> Schedule:
         """Compute this regimen's day-by-day schedule for one patient and one cycle.
 
-        See :func:`regimen_calc.schedule.build_schedule` for the arguments.
+        See :func:`regimen_calc.engine.schedule.build_schedule` for the arguments.
         """
-        from .schedule import build_schedule
+        from regimen_calc.engine.schedule import build_schedule
 
         return build_schedule(
             self,

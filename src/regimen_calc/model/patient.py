@@ -13,9 +13,9 @@ import unicodedata
 import attrs
 import pint
 
-from .bsa import body_surface_area, normalize_sex
-from .errors import InputError
-from .units import as_quantity
+from regimen_calc.content.bsa import body_surface_area, normalize_sex
+from regimen_calc.errors import InputError
+from regimen_calc.units import as_quantity
 
 __all__ = ["HEIGHT_RANGE_CM", "TEXT_MAX_LENGTH", "WEIGHT_RANGE_KG", "Patient"]
 
@@ -183,7 +183,7 @@ class Patient:
         """Compute this patient's body surface area in m², not rounded.
 
         Args:
-            formula: a key of ``regimen_calc.bsa.BSA_FORMULAS``; Mosteller by default.
+            formula: a key of ``regimen_calc.content.bsa.BSA_FORMULAS``; Mosteller by default.
 
         Raises:
             InputError: naming ``bsa_formula`` for an unknown formula, or ``sex`` when the

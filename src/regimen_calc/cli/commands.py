@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._cli_support import (
+from regimen_calc.cli.support import (
     PlainInt,
     StrictGroup,
     library_errors,
@@ -29,7 +29,7 @@ from ._cli_support import (
 )
 
 if TYPE_CHECKING:
-    from .model import Regimen
+    from regimen_calc.model.regimen import Regimen
 
 FORMAT_NAMES = ("text", "markdown", "html", "pdf", "csv", "json", "ics")
 _CONCOMITANT = re.compile(
@@ -59,8 +59,8 @@ def list_command() -> None:
 
     A file that cannot be loaded is reported on stderr (exit status 1); the others are listed.
     """
-    from .errors import LoadError
-    from .loader import available_regimens, load_regimen, search_problems
+    from regimen_calc.errors import LoadError
+    from regimen_calc.io.regimen_files import available_regimens, load_regimen, search_problems
 
     problems = list(search_problems())
     for regimen_id in available_regimens():
@@ -98,7 +98,7 @@ def _status(prov: Any) -> str:
 
 
 def _dose_text(comp: Any) -> str:
-    from .formatting import format_days, format_dose_per_unit
+    from regimen_calc.wording.ismp import format_days, format_dose_per_unit
 
     if comp.steps:
         return "; ".join(
@@ -112,7 +112,7 @@ def _dose_text(comp: Any) -> str:
 
 
 def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
-    from .formatting import (
+    from regimen_calc.wording.ismp import (
         format_days,
         format_dose_per_unit,
         format_frequency,
@@ -154,8 +154,8 @@ def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
 
 def _load_regimen(name: str, overlays: tuple[str, ...]) -> Regimen:
     """Load NAME with its overlays; an overlay the library refuses is a usage error."""
-    from .errors import InputError
-    from .loader import load_regimen
+    from regimen_calc.errors import InputError
+    from regimen_calc.io.regimen_files import load_regimen
 
     try:
         return load_regimen(name, overlays=overlays)
@@ -177,8 +177,8 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
     Values that rest on a source of medium or low confidence are marked [M] or [L], as in the
     schedule.
     """
-    from .formatting import format_number
-    from .render._view import confidence_mark
+    from regimen_calc.render._view import confidence_mark
+    from regimen_calc.wording.ismp import format_number
 
     refuse_repeated_files(overlays, "--overlay")
     reg = _load_regimen(name, overlays)
@@ -321,7 +321,7 @@ def _parse_prior(items: tuple[str, ...]) -> dict[str, float]:
 
 def _refuse_repeated_concomitants(items: list[dict[str, Any]], texts: tuple[str, ...]) -> None:
     """The same drug (by any name or alias) twice over overlapping days: one would be ignored."""
-    from .interactions import lookup_drug
+    from regimen_calc.engine.interactions import lookup_drug
 
     taken: dict[str, list[tuple[float, float, str]]] = {}
     for item, text in zip(items, texts, strict=True):
@@ -469,8 +469,8 @@ def schedule_command(
             "pdf is binary: write it to a file with -o FILE (or redirect stdout)"
         )
 
-    from .patient import Patient
-    from .render import BINARY_FORMATS, render
+    from regimen_calc.model.patient import Patient
+    from regimen_calc.render import BINARY_FORMATS, render
 
     patient = Patient(
         height=height,
@@ -484,7 +484,7 @@ def schedule_command(
     regimen = _load_regimen(name, overlays)
     policy = None
     if policy_file is not None:
-        from .policy import load_policy
+        from regimen_calc.engine.policy import load_policy
 
         policy = load_policy(policy_file)
     schedule = regimen.schedule(
@@ -526,8 +526,8 @@ def validate_command(files: tuple[str, ...]) -> None:
 
     Each file is given once. Exit status 0 when every file is valid, 1 when any is not.
     """
-    from .errors import LoadError, RegimenCalcError
-    from .loader import validate_file
+    from regimen_calc.errors import LoadError, RegimenCalcError
+    from regimen_calc.io.regimen_files import validate_file
 
     refuse_repeated_files(files, "FILES")
     bad = False
@@ -554,7 +554,7 @@ def validate_command(files: tuple[str, ...]) -> None:
 # Commands defined in their own modules. forecast_cli imports only click and imports the forecast
 # engine inside the command, so registering it here keeps `regimen-calc --help` fast.
 
-from .forecast_cli import forecast as _forecast_command  # noqa: E402
+from regimen_calc.cli.forecast import forecast as _forecast_command  # noqa: E402
 
 main.add_command(_forecast_command)
 

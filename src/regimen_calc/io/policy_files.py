@@ -1,4 +1,5 @@
-"""Reads institution dosing-policy YAML files into :class:`~regimen_calc.policy.DosingPolicy`.
+"""Reads institution dosing-policy YAML files into a
+:class:`~regimen_calc.engine.policy.DosingPolicy`.
 
 The only module that reads policy files, through the library's one guarded reader (``_reading``:
 a regular file within a size limit; a SafeLoader that also refuses aliases, duplicate and merge
@@ -18,10 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ._checks import is_number
-from ._reading import GuardedLoader, read_yaml
-from .errors import InputError, LoadError, Problem
-from .policy import (
+from regimen_calc._checks import is_number
+from regimen_calc.content.yaml_reader import GuardedLoader, read_yaml
+from regimen_calc.engine.policy import (
     MAX_DEVIATION_LIMIT,
     WEIGHT_BASES,
     DoseModification,
@@ -31,6 +31,7 @@ from .policy import (
     Increment,
     NearestPack,
 )
+from regimen_calc.errors import InputError, LoadError, Problem
 
 #: Largest policy file accepted, in bytes.
 MAX_FILE_BYTES = 64 * 1024
@@ -234,7 +235,7 @@ def _drug(c: _Collector, raw: object, path: str) -> DrugPolicy | None:
 
 
 def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
-    """See :func:`regimen_calc.policy.load_policy`."""
+    """See :func:`regimen_calc.engine.policy.load_policy`."""
     if not isinstance(path, str | os.PathLike):
         raise LoadError([Problem(repr(path), "", "expected a path to a policy YAML file")])
     p = Path(path)
@@ -260,7 +261,7 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
             else:
                 kwargs[key] = raw[key]
     if "bsa_formula" in raw:
-        from .bsa import BSA_FORMULAS
+        from regimen_calc.content.bsa import BSA_FORMULAS
 
         if c.choice("bsa_formula", raw["bsa_formula"], BSA_FORMULAS):
             kwargs["bsa_formula"] = raw["bsa_formula"]
@@ -280,13 +281,13 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
                 f"expected null or an area with its unit such as '2 m^2', found {raw['bsa_cap']!r}",
             )
         else:
-            from .policy import _bsa_cap
+            from regimen_calc.engine.policy import _bsa_cap
 
             cap = c.build("bsa_cap", lambda: _bsa_cap(raw["bsa_cap"]))
             if cap is not None:
                 kwargs["bsa_cap"] = cap
     if "doxorubicin_equivalence" in raw:
-        from .cumulative import equivalence_scales
+        from regimen_calc.engine.cumulative import equivalence_scales
 
         if c.choice(
             "doxorubicin_equivalence", raw["doxorubicin_equivalence"], equivalence_scales()
@@ -294,7 +295,7 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
             kwargs["doxorubicin_equivalence"] = raw["doxorubicin_equivalence"]
     drugs: dict[str, DrugPolicy] = {}
     if "drugs" in raw:
-        from .catalog import drug_info, known_drugs
+        from regimen_calc.content.catalog import drug_info, known_drugs
 
         entries = raw["drugs"]
         if not isinstance(entries, dict):

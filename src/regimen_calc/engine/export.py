@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import pint
 
-from .formatting import format_dose_per_unit, format_quantity, format_unit
-from .interactions import rule_confidence
+from regimen_calc.engine.interactions import rule_confidence
+from regimen_calc.wording.ismp import format_dose_per_unit, format_quantity, format_unit
 
 if TYPE_CHECKING:
-    from .schedule import Administration, Schedule
+    from regimen_calc.engine.schedule import Administration, Schedule
 
 
 def quantity(q: pint.Quantity | None, *, per_unit: bool = False) -> dict[str, Any] | None:
@@ -113,7 +113,7 @@ def _administration(a: Administration, rule_set: str) -> dict[str, Any]:
 
 
 def _cumulative(report: Any) -> dict[str, Any]:
-    from .cumulative import report_to_dict
+    from regimen_calc.engine.cumulative import report_to_dict
 
     return report_to_dict(report)
 
@@ -122,13 +122,13 @@ def round_percent(fraction: float) -> float:
     """A deviation as a percentage with 2 decimals (half-up on the decimal value)."""
     from decimal import Decimal
 
-    from .policy import half_up
+    from regimen_calc.engine.policy import half_up
 
     return float(half_up(Decimal(repr(fraction)) * 100, Decimal("0.01")))
 
 
 def schedule_to_dict(s: Schedule) -> dict[str, Any]:
-    """See :meth:`regimen_calc.schedule.Schedule.to_dict`."""
+    """See :meth:`regimen_calc.engine.schedule.Schedule.to_dict`."""
     reg = s.regimen
     p = s.patient
     return {

@@ -11,8 +11,8 @@ import re
 
 import pint
 
-from .model import DoseSpec, Flat, PerBsa, PerWeight
-from .units import ureg
+from regimen_calc.model.regimen import DoseSpec, Flat, PerBsa, PerWeight
+from regimen_calc.units import ureg
 
 #: Day indices a regimen may use: day 0 is the priming day before day 1; negative days are allowed.
 MIN_DAY, MAX_DAY = -30, 400

@@ -24,9 +24,9 @@ from typing import Protocol
 import pint
 from pint.util import to_units_container
 
-from ._checks import check_flag
-from .errors import InputError
-from .model import Infusion, SequenceRule, SourceFile
+from regimen_calc._checks import check_flag
+from regimen_calc.errors import InputError
+from regimen_calc.model.regimen import Infusion, SequenceRule, SourceFile
 
 __all__ = [
     "AUTO_DECIMALS",
@@ -455,7 +455,7 @@ def format_infusion(infusion: object, *, route: str | None = None) -> str:
     """How long an infusion runs: ``over 2 h``, ``over at least 3 h``.
 
     Args:
-        infusion: a :class:`~regimen_calc.model.Infusion` (duration, at_least) or ``None``.
+        infusion: a :class:`~regimen_calc.model.regimen.Infusion` (duration, at_least) or ``None``.
         route: the route code; without an infusion, an intravenous route prints
             ``infusion time not stated`` (never a blank a reader could fill in) and any other
             route ``not an infusion``.
@@ -464,7 +464,7 @@ def format_infusion(infusion: object, *, route: str | None = None) -> str:
         InputError: for an ``infusion`` that is not an ``Infusion`` or ``None``, a duration
             that is not a time, or a ``route`` that is not a string or ``None``.
 
-    >>> from regimen_calc.model import Infusion
+    >>> from regimen_calc.model.regimen import Infusion
     >>> from regimen_calc.units import ureg
     >>> format_infusion(Infusion(duration=ureg.Quantity(3, "hour"), at_least=True))
     'over at least 3 h'
@@ -493,14 +493,14 @@ def format_sequence(sequence: object, *, after_name: str | None = None) -> str:
     """When a drug starts relative to another: ``starts 2 h after cladribine starts``.
 
     Args:
-        sequence: a :class:`~regimen_calc.model.SequenceRule` or ``None``.
+        sequence: a :class:`~regimen_calc.model.regimen.SequenceRule` or ``None``.
         after_name: the full generic name of the drug it follows (default: the component id).
 
     Raises:
         InputError: for a ``sequence`` that is not a ``SequenceRule`` or ``None``, an offset
             that is not a time, or an ``after_name`` that is not a string or ``None``.
 
-    >>> from regimen_calc.model import SequenceRule
+    >>> from regimen_calc.model.regimen import SequenceRule
     >>> from regimen_calc.units import ureg
     >>> format_sequence(SequenceRule(after="cladribine", offset=ureg.Quantity(2, "hour")))
     'starts 2 h after cladribine starts'

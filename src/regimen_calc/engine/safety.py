@@ -24,12 +24,12 @@ from typing import Any
 import attrs
 import pint
 
-from ._data import read_data
-from .catalog import known_drugs
-from .errors import DoseLimitError
-from .formatting import format_days, format_dose_per_unit, format_quantity
-from .model import FREQUENCIES
-from .units import ureg
+from regimen_calc.content.catalog import known_drugs
+from regimen_calc.content.tables import read_data
+from regimen_calc.errors import DoseLimitError
+from regimen_calc.model.regimen import FREQUENCIES
+from regimen_calc.units import ureg
+from regimen_calc.wording.ismp import format_days, format_dose_per_unit, format_quantity
 
 __all__ = [
     "CycleTotal",

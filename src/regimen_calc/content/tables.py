@@ -13,8 +13,8 @@ import functools
 from importlib import resources
 from typing import Any
 
-from ._reading import parse_data_yaml
-from .errors import LoadError, Problem
+from regimen_calc.content.yaml_reader import parse_data_yaml
+from regimen_calc.errors import LoadError, Problem
 
 __all__ = ["read_data"]
 
@@ -27,7 +27,7 @@ def read_data(filename: str) -> Any:
         LoadError: the file is missing, is not valid YAML or is refused by a guard (a broken
             installation).
     """
-    path = resources.files(__package__) / "data" / filename
+    path = resources.files("regimen_calc") / "data" / filename
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from ._cli_support import (
+from regimen_calc.cli.support import (
     PlainInt,
     StrictCommand,
     library_errors,
@@ -70,9 +70,9 @@ def forecast(
     after the total row come a source_files row, a method row and one note row per note, their
     text in the last column, note.
     """
-    from .cohort import forecast as run_forecast
-    from .cohort import read_patients_csv
-    from .loader import load_regimen
+    from regimen_calc.cohort.forecast import forecast as run_forecast
+    from regimen_calc.cohort.forecast import read_patients_csv
+    from regimen_calc.io.regimen_files import load_regimen
 
     refuse_repeated_files(overlays, "--overlay")
     regimen = load_regimen(name, overlays=overlays)

@@ -7,9 +7,9 @@ import functools
 import attrs
 import pint
 
-from ._data import read_data
-from .errors import InputError
-from .units import ureg
+from regimen_calc.content.tables import read_data
+from regimen_calc.errors import InputError
+from regimen_calc.units import ureg
 
 __all__ = ["Drug", "Presentation", "drug_info", "known_drugs"]
 

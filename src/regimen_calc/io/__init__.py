@@ -1,0 +1,4 @@
+"""File formats in: regimen files (with ``extends`` and site overlays) and dosing-policy files.
+
+The one cattrs converter lives here; renderers (file formats out) are :mod:`regimen_calc.render`.
+"""
