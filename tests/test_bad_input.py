@@ -30,9 +30,9 @@ from regimen_calc.engine.policy import (
     ExactComposition,
     Increment,
     NearestPack,
-    load_policy,
 )
 from regimen_calc.errors import CumulativeDoseError, ProblemsError
+from regimen_calc.io.policy_files import load_policy
 from regimen_calc.render import render
 from regimen_calc.wording import ismp as formatting
 from render_support import HUGE, clag_schedule, policy_from_text, write_patients_csv

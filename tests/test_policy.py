@@ -23,8 +23,8 @@ from regimen_calc.engine.policy import (
     ExactComposition,
     Increment,
     NearestPack,
-    load_policy,
 )
+from regimen_calc.io.policy_files import load_policy
 from regimen_calc.units import ureg
 from strategies import patients
 
@@ -98,7 +98,6 @@ def test_example_policy_other_rules() -> None:
 def test_default_file_is_the_default_policy() -> None:
     loaded = load_policy(POLICIES / "default.yaml")
     assert attrs_fields(loaded) == attrs_fields(DosingPolicy())
-    assert DosingPolicy.from_yaml(POLICIES / "default.yaml") == loaded
 
 
 def attrs_fields(p: DosingPolicy) -> dict:
@@ -465,7 +464,7 @@ def test_policy_file_must_be_a_regular_file() -> None:
     import sys
 
     code = (
-        "from regimen_calc.engine.policy import load_policy\n"
+        "from regimen_calc.io.policy_files import load_policy\n"
         "try:\n"
         "    load_policy('/dev/zero')\n"
         "except ValueError as exc:\n"

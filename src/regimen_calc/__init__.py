@@ -21,7 +21,6 @@ from regimen_calc.engine.policy import (
     ExactComposition,
     Increment,
     NearestPack,
-    load_policy,
 )
 from regimen_calc.engine.schedule import Administration, Schedule, ScheduleDay, ScheduleWarning
 from regimen_calc.engine.tablets import TabletCompositionError, compose_tablets
@@ -35,6 +34,7 @@ from regimen_calc.errors import (
     RegimenCalcError,
     UnknownDrugError,
 )
+from regimen_calc.io.policy_files import load_policy
 from regimen_calc.io.regimen_files import available_regimens, load_regimen, validate_file
 from regimen_calc.model.patient import Patient
 from regimen_calc.model.regimen import Component, Regimen

@@ -27,6 +27,25 @@ from regimen_calc.cli.support import (
     refuse_repeated_files,
     rule_set_option,
 )
+from regimen_calc.engine.interactions import lookup_drug
+from regimen_calc.errors import InputError, LoadError, RegimenCalcError
+from regimen_calc.io.policy_files import load_policy
+from regimen_calc.io.regimen_files import (
+    available_regimens,
+    load_regimen,
+    search_problems,
+    validate_file,
+)
+from regimen_calc.model.patient import Patient
+from regimen_calc.wording.ismp import (
+    format_days,
+    format_dose_per_unit,
+    format_frequency,
+    format_infusion,
+    format_number,
+    format_sequence,
+    route_name,
+)
 
 if TYPE_CHECKING:
     from regimen_calc.model.regimen import Regimen
@@ -59,8 +78,6 @@ def list_command() -> None:
 
     A file that cannot be loaded is reported on stderr (exit status 1); the others are listed.
     """
-    from regimen_calc.errors import LoadError
-    from regimen_calc.io.regimen_files import available_regimens, load_regimen, search_problems
 
     problems = list(search_problems())
     for regimen_id in available_regimens():
@@ -98,7 +115,6 @@ def _status(prov: Any) -> str:
 
 
 def _dose_text(comp: Any) -> str:
-    from regimen_calc.wording.ismp import format_days, format_dose_per_unit
 
     if comp.steps:
         return "; ".join(
@@ -112,14 +128,6 @@ def _dose_text(comp: Any) -> str:
 
 
 def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
-    from regimen_calc.wording.ismp import (
-        format_days,
-        format_dose_per_unit,
-        format_frequency,
-        format_infusion,
-        format_sequence,
-        route_name,
-    )
 
     if field == "drug":
         return comp.drug
@@ -154,8 +162,6 @@ def _field_text(comp: Any, field: str, names: dict[str, str]) -> str:
 
 def _load_regimen(name: str, overlays: tuple[str, ...]) -> Regimen:
     """Load NAME with its overlays; an overlay the library refuses is a usage error."""
-    from regimen_calc.errors import InputError
-    from regimen_calc.io.regimen_files import load_regimen
 
     try:
         return load_regimen(name, overlays=overlays)
@@ -178,7 +184,6 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
     schedule.
     """
     from regimen_calc.render._view import confidence_mark
-    from regimen_calc.wording.ismp import format_number
 
     refuse_repeated_files(overlays, "--overlay")
     reg = _load_regimen(name, overlays)
@@ -321,7 +326,6 @@ def _parse_prior(items: tuple[str, ...]) -> dict[str, float]:
 
 def _refuse_repeated_concomitants(items: list[dict[str, Any]], texts: tuple[str, ...]) -> None:
     """The same drug (by any name or alias) twice over overlapping days: one would be ignored."""
-    from regimen_calc.engine.interactions import lookup_drug
 
     taken: dict[str, list[tuple[float, float, str]]] = {}
     for item, text in zip(items, texts, strict=True):
@@ -469,7 +473,6 @@ def schedule_command(
             "pdf is binary: write it to a file with -o FILE (or redirect stdout)"
         )
 
-    from regimen_calc.model.patient import Patient
     from regimen_calc.render import BINARY_FORMATS, render
 
     patient = Patient(
@@ -484,8 +487,6 @@ def schedule_command(
     regimen = _load_regimen(name, overlays)
     policy = None
     if policy_file is not None:
-        from regimen_calc.engine.policy import load_policy
-
         policy = load_policy(policy_file)
     schedule = regimen.schedule(
         patient,
@@ -526,8 +527,6 @@ def validate_command(files: tuple[str, ...]) -> None:
 
     Each file is given once. Exit status 0 when every file is valid, 1 when any is not.
     """
-    from regimen_calc.errors import LoadError, RegimenCalcError
-    from regimen_calc.io.regimen_files import validate_file
 
     refuse_repeated_files(files, "FILES")
     bad = False

@@ -18,6 +18,7 @@ from regimen_calc.cli.support import (
     refuse_repeated_files,
     rule_set_option,
 )
+from regimen_calc.io.regimen_files import load_regimen
 
 __all__ = ["forecast"]
 
@@ -72,7 +73,6 @@ def forecast(
     """
     from regimen_calc.cohort.forecast import forecast as run_forecast
     from regimen_calc.cohort.forecast import read_patients_csv
-    from regimen_calc.io.regimen_files import load_regimen
 
     refuse_repeated_files(overlays, "--overlay")
     regimen = load_regimen(name, overlays=overlays)

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
+from regimen_calc.errors import RegimenCalcError
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
@@ -194,7 +196,6 @@ def library_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from regimen_calc.errors import RegimenCalcError
 
         try:
             return func(*args, **kwargs)

@@ -57,7 +57,9 @@ from regimen_calc.content.catalog import Presentation, drug_info
 from regimen_calc.content.yaml_reader import UnreadableFile, read_limited
 from regimen_calc.engine.interactions import Concomitant, resolve_concomitants
 from regimen_calc.engine.policy import DosingPolicy, half_up, round_bsa
+from regimen_calc.engine.safety import _factor, _limits, drug_safety
 from regimen_calc.engine.schedule import Schedule, _default_policy, build_schedule
+from regimen_calc.engine.tablets import compose_tablets
 from regimen_calc.errors import InputError, Problem, ProblemsError, RegimenCalcError
 from regimen_calc.model.patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
 from regimen_calc.model.regimen import Flat, PerBsa, PerWeight, Regimen, SourceFile
@@ -289,7 +291,6 @@ def _tablet_counts(
 
     ``made`` caches compositions by dose (in ``unit``) across calls for one drug.
     """
-    from regimen_calc.engine.tablets import compose_tablets
 
     made = {} if made is None else made
     distinct, inverse = np.unique(doses, return_inverse=True)
@@ -1108,7 +1109,6 @@ def _near_a_flat_cycle_total(
     BSA of the cohort, plus the written per-m² doses. At or near the limit the per-patient path
     applies the check exactly.
     """
-    from regimen_calc.engine.safety import _factor, drug_safety
 
     by_id = {c.id: c for c in regimen.components}
     flat: dict[str, np.ndarray] = {}
@@ -1143,7 +1143,6 @@ def _near_a_flat_cycle_total(
 
 def _near_a_ceiling(slots: Sequence[_Slot], columns: Sequence[_Column]) -> str | None:
     """Why some patient's dose is at or near a drug's single or daily ceiling, or ``None``."""
-    from regimen_calc.engine.safety import _factor, _limits
 
     margin = 1 - 1e-6  # the engine also checks the unrounded dose: decide near the line exactly
     highest: dict[int, float] = {}  # equal specs share one column: its maximum, once

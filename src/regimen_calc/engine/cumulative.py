@@ -28,7 +28,7 @@ from regimen_calc._checks import is_number
 from regimen_calc.content.tables import read_data
 from regimen_calc.errors import CumulativeDoseError, InputError
 from regimen_calc.units import unit, ureg
-from regimen_calc.wording.ismp import format_number
+from regimen_calc.wording.ismp import format_number, format_quantity
 
 __all__ = [
     "CumulativeReport",
@@ -232,7 +232,6 @@ def assess_cumulative(
         CumulativeDoseError: a lifetime total above its limit without an ``override`` reason.
         InputError: for an unknown ``scale`` or an empty ``override``.
     """
-    from regimen_calc.wording.ismp import format_number, format_quantity
 
     data = _data()
     if scale not in data["scales"]:
@@ -359,32 +358,3 @@ def assess_cumulative(
         override=override,
     )
     return report, warnings
-
-
-def report_to_dict(report: CumulativeReport) -> dict[str, Any]:
-    """The report as plain data for ``Schedule.to_dict()``."""
-    from regimen_calc.engine.export import quantity
-
-    return {
-        "scale": report.scale,
-        "scale_name": report.scale_name,
-        "scale_source": report.scale_source,
-        "override": report.override,
-        "doxorubicin_equivalent_cycle": quantity(report.doxorubicin_equivalent_cycle),
-        "doxorubicin_equivalent_lifetime": quantity(report.doxorubicin_equivalent_lifetime),
-        "drugs": [
-            {
-                "drug": d.drug,
-                "prior": quantity(d.prior),
-                "this_cycle": quantity(d.this_cycle),
-                "lifetime": quantity(d.lifetime),
-                "limit": quantity(d.limit),
-                "percent_of_limit": d.percent_of_limit,
-                "status": d.status,
-                "factor": d.factor,
-                "doxorubicin_equivalent": quantity(d.doxorubicin_equivalent),
-                "note": d.note,
-            }
-            for d in report.drugs
-        ],
-    }

@@ -7,14 +7,17 @@ as the printed schedule shows it.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pint
 
 from regimen_calc.engine.interactions import rule_confidence
+from regimen_calc.engine.policy import half_up
 from regimen_calc.wording.ismp import format_dose_per_unit, format_quantity, format_unit
 
 if TYPE_CHECKING:
+    from regimen_calc.engine.cumulative import CumulativeReport
     from regimen_calc.engine.schedule import Administration, Schedule
 
 
@@ -113,17 +116,11 @@ def _administration(a: Administration, rule_set: str) -> dict[str, Any]:
 
 
 def _cumulative(report: Any) -> dict[str, Any]:
-    from regimen_calc.engine.cumulative import report_to_dict
-
     return report_to_dict(report)
 
 
 def round_percent(fraction: float) -> float:
     """A deviation as a percentage with 2 decimals (half-up on the decimal value)."""
-    from decimal import Decimal
-
-    from regimen_calc.engine.policy import half_up
-
     return float(half_up(Decimal(repr(fraction)) * 100, Decimal("0.01")))
 
 
@@ -206,5 +203,32 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
                 "message": w.message,
             }
             for w in s.warnings
+        ],
+    }
+
+
+def report_to_dict(report: CumulativeReport) -> dict[str, Any]:
+    """The report as plain data for ``Schedule.to_dict()``."""
+    return {
+        "scale": report.scale,
+        "scale_name": report.scale_name,
+        "scale_source": report.scale_source,
+        "override": report.override,
+        "doxorubicin_equivalent_cycle": quantity(report.doxorubicin_equivalent_cycle),
+        "doxorubicin_equivalent_lifetime": quantity(report.doxorubicin_equivalent_lifetime),
+        "drugs": [
+            {
+                "drug": d.drug,
+                "prior": quantity(d.prior),
+                "this_cycle": quantity(d.this_cycle),
+                "lifetime": quantity(d.lifetime),
+                "limit": quantity(d.limit),
+                "percent_of_limit": d.percent_of_limit,
+                "status": d.status,
+                "factor": d.factor,
+                "doxorubicin_equivalent": quantity(d.doxorubicin_equivalent),
+                "note": d.note,
+            }
+            for d in report.drugs
         ],
     }

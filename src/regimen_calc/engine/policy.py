@@ -17,7 +17,7 @@ An institution adds per-drug rules (see docs/safety.md and ``data/policies/``):
   review and the dose to give stays the unrounded dose.
 * ``modification``: a dose level such as 75%, with the reason every output prints.
 
-Pure: no file access. ``load_policy`` (in ``_policy_file``) reads institution YAML files.
+Pure: no file access. ``regimen_calc.io.policy_files.load_policy`` reads institution YAML files.
 """
 
 from __future__ import annotations
@@ -34,12 +34,21 @@ import attrs
 import pint
 
 from regimen_calc._checks import is_number
+from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
+from regimen_calc.content.bsa import BSA_FORMULAS
+from regimen_calc.content.catalog import drug_info, known_drugs
+from regimen_calc.engine.cumulative import equivalence_scales
+from regimen_calc.engine.tablets import compose_tablets
 from regimen_calc.errors import InputError, RegimenCalcError
 from regimen_calc.units import as_quantity, unit, ureg
+from regimen_calc.wording.ismp import (
+    format_dose_per_unit,
+    format_number,
+    format_quantity,
+    format_unit,
+)
 
 if TYPE_CHECKING:
-    import os
-
     from regimen_calc.model.patient import Patient
 
 __all__ = [
@@ -52,7 +61,6 @@ __all__ = [
     "NearestPack",
     "RoundingResult",
     "half_up",
-    "load_policy",
     "round_bsa",
 ]
 
@@ -95,7 +103,6 @@ def round_bsa(value: float, decimals: int) -> Decimal:
 
 @functools.lru_cache(maxsize=64)
 def _plain_rule(step: Decimal, units: Any) -> str:
-    from regimen_calc.wording.ismp import format_unit
 
     return f"half-up to {step.normalize()} {format_unit(ureg.Unit(units))}"
 
@@ -158,7 +165,6 @@ class Increment:
     step: pint.Quantity = attrs.field(converter=lambda v: _mass(v, "rounding.step", "10 mg"))
 
     def describe(self) -> str:
-        from regimen_calc.wording.ismp import format_dose_per_unit
 
         return f"nearest {format_dose_per_unit(self.step)} (half-up)"
 
@@ -194,7 +200,6 @@ class NearestPack:
     max_packs: int | None = attrs.field(default=None, validator=_max_packs)
 
     def describe(self) -> str:
-        from regimen_calc.wording.ismp import format_dose_per_unit
 
         listed = ", ".join(format_dose_per_unit(s) for s in self.sizes)
         limit = "" if self.max_packs is None else f", at most {self.max_packs} per dose"
@@ -244,7 +249,6 @@ class DoseModification:
         return ureg.Quantity(float(value), dose.units)
 
     def describe(self) -> str:
-        from regimen_calc.wording.ismp import format_number
 
         return f"dose level {format_number(self.percent)}%: {self.reason}"
 
@@ -380,9 +384,6 @@ class DosingPolicy:
     source: str | None = attrs.field(default=None, validator=_optional_text("source"))
 
     def __attrs_post_init__(self) -> None:
-        from regimen_calc.content.bsa import BSA_FORMULAS
-        from regimen_calc.content.catalog import drug_info, known_drugs
-        from regimen_calc.engine.cumulative import equivalence_scales
 
         if not isinstance(self.bsa_formula, str) or self.bsa_formula not in BSA_FORMULAS:
             raise InputError("bsa_formula", f"one of {', '.join(BSA_FORMULAS)}", self.bsa_formula)
@@ -417,13 +418,6 @@ class DosingPolicy:
                         drug,
                     )
 
-    # -------------------------------------------------------------------------- reading
-
-    @classmethod
-    def from_yaml(cls, path: str | os.PathLike[str]) -> DosingPolicy:
-        """Load an institution policy file; see :func:`load_policy`."""
-        return load_policy(path)
-
     def for_drug(self, drug: str) -> DrugPolicy:
         """The drug's rules (plain rules when the policy names none)."""
         return self.drugs.get(drug, _PLAIN)
@@ -450,7 +444,6 @@ class DosingPolicy:
             InputError: naming ``sex`` (or ``height``) when the ideal or adjusted weight
                 cannot be computed for this patient.
         """
-        from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
 
         basis = self.for_drug(drug).weight_basis
         actual = patient.weight.to(_KG)
@@ -539,7 +532,6 @@ class DosingPolicy:
     def _exact(
         self, dose: pint.Quantity, strengths: tuple[pint.Quantity, ...], limit: float
     ) -> RoundingResult:
-        from regimen_calc.engine.tablets import compose_tablets
 
         plain = self._plain(dose, limit)
         rule = ExactComposition().describe()
@@ -562,7 +554,6 @@ class DosingPolicy:
 
     def describe(self) -> dict[str, object]:
         """The policy as plain data, recorded on every schedule."""
-        from regimen_calc.wording.ismp import format_quantity
 
         drugs: dict[str, object] = {}
         for drug, rules in sorted(self.drugs.items()):
@@ -627,7 +618,6 @@ def _nearest_pack(
     dose: pint.Quantity, rule: NearestPack
 ) -> tuple[Decimal, tuple[tuple[pint.Quantity, int], ...]]:
     """The nearest total of whole packs (ties to the larger) in the dose's unit, and its packs."""
-    from regimen_calc.engine.tablets import compose_tablets
 
     # Work in whole micrograms, divided by the packs' common divisor, as tablets.py does.
     sizes_mcg = sorted({int(half_up(s.to("mcg").magnitude, Decimal(1))) for s in rule.sizes})
@@ -664,14 +654,3 @@ def _nearest_pack(
     packs = compose_tablets(total_mcg, rule.sizes)
     value = _dec(total_mcg.to(dose.units).magnitude)
     return value, packs
-
-
-def load_policy(path: str | os.PathLike[str]) -> DosingPolicy:
-    """Load an institution dosing-policy YAML file (format: docs/safety.md).
-
-    Raises:
-        LoadError: listing every problem, each with the file and the path inside it.
-    """
-    from regimen_calc.io.policy_files import read_policy
-
-    return read_policy(path)

@@ -20,12 +20,41 @@ import attrs
 import pint
 
 from regimen_calc import units
+from regimen_calc.content.bsa import BSA_FORMULAS, body_surface_area
 from regimen_calc.content.catalog import drug_info
-from regimen_calc.engine.cumulative import CumulativeReport
-from regimen_calc.engine.policy import DoseModification, DosingPolicy, RoundingResult
+from regimen_calc.engine.cumulative import (
+    CumulativeReport,
+    _check_override,
+    assess_cumulative,
+    check_prior_exposure,
+    cycle_exposure,
+)
+from regimen_calc.engine.export import schedule_to_dict
+from regimen_calc.engine.interactions import (
+    ProtocolRule,
+    adjust_venetoclax,
+    check_windows,
+    resolve_concomitants,
+    rule_set_names,
+)
+from regimen_calc.engine.labs import (
+    check_labs,
+    eligibility_warnings,
+    evaluate_conditions,
+    evaluate_start_gate,
+    start_gate_for,
+    start_gate_warnings,
+    start_moved_flag,
+    unchecked_days,
+)
+from regimen_calc.engine.policy import DoseModification, DosingPolicy, RoundingResult, half_up
+from regimen_calc.engine.safety import check_ceilings, check_flat_cycle_totals
+from regimen_calc.engine.tablets import compose_tablets
 from regimen_calc.errors import InputError, MissingSiteValuesError
+from regimen_calc.model.parsing import MIN_DAY
 from regimen_calc.model.patient import Patient
 from regimen_calc.model.regimen import (
+    CONFIDENCE_MEANINGS,
     REFERENCE_KIND_NAMES,
     Component,
     Condition,
@@ -176,8 +205,6 @@ class Schedule:
 
     def to_dict(self) -> dict[str, Any]:
         """The schedule as plain JSON-able data (the documented schema in docs/json-schema.md)."""
-        from regimen_calc.engine.export import schedule_to_dict
-
         return schedule_to_dict(self)
 
 
@@ -252,8 +279,6 @@ def _check_labs(labs: object, days: Sequence[int]) -> dict[int, dict[str, float]
     """Labs for days up to the schedule's last day (a later one is read by no rule); from the
     earliest day a regimen may have, since holds and start gates read the latest value on or
     before a day, and a value from before the first dose is such a value."""
-    from regimen_calc.engine.labs import check_labs
-    from regimen_calc.model.parsing import MIN_DAY
 
     return check_labs(labs, days=(MIN_DAY, max(days, default=1)))
 
@@ -376,7 +401,6 @@ def _confidence_by_field(regimen: Regimen, comp: Component) -> dict[str, str]:
 
 def _confidence_warnings(regimen: Regimen) -> list[ScheduleWarning]:
     """One warning per source and grade below H, naming every value that rests on it."""
-    from regimen_calc.model.regimen import CONFIDENCE_MEANINGS
 
     # (grade, source) -> what -> the fields of it ("cytarabine" -> ["dose", "days"]).
     found: dict[tuple[str, str], dict[str, list[str]]] = {}
@@ -514,7 +538,6 @@ def _plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
 
 
 def _make_plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
-    from regimen_calc.engine.labs import start_gate_for
 
     components = []
     for comp in _order(regimen.components):
@@ -594,7 +617,6 @@ def _venetoclax(
     rule_set: str,
 ) -> tuple[Mapping[int, Any], tuple[ScheduleWarning, ...]]:
     """The day-by-day venetoclax adjustments and their warnings (remembered by their inputs)."""
-    from regimen_calc.engine.interactions import adjust_venetoclax
 
     comp = cp.comp
     if comp.per_day != 1:
@@ -676,15 +698,6 @@ def build_schedule(
             per-m² cycle total.
         CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """
-    from regimen_calc.engine.cumulative import (
-        _check_override,
-        assess_cumulative,
-        check_prior_exposure,
-        cycle_exposure,
-    )
-    from regimen_calc.engine.interactions import check_windows, resolve_concomitants, rule_set_names
-    from regimen_calc.engine.safety import check_ceilings, check_flat_cycle_totals
-    from regimen_calc.engine.tablets import compose_tablets
 
     if not isinstance(regimen, Regimen):
         raise InputError("regimen", "a Regimen from load_regimen()", type(regimen).__name__)
@@ -698,8 +711,6 @@ def build_schedule(
         raise InputError("policy", "a DosingPolicy", type(policy).__name__)
     plan_policy = policy  # before a bsa_formula override: the plan does not use the formula
     if bsa_formula is not None:
-        from regimen_calc.content.bsa import BSA_FORMULAS
-
         if not isinstance(bsa_formula, str) or bsa_formula not in BSA_FORMULAS:
             raise InputError("bsa_formula", f"one of {', '.join(BSA_FORMULAS)}", bsa_formula)
         policy = attrs.evolve(policy, bsa_formula=bsa_formula)
@@ -716,8 +727,6 @@ def build_schedule(
     concomitants = resolve_concomitants(concomitant)
     check_windows(concomitants, regimen.all_days, rule_set=rule_set)
     plan = _plan(regimen, plan_policy)
-
-    from regimen_calc.content.bsa import body_surface_area
 
     height, weight = _measured(patient.height, "cm"), _measured(patient.weight, "kg")
     bsa_raw = body_surface_area(height, weight, formula=policy.bsa_formula, sex=patient.sex)
@@ -809,8 +818,6 @@ def build_schedule(
         gate_holds: Mapping[int, str] = {}
         moved_flag: str | None = None
         if cp.start_gate is not None and comp.days:
-            from regimen_calc.engine.labs import evaluate_start_gate, start_moved_flag
-
             gate = evaluate_start_gate(cp.start_gate, comp.days, lab_values)
             gate_holds = gate.held
             if gate_holds:
@@ -942,7 +949,6 @@ def build_schedule(
             )
     warnings += _hold_warnings(regimen, lab_values, per_component)
     warnings += plan.label_warnings
-    from regimen_calc.engine.labs import eligibility_warnings
 
     warnings += [
         ScheduleWarning(kind="lab", message=m) for m in eligibility_warnings(regimen.id, lab_values)
@@ -1081,7 +1087,6 @@ def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> li
 
 
 def _protocol_rule(comp: Component) -> Any:
-    from regimen_calc.engine.interactions import ProtocolRule
 
     rule = comp.interaction_rule
     if rule is None:
@@ -1103,7 +1108,6 @@ def _measured(q: pint.Quantity, unit: str) -> pint.Quantity:
     so the same patient entered in other units could get another dose. 1e-6 cm is far below any
     measurement's precision.
     """
-    from regimen_calc.engine.policy import half_up
 
     target = units.unit(unit)
     return ureg.Quantity(float(half_up(q.to(target).magnitude, _MICRO)), target)
@@ -1133,7 +1137,6 @@ def _held_start_adjustments(
     rule_set: str,
 ) -> dict[int, Any]:
     """Each held start day's adjustment as if it were the first dose (dosing day 1)."""
-    from regimen_calc.engine.interactions import adjust_venetoclax
 
     out = {}
     for day in held:
@@ -1155,7 +1158,6 @@ def _start_gate_warnings(
     cp: _ComponentPlan, result: Any, days_out: Mapping[int, Administration]
 ) -> list[ScheduleWarning]:
     """The start gate's statuses as ``start_gate`` warnings, each status in ``field``."""
-    from regimen_calc.engine.labs import start_gate_warnings
 
     first = days_out.get(result.first_dose) if result.first_dose is not None else None
     first_dose = None if first is None else format_quantity(first.daily_dose)
@@ -1174,7 +1176,6 @@ def _start_gate_warnings(
 def _hold(
     conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]
 ) -> tuple[bool, str | None]:
-    from regimen_calc.engine.labs import evaluate_conditions
 
     return evaluate_conditions(conditions, day, labs)
 
@@ -1185,7 +1186,6 @@ def _hold_warnings(
     per_component: Mapping[str, Mapping[int, Administration]],
 ) -> list[ScheduleWarning]:
     """Lab conditions as instructions (no value to decide on) and as holds (a value met them)."""
-    from regimen_calc.engine.labs import unchecked_days
 
     out = []
     for comp in regimen.components:

@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from regimen_calc._checks import is_number
+from regimen_calc.content.bsa import BSA_FORMULAS
+from regimen_calc.content.catalog import drug_info, known_drugs
 from regimen_calc.content.yaml_reader import GuardedLoader, read_yaml
+from regimen_calc.engine.cumulative import equivalence_scales
 from regimen_calc.engine.policy import (
     MAX_DEVIATION_LIMIT,
     WEIGHT_BASES,
@@ -30,6 +33,7 @@ from regimen_calc.engine.policy import (
     ExactComposition,
     Increment,
     NearestPack,
+    _bsa_cap,
 )
 from regimen_calc.errors import InputError, LoadError, Problem
 
@@ -260,11 +264,8 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
                 c.add(key, f"expected text, found {raw[key]!r}")
             else:
                 kwargs[key] = raw[key]
-    if "bsa_formula" in raw:
-        from regimen_calc.content.bsa import BSA_FORMULAS
-
-        if c.choice("bsa_formula", raw["bsa_formula"], BSA_FORMULAS):
-            kwargs["bsa_formula"] = raw["bsa_formula"]
+    if "bsa_formula" in raw and c.choice("bsa_formula", raw["bsa_formula"], BSA_FORMULAS):
+        kwargs["bsa_formula"] = raw["bsa_formula"]
     for key, low, high in (("bsa_decimals", 1, 4), ("dose_decimals", 0, 3)):
         if key in raw and (v := _number(c, raw, key, key, low, high, whole=True)) is not None:
             kwargs[key] = v
@@ -281,22 +282,15 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
                 f"expected null or an area with its unit such as '2 m^2', found {raw['bsa_cap']!r}",
             )
         else:
-            from regimen_calc.engine.policy import _bsa_cap
-
             cap = c.build("bsa_cap", lambda: _bsa_cap(raw["bsa_cap"]))
             if cap is not None:
                 kwargs["bsa_cap"] = cap
-    if "doxorubicin_equivalence" in raw:
-        from regimen_calc.engine.cumulative import equivalence_scales
-
-        if c.choice(
-            "doxorubicin_equivalence", raw["doxorubicin_equivalence"], equivalence_scales()
-        ):
-            kwargs["doxorubicin_equivalence"] = raw["doxorubicin_equivalence"]
+    if "doxorubicin_equivalence" in raw and c.choice(
+        "doxorubicin_equivalence", raw["doxorubicin_equivalence"], equivalence_scales()
+    ):
+        kwargs["doxorubicin_equivalence"] = raw["doxorubicin_equivalence"]
     drugs: dict[str, DrugPolicy] = {}
     if "drugs" in raw:
-        from regimen_calc.content.catalog import drug_info, known_drugs
-
         entries = raw["drugs"]
         if not isinstance(entries, dict):
             c.add("drugs", f"expected a mapping of generic drug name → rules, found {entries!r}")
@@ -328,3 +322,12 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
     if c.problems:
         raise LoadError(c.problems)
     return policy
+
+
+def load_policy(path: str | os.PathLike[str]) -> DosingPolicy:
+    """Load an institution dosing-policy YAML file (format: docs/safety.md).
+
+    Raises:
+        LoadError: listing every problem, each with the file and the path inside it.
+    """
+    return read_policy(path)

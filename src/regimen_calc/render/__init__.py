@@ -19,6 +19,7 @@ import importlib
 import inspect
 from typing import TYPE_CHECKING, Any
 
+from regimen_calc.engine.schedule import Schedule
 from regimen_calc.errors import InputError
 
 if TYPE_CHECKING:
@@ -59,7 +60,6 @@ def render(schedule: Schedule, fmt: str, **options: Any) -> str | bytes:
             that is not a Schedule.
         RegimenCalcError: for a schedule a format cannot show (``ics`` without a start date).
     """
-    from regimen_calc.engine.schedule import Schedule
 
     if not isinstance(schedule, Schedule):
         raise InputError("schedule", "a Schedule from Regimen.schedule()", type(schedule).__name__)

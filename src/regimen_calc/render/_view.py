@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from regimen_calc import __version__
+from regimen_calc.engine.export import report_to_dict
+from regimen_calc.engine.interactions import rule_confidence
+from regimen_calc.engine.labs import start_gate_for
 from regimen_calc.engine.tablets import describe_tablets
+from regimen_calc.errors import InputError
+from regimen_calc.model.regimen import REFERENCE_KIND_NAMES
 from regimen_calc.wording.ismp import (
     format_date,
     format_days,
@@ -349,7 +355,6 @@ def _rule_confidence(rule_set: str, a: Administration) -> str | None:
     in ``venetoclax_rules.yaml``; a regimen's own protocol rule is graded with the regimen)."""
     if a.adjustment is None:
         return None
-    from regimen_calc.engine.interactions import rule_confidence
 
     return rule_confidence(rule_set, a.adjustment.rule)
 
@@ -396,7 +401,6 @@ def _stopped_inhibitors(a: Administration, day: int, concomitants: Sequence[obje
 
 def _hold_texts(a: Administration) -> list[str]:
     """The drug's hold rules: its regimen's conditions, then its label's start gate."""
-    from regimen_calc.engine.labs import start_gate_for
 
     texts = [c.text for c in a.conditions]
     gate = start_gate_for(a.drug)
@@ -651,7 +655,6 @@ def _cumulative(schedule: Schedule) -> tuple[tuple[tuple[str, ...], ...], str]:
     report = getattr(schedule, "cumulative", None)
     if report is None:
         return (), ""
-    from regimen_calc.engine.cumulative import report_to_dict
 
     data = report_to_dict(report)
 
@@ -711,7 +714,6 @@ def _cycle_mark(regimen: Regimen, field: str) -> str:
 
 def reference_text(ref: Reference) -> str:
     """A reference as printed: its title, then its kind and confidence, then where to find it."""
-    from regimen_calc.model.regimen import REFERENCE_KIND_NAMES
 
     kind = REFERENCE_KIND_NAMES.get(ref.kind, ref.kind)
     about = f"{kind}, confidence {ref.confidence}" if ref.confidence else kind
@@ -726,7 +728,6 @@ def _fmt_or(value: int | None, unit: str) -> str:
 
 def build_view(schedule: Schedule) -> ScheduleView:
     """Turn a finished schedule into the text every format prints."""
-    from regimen_calc import __version__
 
     reg = schedule.regimen
     names = _drug_names(schedule)
@@ -956,7 +957,6 @@ PAPER_SIZES = ("a4", "letter")
 
 def check_paper(paper: object) -> str:
     """The paper size option of the printed formats, ``"a4"`` or ``"letter"`` (any case)."""
-    from regimen_calc.errors import InputError
 
     value = paper.lower() if isinstance(paper, str) else None
     if value not in PAPER_SIZES:
