@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import importlib
+
+from regimen_calc._version import distribution_version
 from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
 from regimen_calc.content.bsa import BSA_FORMULAS, body_surface_area
 from regimen_calc.engine.interactions import Concomitant
@@ -96,25 +99,13 @@ _LAZY = {
 }
 
 
-def _version() -> str:
-    """The installed distribution's version (importlib.metadata costs ~10 ms: read on first use)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("regimen-calc")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-        return "0+unknown"
-
-
 def __getattr__(name: str) -> object:
     if name == "__version__":
-        value = globals()[name] = _version()
+        value = globals()[name] = distribution_version()
         return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

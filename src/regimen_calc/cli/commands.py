@@ -37,6 +37,8 @@ from regimen_calc.io.regimen_files import (
     validate_file,
 )
 from regimen_calc.model.patient import Patient
+from regimen_calc.render import BINARY_FORMATS, render
+from regimen_calc.render._view import confidence_mark
 from regimen_calc.wording.ismp import (
     format_days,
     format_dose_per_unit,
@@ -183,8 +185,6 @@ def show_command(name: str, overlays: tuple[str, ...]) -> None:
     Values that rest on a source of medium or low confidence are marked [M] or [L], as in the
     schedule.
     """
-    from regimen_calc.render._view import confidence_mark
-
     refuse_repeated_files(overlays, "--overlay")
     reg = _load_regimen(name, overlays)
     names = {c.id: c.drug for c in reg.components}
@@ -472,8 +472,6 @@ def schedule_command(
         raise click.UsageError(
             "pdf is binary: write it to a file with -o FILE (or redirect stdout)"
         )
-
-    from regimen_calc.render import BINARY_FORMATS, render
 
     patient = Patient(
         height=height,

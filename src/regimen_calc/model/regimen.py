@@ -383,6 +383,8 @@ class Regimen:
 
         See :func:`regimen_calc.engine.schedule.build_schedule` for the arguments.
         """
+        # The one upward import (docs/architecture.md): the model's convenience calls the engine,
+        # which imports the model, so the import waits until the call.
         from regimen_calc.engine.schedule import build_schedule
 
         return build_schedule(

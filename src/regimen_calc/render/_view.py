@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from regimen_calc import __version__
+from regimen_calc._version import distribution_version
 from regimen_calc.engine.export import report_to_dict
 from regimen_calc.engine.interactions import rule_confidence
 from regimen_calc.engine.labs import start_gate_for
@@ -935,7 +935,7 @@ def build_view(schedule: Schedule) -> ScheduleView:
         cumulative=cumulative,
         cumulative_note=cumulative_note,
         disclaimer=DISCLAIMER,
-        generated_by=f"regimen_calc {__version__}",
+        generated_by=f"regimen_calc {distribution_version()}",
     )
 
 
