@@ -1,4 +1,5 @@
-"""Tests of regimen_calc.engine.interactions: the drug table, rule sets and the venetoclax engine.
+"""Tests of the interaction table and rule sets (regimen_calc.content.interaction_tables),
+Concomitant and the venetoclax rule engine (regimen_calc.engine.interactions).
 
 Hand-checked values come from shared/clinical-reference.md sections 1.1, 2 and 2.1.
 """
@@ -13,22 +14,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
-from regimen_calc.engine.interactions import (
-    Concomitant,
+from regimen_calc.content.interaction_tables import (
     InteractionRuleSet,
-    ProtocolRule,
-    VenetoclaxAdjustment,
     _parse_rule_sets,
     _parse_table,
-    adjust_venetoclax,
-    check_windows,
     interaction_table,
     lookup_drug,
-    resolve_concomitants,
     rule_set,
     rule_set_names,
 )
+from regimen_calc.engine.interactions import (
+    ProtocolRule,
+    VenetoclaxAdjustment,
+    adjust_venetoclax,
+    check_windows,
+    resolve_concomitants,
+)
 from regimen_calc.errors import InputError, LoadError, RegimenCalcError, UnknownDrugError
+from regimen_calc.model.concomitant import Concomitant
 from regimen_calc.units import ureg
 from render_support import site_regimen
 

@@ -16,7 +16,6 @@ import importlib
 from regimen_calc._version import distribution_version
 from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
 from regimen_calc.content.bsa import BSA_FORMULAS, body_surface_area
-from regimen_calc.engine.interactions import Concomitant
 from regimen_calc.engine.policy import (
     DoseModification,
     DosingPolicy,
@@ -39,6 +38,7 @@ from regimen_calc.errors import (
 )
 from regimen_calc.io.policy_files import load_policy
 from regimen_calc.io.regimen_files import available_regimens, load_regimen, validate_file
+from regimen_calc.model.concomitant import Concomitant
 from regimen_calc.model.patient import Patient
 from regimen_calc.model.regimen import Component, Regimen
 from regimen_calc.units import ureg

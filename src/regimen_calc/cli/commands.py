@@ -27,7 +27,7 @@ from regimen_calc.cli.support import (
     refuse_repeated_files,
     rule_set_option,
 )
-from regimen_calc.engine.interactions import lookup_drug
+from regimen_calc.content.interaction_tables import lookup_drug
 from regimen_calc.errors import InputError, LoadError, RegimenCalcError
 from regimen_calc.io.policy_files import load_policy
 from regimen_calc.io.regimen_files import (

@@ -55,12 +55,13 @@ from regimen_calc._checks import check_flag
 from regimen_calc.content.bsa import BSA_FORMULAS, normalize_sex
 from regimen_calc.content.catalog import Presentation, drug_info
 from regimen_calc.content.yaml_reader import UnreadableFile, read_limited
-from regimen_calc.engine.interactions import Concomitant, resolve_concomitants
+from regimen_calc.engine.interactions import resolve_concomitants
 from regimen_calc.engine.policy import DosingPolicy, half_up, round_bsa
 from regimen_calc.engine.safety import _factor, _limits, drug_safety
 from regimen_calc.engine.schedule import Schedule, _default_policy, build_schedule
 from regimen_calc.engine.tablets import compose_tablets
 from regimen_calc.errors import InputError, Problem, ProblemsError, RegimenCalcError
+from regimen_calc.model.concomitant import Concomitant
 from regimen_calc.model.patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
 from regimen_calc.model.regimen import Flat, PerBsa, PerWeight, Regimen, SourceFile
 from regimen_calc.units import ureg

@@ -1,11 +1,13 @@
-"""Venetoclax and CYP3A4/P-gp inhibitors: the drug table, named rule sets and a pure rule engine.
+"""Venetoclax and CYP3A4/P-gp inhibitors: resolving concomitant drugs and the pure rule engine.
 
 The numbers live in two data files, ``data/interactions.yaml`` (each concomitant drug's CYP3A4
 class and P-gp inhibition, with sources) and ``data/venetoclax_rules.yaml`` (named rule sets:
-``label``, the default, and ``protocol``). This module reads them once and applies them; it
-knows nothing of regimens, patients or schedules. :func:`adjust_venetoclax` takes the planned
-venetoclax dose per day and the concomitant drugs with their exposure windows, and returns one
-:class:`VenetoclaxAdjustment` per planned day.
+``label``, the default, and ``protocol``), read and checked by
+:mod:`regimen_calc.content.interaction_tables`. This module applies them; it knows nothing of
+regimens, patients or schedules. :func:`resolve_concomitants` classifies drug names into
+:class:`~regimen_calc.model.concomitant.Concomitant` objects; :func:`adjust_venetoclax` takes the
+planned venetoclax dose per day and the concomitant drugs with their exposure windows, and
+returns one :class:`VenetoclaxAdjustment` per planned day.
 
 Behaviour, decided here and tested in ``tests/test_interactions.py``:
 
@@ -59,7 +61,6 @@ approximating.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -69,244 +70,34 @@ from typing import Any
 import attrs
 import pint
 
-from regimen_calc.content.tables import read_data
-from regimen_calc.errors import InputError, LoadError, Problem, UnknownDrugError
+from regimen_calc.content.interaction_tables import (
+    CYP3A4_STRENGTH,
+    TABLE_FILE,
+    InteractionEntry,
+    InteractionRuleSet,
+    PercentRule,
+    drug_index,
+    lookup_drug,
+    normalise_name,
+)
+
+# Renamed: the engine's functions take the rule set's name as their `rule_set` argument.
+from regimen_calc.content.interaction_tables import rule_set as named_rule_set
+from regimen_calc.errors import InputError, UnknownDrugError
+from regimen_calc.model.concomitant import Concomitant, check_day, text_validator
 from regimen_calc.units import as_quantity, ureg
 
 __all__ = [
-    "CYP3A4_CLASSES",
-    "Concomitant",
-    "InteractionEntry",
-    "InteractionRuleSet",
     "ProtocolRule",
     "VenetoclaxAdjustment",
     "adjust_venetoclax",
     "check_windows",
-    "interaction_table",
-    "lookup_drug",
     "resolve_concomitants",
     "rule_confidence",
-    "rule_set",
-    "rule_set_names",
 ]
 
-#: The CYP3A4 inhibitor classes, weakest first.
-CYP3A4_CLASSES: tuple[str, ...] = ("none", "weak", "moderate", "strong")
-_STRENGTH = {name: rank for rank, name in enumerate(CYP3A4_CLASSES)}
-_CONFIDENCE = ("H", "M", "L")
-_TABLE_FILE = "interactions.yaml"
-_RULES_FILE = "venetoclax_rules.yaml"
-_DEFAULT_STRONG = "default"
 _MG = ureg.milligram
 _MG_UNITS = ureg.Quantity(1, _MG)._units
-
-
-# --------------------------------------------------------------------------------------------
-# Value classes
-# --------------------------------------------------------------------------------------------
-
-
-def _normalise(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
-def _check_day(field: str, value: object) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InputError(field, "a whole day number or None", value)
-
-
-def _validate_name(_inst: object, _attr: object, value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError("concomitant.name", "a non-empty drug name", value)
-
-
-def _validate_cyp3a4(_inst: object, _attr: object, value: object) -> None:
-    if not isinstance(value, str) or value not in CYP3A4_CLASSES:
-        raise InputError("concomitant.cyp3a4", f"one of {', '.join(CYP3A4_CLASSES)}", value)
-
-
-def _validate_pgp(_inst: object, _attr: object, value: object) -> None:
-    if not isinstance(value, bool):
-        raise InputError("concomitant.pgp", "True or False", value)
-
-
-def _validate_text(field: str):  # type: ignore[no-untyped-def]
-    def check(_inst: object, _attr: object, value: object) -> None:
-        if not isinstance(value, str):
-            raise InputError(field, "text", value)
-
-    return check
-
-
-def _validate_rule(_inst: object, _attr: object, value: object) -> None:
-    if value is not None and (not isinstance(value, str) or not value):
-        raise InputError("concomitant.rule", "None or the name of a drug-specific rule", value)
-
-
-# The class is not kw_only as a whole so that ``name`` may be positional on every attrs >= 24.1
-# (field-level kw_only=False overriding a class-level kw_only=True arrived only in attrs 25.4);
-# every other field is keyword-only.
-@attrs.frozen
-class Concomitant:
-    """A concomitant drug, its CYP3A4/P-gp classification and the days it is taken.
-
-    Build one directly for a drug outside the interaction table
-    (``Concomitant("drug-x", cyp3a4="strong", start_day=4)``), or let
-    :func:`resolve_concomitants` build it from a name.
-
-    Args:
-        name: the drug's name.
-        cyp3a4: ``"strong"``, ``"moderate"``, ``"weak"`` or ``"none"``.
-        pgp: whether the drug inhibits P-gp.
-        start_day: first day taken; ``None`` means already taken before the cycle starts.
-        stop_day: last day taken; ``None`` means it continues past the schedule.
-        source: where the classification comes from (``"caller"`` for a caller's own).
-        note: free text shown with the adjustment.
-        rule: the name of a drug-specific strong-inhibitor table (``"posaconazole"``), if any.
-
-    Raises:
-        InputError: for an unknown class, a non-boolean ``pgp``, non-integer days, or
-            ``stop_day`` before ``start_day``.
-    """
-
-    name: str = attrs.field(validator=_validate_name)
-    cyp3a4: str = attrs.field(kw_only=True, validator=_validate_cyp3a4)
-    pgp: bool = attrs.field(default=False, kw_only=True, validator=_validate_pgp)
-    start_day: int | None = attrs.field(default=None, kw_only=True)
-    stop_day: int | None = attrs.field(default=None, kw_only=True)
-    source: str = attrs.field(
-        default="caller", kw_only=True, validator=_validate_text("concomitant.source")
-    )
-    note: str = attrs.field(default="", kw_only=True, validator=_validate_text("concomitant.note"))
-    rule: str | None = attrs.field(default=None, kw_only=True, validator=_validate_rule)
-
-    def __attrs_post_init__(self) -> None:
-        _check_day("concomitant.start_day", self.start_day)
-        _check_day("concomitant.stop_day", self.stop_day)
-        if (
-            self.start_day is not None
-            and self.stop_day is not None
-            and self.stop_day < self.start_day
-        ):
-            raise InputError(
-                "concomitant.stop_day",
-                f"a day on or after start_day {self.start_day}",
-                self.stop_day,
-            )
-
-
-@attrs.frozen(kw_only=True)
-class Source:
-    """One source of a classification and its confidence (H, M or L)."""
-
-    name: str
-    confidence: str
-
-
-@attrs.frozen(kw_only=True)
-class ConflictingClass:
-    """One source's class for a drug whose sources disagree."""
-
-    cyp3a4: str
-    source: str
-
-
-@attrs.frozen(kw_only=True)
-class InteractionEntry:
-    """One drug of the interaction table.
-
-    ``pgp`` is ``None`` where the sources do not state P-gp inhibition (no P-gp rule is applied
-    then). ``conflict`` lists every class the sources give when they disagree; ``cyp3a4`` is then
-    the most conservative of them.
-    """
-
-    name: str
-    cyp3a4: str
-    pgp: bool | None
-    rule: str | None
-    aliases: tuple[str, ...]
-    sources: tuple[Source, ...]
-    conflict: tuple[ConflictingClass, ...]
-    note: str
-
-
-@attrs.frozen(kw_only=True)
-class StrongTable:
-    """A strong-inhibitor table: a ramp by venetoclax dosing day, then a steady-state value."""
-
-    id: str
-    ramp: tuple[pint.Quantity, ...]
-    steady: pint.Quantity
-    text: str
-    source: str
-    confidence: str
-
-    def value(self, ordinal: int) -> pint.Quantity:
-        """The table dose on the ``ordinal``-th venetoclax dosing day (1-based)."""
-        return self.ramp[ordinal - 1] if 1 <= ordinal <= len(self.ramp) else self.steady
-
-
-@attrs.frozen(kw_only=True)
-class PercentRule:
-    """Give ``percent_of_planned`` percent of the planned dose."""
-
-    id: str
-    percent_of_planned: Decimal
-    text: str
-    source: str
-    confidence: str
-
-
-@attrs.frozen(kw_only=True)
-class NoteRule:
-    """A rule that changes no dose and only adds a note."""
-
-    id: str
-    text: str
-    source: str
-    confidence: str
-
-
-@attrs.frozen(kw_only=True)
-class ResumeRule:
-    """When the planned dose returns after the last inhibitor dose."""
-
-    after_last_dose_days: int
-    text: str
-    source: str
-    confidence: str
-
-
-@attrs.frozen(kw_only=True)
-class InteractionRuleSet:
-    """A named set of venetoclax interaction rules (``label`` or ``protocol``).
-
-    ``protocol_classes`` names the classes (``strong``, ``moderate``, ``pgp``) whose dose comes
-    from a regimen's :class:`ProtocolRule`; it is empty for the label rule set.
-    """
-
-    name: str
-    title: str
-    strong: Mapping[str, StrongTable] = attrs.field(eq=False)
-    moderate: PercentRule
-    pgp: PercentRule
-    weak: NoteRule
-    resume: ResumeRule
-    protocol_classes: tuple[str, ...] = ()
-
-    def strong_table(self, rule: str | None) -> StrongTable:
-        """The table for a drug-specific ``rule`` (``"posaconazole"``), else the default table."""
-        if rule is None:
-            return self.strong[_DEFAULT_STRONG]
-        try:
-            return self.strong[rule]
-        except KeyError:
-            names = ", ".join(k for k in self.strong if k != _DEFAULT_STRONG)
-            raise InputError(
-                "concomitant.rule",
-                f"a strong-inhibitor rule of rule set {self.name!r}: {names}",
-                rule,
-            ) from None
 
 
 def _protocol_dose(field: str):  # type: ignore[no-untyped-def]
@@ -334,8 +125,8 @@ class ProtocolRule:
     strong: pint.Quantity | None = attrs.field(default=None, converter=_protocol_dose("strong"))
     moderate: pint.Quantity | None = attrs.field(default=None, converter=_protocol_dose("moderate"))
     pgp: pint.Quantity | None = attrs.field(default=None, converter=_protocol_dose("pgp"))
-    source: str = attrs.field(validator=_validate_text("protocol_rule.source"))
-    text: str = attrs.field(validator=_validate_text("protocol_rule.text"))
+    source: str = attrs.field(validator=text_validator("protocol_rule.source"))
+    text: str = attrs.field(validator=text_validator("protocol_rule.text"))
 
     def __attrs_post_init__(self) -> None:
         if self.strong is None and self.moderate is None and self.pgp is None:
@@ -383,417 +174,6 @@ class VenetoclaxAdjustment:
 
 
 # --------------------------------------------------------------------------------------------
-# Data files: read once, validated, every problem reported
-# --------------------------------------------------------------------------------------------
-
-
-def _read_yaml(filename: str) -> object:
-    # A copy: the checks below must not see (or leave) changes in the shared cached data.
-    import copy
-
-    return copy.deepcopy(read_data(filename))
-
-
-class _Checker:
-    """Collects every problem of one data file before raising."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def bad(self, path: str, message: str) -> None:
-        self.problems.append(Problem(self.file, path, message))
-
-    def mapping(
-        self, value: object, path: str, *, required: Iterable[str], optional: Iterable[str] = ()
-    ) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.bad(path, f"expected a mapping, found {type(value).__name__}")
-            return None
-        required, optional = tuple(required), tuple(optional)
-        for key in required:
-            if key not in value:
-                self.bad(f"{path}.{key}" if path else key, "missing")
-        for key in value:
-            if key not in required and key not in optional:
-                where = f"{path}.{key}" if path else str(key)
-                self.bad(where, f"unknown key; expected one of {', '.join(required + optional)}")
-        return value
-
-    def text(self, value: object, path: str, *, empty: bool = False) -> str:
-        if not isinstance(value, str) or (not empty and not value.strip()):
-            self.bad(path, f"expected text, found {value!r}")
-            return ""
-        return value
-
-    def choice(self, value: object, path: str, choices: Iterable[object]) -> Any:
-        choices = tuple(choices)
-        # type-exact: YAML's `true` must not pass for 1, nor 1 for `true`
-        if not any(type(value) is type(c) and value == c for c in choices):
-            self.bad(path, f"expected one of {', '.join(map(str, choices))}, found {value!r}")
-            return None
-        return value
-
-    def confidence(self, value: object, path: str) -> str:
-        return self.choice(value, path, _CONFIDENCE) or ""
-
-    def dose(self, value: object, path: str) -> pint.Quantity | None:
-        try:
-            q = as_quantity(value, field=path, dimension="mass", example="10 mg")
-        except InputError as exc:
-            self.bad(path, f"expected a mass such as '10 mg', found {value!r} ({exc.expected})")
-            return None
-        if q.magnitude <= 0:
-            self.bad(path, f"expected a dose above 0 mg, found {value!r}")
-            return None
-        return q
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise LoadError(self.problems)
-
-
-def _parse_table(raw: object, *, file: str = _TABLE_FILE) -> dict[str, InteractionEntry]:
-    """Validate the raw interaction table; raise :class:`LoadError` listing every problem."""
-    ck = _Checker(file)
-    top = ck.mapping(raw, "", required=("schema", "drugs"), optional=("reference",))
-    if top is None:
-        ck.raise_if_any()
-        return {}
-    if "schema" in top:
-        ck.choice(top["schema"], "schema", (1,))
-    drugs = top.get("drugs")
-    if not isinstance(drugs, dict) or not drugs:
-        ck.bad("drugs", "expected a non-empty mapping of drug name to entry")
-        ck.raise_if_any()
-    entries: dict[str, InteractionEntry] = {}
-    seen: dict[str, str] = {}
-    for key, value in drugs.items():
-        path = f"drugs.{key}"
-        if not isinstance(key, str) or _normalise(key) != key:
-            ck.bad(path, "expected a lower-case drug name as the key")
-            continue
-        d = ck.mapping(
-            value,
-            path,
-            required=("cyp3a4", "pgp", "aliases", "sources"),
-            optional=("rule", "conflict", "note"),
-        )
-        if d is None:
-            continue
-        cyp = ck.choice(d.get("cyp3a4"), f"{path}.cyp3a4", CYP3A4_CLASSES)
-        pgp = ck.choice(d.get("pgp"), f"{path}.pgp", (True, False, "not_stated"))
-        rule = d.get("rule")
-        if rule is not None:
-            rule = ck.text(rule, f"{path}.rule")
-            if cyp != "strong":
-                ck.bad(f"{path}.rule", "a drug-specific rule is defined for strong inhibitors only")
-        aliases = d.get("aliases", [])
-        if not isinstance(aliases, list):
-            ck.bad(f"{path}.aliases", f"expected a list of names, found {aliases!r}")
-            aliases = []
-        alias_names = tuple(
-            _normalise(ck.text(a, f"{path}.aliases[{i}]")) for i, a in enumerate(aliases)
-        )
-        for name in (key, *alias_names):
-            if name and name in seen:
-                ck.bad(path, f"the name {name!r} is already used by {seen[name]!r}")
-            elif name:
-                seen[name] = key
-        sources = d.get("sources")
-        parsed_sources: list[Source] = []
-        if not isinstance(sources, list) or not sources:
-            ck.bad(f"{path}.sources", "expected a non-empty list of {name, confidence}")
-        else:
-            for i, s in enumerate(sources):
-                sp = f"{path}.sources[{i}]"
-                sm = ck.mapping(s, sp, required=("name", "confidence"))
-                if sm is not None:
-                    parsed_sources.append(
-                        Source(
-                            name=ck.text(sm.get("name"), f"{sp}.name"),
-                            confidence=ck.confidence(sm.get("confidence"), f"{sp}.confidence"),
-                        )
-                    )
-        conflict: list[ConflictingClass] = []
-        if "conflict" in d:
-            items = d["conflict"]
-            if not isinstance(items, list) or len(items) < 2:
-                ck.bad(f"{path}.conflict", "expected a list of at least two {class, source}")
-            else:
-                for i, c in enumerate(items):
-                    cp = f"{path}.conflict[{i}]"
-                    cm = ck.mapping(c, cp, required=("class", "source"))
-                    if cm is not None:
-                        conflict.append(
-                            ConflictingClass(
-                                cyp3a4=ck.choice(cm.get("class"), f"{cp}.class", CYP3A4_CLASSES)
-                                or "none",
-                                source=ck.text(cm.get("source"), f"{cp}.source"),
-                            )
-                        )
-                strongest = max(
-                    (c.cyp3a4 for c in conflict), key=_STRENGTH.__getitem__, default=None
-                )
-                if cyp is not None and strongest is not None and cyp != strongest:
-                    ck.bad(
-                        f"{path}.cyp3a4",
-                        f"with conflicting sources the most conservative class ({strongest}) "
-                        f"applies by default, found {cyp!r}",
-                    )
-        note = ck.text(d.get("note", ""), f"{path}.note", empty=True)
-        entries[key] = InteractionEntry(
-            name=key,
-            cyp3a4=cyp or "none",
-            pgp=None if pgp == "not_stated" else pgp,
-            rule=rule,
-            aliases=alias_names,
-            sources=tuple(parsed_sources),
-            conflict=tuple(conflict),
-            note=note,
-        )
-    ck.raise_if_any()
-    return entries
-
-
-def _parse_strong(ck: _Checker, value: object, path: str) -> StrongTable | None:
-    d = ck.mapping(value, path, required=("id", "ramp", "steady", "text", "source", "confidence"))
-    if d is None:
-        return None
-    ramp_raw = d.get("ramp")
-    ramp: list[pint.Quantity] = []
-    if not isinstance(ramp_raw, list) or not ramp_raw:
-        ck.bad(f"{path}.ramp", "expected a non-empty list of doses such as [10 mg, 20 mg]")
-    else:
-        for i, r in enumerate(ramp_raw):
-            q = ck.dose(r, f"{path}.ramp[{i}]")
-            if q is not None:
-                ramp.append(q)
-    steady = ck.dose(d.get("steady"), f"{path}.steady")
-    if steady is None or len(ramp) != len(ramp_raw or []):
-        return None
-    return StrongTable(
-        id=ck.text(d.get("id"), f"{path}.id"),
-        ramp=tuple(ramp),
-        steady=steady,
-        text=ck.text(d.get("text"), f"{path}.text"),
-        source=ck.text(d.get("source"), f"{path}.source"),
-        confidence=ck.confidence(d.get("confidence"), f"{path}.confidence"),
-    )
-
-
-def _parse_percent(ck: _Checker, value: object, path: str) -> PercentRule | None:
-    d = ck.mapping(
-        value, path, required=("id", "percent_of_planned", "text", "source", "confidence")
-    )
-    if d is None:
-        return None
-    pct = d.get("percent_of_planned")
-    if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 < pct < 100:
-        ck.bad(
-            f"{path}.percent_of_planned", f"expected a number above 0 and below 100, found {pct!r}"
-        )
-        return None
-    return PercentRule(
-        id=ck.text(d.get("id"), f"{path}.id"),
-        percent_of_planned=Decimal(str(pct)),
-        text=ck.text(d.get("text"), f"{path}.text"),
-        source=ck.text(d.get("source"), f"{path}.source"),
-        confidence=ck.confidence(d.get("confidence"), f"{path}.confidence"),
-    )
-
-
-def _parse_rule_sets(
-    raw: object, *, file: str = _RULES_FILE, drug_rules: Iterable[str] = ()
-) -> tuple[str, dict[str, InteractionRuleSet]]:
-    """Validate the raw rule sets; raise :class:`LoadError` listing every problem.
-
-    Returns the default rule set's name and the rule sets by name. ``drug_rules`` are the
-    drug-specific rules the interaction table refers to: every rule set must define each of them.
-    """
-    ck = _Checker(file)
-    top = ck.mapping(raw, "", required=("schema", "default", "rule_sets"))
-    if top is None:
-        ck.raise_if_any()
-        return "", {}
-    if "schema" in top:
-        ck.choice(top["schema"], "schema", (1,))
-    sets_raw = top.get("rule_sets")
-    if not isinstance(sets_raw, dict) or not sets_raw:
-        ck.bad("rule_sets", "expected a non-empty mapping of rule-set name to rules")
-        ck.raise_if_any()
-    full: dict[str, InteractionRuleSet] = {}
-    derived: dict[str, dict[str, Any]] = {}
-    for name, value in sets_raw.items():
-        path = f"rule_sets.{name}"
-        if isinstance(value, dict) and "base" in value:
-            d = ck.mapping(value, path, required=("title", "base", "protocol_classes"))
-            if d is not None:
-                derived[str(name)] = d
-            continue
-        d = ck.mapping(
-            value, path, required=("title", "strong", "moderate", "pgp", "weak", "resume")
-        )
-        if d is None:
-            continue
-        strong_raw = d.get("strong")
-        strong: dict[str, StrongTable] = {}
-        if not isinstance(strong_raw, dict) or _DEFAULT_STRONG not in strong_raw:
-            ck.bad(f"{path}.strong", f"expected a mapping with a {_DEFAULT_STRONG!r} table")
-        else:
-            for key, table in strong_raw.items():
-                parsed = _parse_strong(ck, table, f"{path}.strong.{key}")
-                if parsed is not None:
-                    strong[str(key)] = parsed
-            for rule in drug_rules:
-                if rule not in strong_raw:
-                    ck.bad(
-                        f"{path}.strong",
-                        f"no table for the drug-specific rule {rule!r} used in {_TABLE_FILE}",
-                    )
-        moderate = _parse_percent(ck, d.get("moderate"), f"{path}.moderate")
-        pgp = _parse_percent(ck, d.get("pgp"), f"{path}.pgp")
-        wd = ck.mapping(
-            d.get("weak"), f"{path}.weak", required=("id", "text", "source", "confidence")
-        )
-        rd = ck.mapping(
-            d.get("resume"),
-            f"{path}.resume",
-            required=("after_last_dose_days", "text", "source", "confidence"),
-        )
-        if wd is None or rd is None or moderate is None or pgp is None:
-            continue
-        lag = rd.get("after_last_dose_days")
-        if isinstance(lag, bool) or not isinstance(lag, int) or lag < 1:
-            ck.bad(
-                f"{path}.resume.after_last_dose_days",
-                f"expected a whole number >= 1, found {lag!r}",
-            )
-            continue
-        full[str(name)] = InteractionRuleSet(
-            name=str(name),
-            title=ck.text(d.get("title"), f"{path}.title"),
-            strong=MappingProxyType(strong),
-            moderate=moderate,
-            pgp=pgp,
-            weak=NoteRule(
-                id=ck.text(wd.get("id"), f"{path}.weak.id"),
-                text=ck.text(wd.get("text"), f"{path}.weak.text"),
-                source=ck.text(wd.get("source"), f"{path}.weak.source"),
-                confidence=ck.confidence(wd.get("confidence"), f"{path}.weak.confidence"),
-            ),
-            resume=ResumeRule(
-                after_last_dose_days=lag,
-                text=ck.text(rd.get("text"), f"{path}.resume.text"),
-                source=ck.text(rd.get("source"), f"{path}.resume.source"),
-                confidence=ck.confidence(rd.get("confidence"), f"{path}.resume.confidence"),
-            ),
-        )
-    result = dict(full)
-    for name, d in derived.items():
-        path = f"rule_sets.{name}"
-        base = d.get("base")
-        if base not in full:
-            ck.bad(f"{path}.base", f"expected one of {', '.join(full)}, found {base!r}")
-            continue
-        classes = d.get("protocol_classes")
-        if (
-            not isinstance(classes, list)
-            or not classes
-            or any(c not in ("strong", "moderate", "pgp") for c in classes)
-        ):
-            ck.bad(
-                f"{path}.protocol_classes",
-                f"expected a non-empty list of strong, moderate, pgp, found {classes!r}",
-            )
-            continue
-        result[name] = attrs.evolve(
-            full[base],
-            name=name,
-            title=ck.text(d.get("title"), f"{path}.title"),
-            protocol_classes=tuple(classes),
-        )
-    default = top.get("default")
-    if default not in result:
-        ck.bad("default", f"expected one of {', '.join(result)}, found {default!r}")
-    ck.raise_if_any()
-    return str(default), result
-
-
-@functools.cache
-def _table() -> tuple[Mapping[str, InteractionEntry], Mapping[str, str]]:
-    entries = _parse_table(_read_yaml(_TABLE_FILE))
-    index = {}
-    for entry in entries.values():
-        index[entry.name] = entry.name
-        for alias in entry.aliases:
-            index[alias] = entry.name
-    return MappingProxyType(entries), MappingProxyType(index)
-
-
-@functools.cache
-def _rule_sets() -> tuple[str, Mapping[str, InteractionRuleSet]]:
-    drug_rules = sorted({e.rule for e in _table()[0].values() if e.rule})
-    default, sets = _parse_rule_sets(_read_yaml(_RULES_FILE), drug_rules=drug_rules)
-    return default, MappingProxyType(sets)
-
-
-# --------------------------------------------------------------------------------------------
-# Public lookups
-# --------------------------------------------------------------------------------------------
-
-
-def interaction_table() -> Mapping[str, InteractionEntry]:
-    """Every drug of the interaction table by its generic name (read once from the data file)."""
-    return _table()[0]
-
-
-def lookup_drug(name: str) -> InteractionEntry:
-    """The table entry for a drug name or alias, in any case.
-
-    Raises:
-        UnknownDrugError: the name is not in the table; the error lists near matches.
-        InputError: ``name`` is not text.
-    """
-    if not isinstance(name, str) or not name.strip():
-        raise InputError("concomitant", "a drug name", name)
-    entries, index = _table()
-    key = _normalise(name)
-    if key in index:
-        return entries[index[key]]
-    import difflib  # only on an error: kept off the start-up path
-
-    near = difflib.get_close_matches(key, list(index), n=3, cutoff=0.6)
-    suggestions = tuple(
-        dict.fromkeys(index[n] if n == index[n] else f"{n} ({index[n]})" for n in near)
-    )
-    raise UnknownDrugError(name, suggestions)
-
-
-def rule_set_names() -> tuple[str, ...]:
-    """The names of the venetoclax rule sets, the default first."""
-    default, sets = _rule_sets()
-    return (default, *(n for n in sets if n != default))
-
-
-def rule_set(name: str | None = None) -> InteractionRuleSet:
-    return _named_rule_set(name)
-
-
-def _named_rule_set(name: str | None) -> InteractionRuleSet:
-    """The venetoclax rule set called ``name`` (the data file's default, ``label``, if ``None``).
-
-    Raises:
-        InputError: no rule set has that name; the error lists the valid names.
-    """
-    default, sets = _rule_sets()
-    key = default if name is None else name
-    if not isinstance(key, str) or key not in sets:
-        raise InputError("rule_set", f"one of {', '.join(rule_set_names())}", name)
-    return sets[key]
-
-
-# --------------------------------------------------------------------------------------------
 # Resolving concomitant drugs
 # --------------------------------------------------------------------------------------------
 
@@ -802,7 +182,7 @@ _MAPPING_KEYS = ("name", "start_day", "stop_day", "cyp3a4", "pgp", "source", "no
 
 def _describe_sources(entry: InteractionEntry) -> str:
     listed = "; ".join(f"{s.name} ({s.confidence})" for s in entry.sources)
-    return f"{_TABLE_FILE}: {listed}"
+    return f"{TABLE_FILE}: {listed}"
 
 
 def _conflict_choices(
@@ -852,8 +232,10 @@ def _from_entry(
 
 def _check_caller_class(c: Concomitant, entry: InteractionEntry, field: str) -> Concomitant:
     """A caller's own classification of a table drug may be stricter than the table, never laxer."""
-    lowest = min((entry.cyp3a4, *(k.cyp3a4 for k in entry.conflict)), key=_STRENGTH.__getitem__)
-    if _STRENGTH[c.cyp3a4] < _STRENGTH[lowest]:
+    lowest = min(
+        (entry.cyp3a4, *(k.cyp3a4 for k in entry.conflict)), key=CYP3A4_STRENGTH.__getitem__
+    )
+    if CYP3A4_STRENGTH[c.cyp3a4] < CYP3A4_STRENGTH[lowest]:
         raise InputError(
             f"{field}.cyp3a4",
             f"at least {lowest!r} for {entry.name} (interaction table: {_describe_sources(entry)})",
@@ -889,9 +271,9 @@ def _refuse_near_miss(c: Concomitant, exc: UnknownDrugError, field: str) -> None
     instead of applying posaconazole's 70 mg rule. A genuinely different drug can be given a
     name that is not a near-miss (its full generic name, or a code).
     """
-    _entries, index = _table()
-    key = _normalise(c.name)
-    import difflib  # only on an error: kept off the start-up path
+    index = drug_index()
+    key = normalise_name(c.name)
+    import difflib  # stdlib, only on an error: kept off the start-up path
 
     close = difflib.get_close_matches(key, list(index), n=1, cutoff=_NEAR_MISS)
     if close:
@@ -993,7 +375,7 @@ def _refuse_repeated(concs: Sequence[Concomitant], field: str) -> None:
     for i, c in enumerate(concs):
         first = -math.inf if c.start_day is None else c.start_day
         last = math.inf if c.stop_day is None else c.stop_day
-        for j in taken.get(_normalise(c.name), []):
+        for j in taken.get(normalise_name(c.name), []):
             o = concs[j]
             other_first = -math.inf if o.start_day is None else o.start_day
             other_last = math.inf if o.stop_day is None else o.stop_day
@@ -1004,7 +386,7 @@ def _refuse_repeated(concs: Sequence[Concomitant], field: str) -> None:
                     f"{_days_taken(o)}",
                     f"{c.name} {_days_taken(c)}",
                 )
-        taken.setdefault(_normalise(c.name), []).append(i)
+        taken.setdefault(normalise_name(c.name), []).append(i)
 
 
 def check_windows(
@@ -1027,7 +409,7 @@ def check_windows(
     if not days:
         return
     first, last = min(days), max(days)
-    lag = _named_rule_set(rule_set).resume.after_last_dose_days - 1
+    lag = named_rule_set(rule_set).resume.after_last_dose_days - 1
     for i, c in enumerate(concomitants):
         if c.start_day is not None and c.start_day > last:
             raise InputError(
@@ -1082,7 +464,7 @@ def _planned_days(planned: object) -> list[tuple[int, pint.Quantity, Decimal]]:
         raise InputError("planned", "a mapping of day to planned venetoclax dose", planned)
     days = []
     for day, dose in planned.items():
-        _check_day(f"planned[{day!r}]", day)
+        check_day(f"planned[{day!r}]", day)
         if day is None:
             raise InputError("planned", "whole day numbers as keys", day)
         field = f"planned[{day}]"
@@ -1298,7 +680,7 @@ def adjust_venetoclax(
             or dose, a concomitant that is not a :class:`Concomitant`, or one drug twice on
             overlapping days.
     """
-    rs = _named_rule_set(rule_set)
+    rs = named_rule_set(rule_set)
     protocol: ProtocolRule | None
     if protocol_rule is None or isinstance(protocol_rule, ProtocolRule):
         protocol = protocol_rule
@@ -1337,7 +719,7 @@ def rule_confidence(rule_set_name: str, rule_id: str) -> str | None:
     """The confidence grade (H, M or L) of a rule of a shipped rule set, by its id; ``None`` for
     an id the rule set does not hold (a regimen's own protocol rule is graded with the regimen)."""
     try:
-        rules = rule_set(rule_set_name)
+        rules = named_rule_set(rule_set_name)
     except InputError:  # not a rule set this version ships
         return None
     every = [*rules.strong.values(), rules.moderate, rules.pgp, rules.weak]

@@ -22,6 +22,7 @@ import pint
 from regimen_calc import units
 from regimen_calc.content.bsa import BSA_FORMULAS, body_surface_area
 from regimen_calc.content.catalog import drug_info
+from regimen_calc.content.interaction_tables import rule_set_names
 from regimen_calc.engine.cumulative import (
     CumulativeReport,
     _check_override,
@@ -35,7 +36,6 @@ from regimen_calc.engine.interactions import (
     adjust_venetoclax,
     check_windows,
     resolve_concomitants,
-    rule_set_names,
 )
 from regimen_calc.engine.labs import (
     check_labs,

@@ -9,19 +9,20 @@ not a number, ``"10"`` is not a percentage), and every problem reported at once 
 
 Hand-written rather than a cattrs converter: the file is small and flat, and each field needs
 its own domain check (a drug in the catalog, a mass with a unit, a percentage in range) whose
-message must name the YAML path, not an attrs attribute.
+message must name the YAML path, not an attrs attribute. The checks record their problems in the
+library's one :class:`~regimen_calc.content.checking.ProblemCollector`, the one the bundled
+interaction table is checked with.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from regimen_calc._checks import is_number
 from regimen_calc.content.bsa import BSA_FORMULAS
 from regimen_calc.content.catalog import drug_info, known_drugs
+from regimen_calc.content.checking import ProblemCollector
 from regimen_calc.content.yaml_reader import GuardedLoader, read_yaml
 from regimen_calc.engine.cumulative import equivalence_scales
 from regimen_calc.engine.policy import (
@@ -35,7 +36,7 @@ from regimen_calc.engine.policy import (
     NearestPack,
     _bsa_cap,
 )
-from regimen_calc.errors import InputError, LoadError, Problem
+from regimen_calc.errors import LoadError, Problem
 
 #: Largest policy file accepted, in bytes.
 MAX_FILE_BYTES = 64 * 1024
@@ -71,74 +72,14 @@ def _read(path: Path) -> Any:
     return read_yaml(path, loader_class=_Guarded, max_bytes=MAX_FILE_BYTES)[0]
 
 
-class _Collector:
-    """Collects problems; each builder returns ``None`` after recording what went wrong."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(self.name, path, message))
-
-    def keys(self, raw: dict, allowed: tuple[str, ...], path: str) -> None:
-        for key in raw:
-            if key not in allowed:
-                where = f"{path}.{key}" if path else str(key)
-                self.add(where, f"unknown key; expected one of {', '.join(allowed)}")
-
-    def choice(self, path: str, value: object, allowed: Any) -> bool:
-        """Whether ``value`` is one of the ``allowed`` names; records a problem if not.
-
-        Only text is looked up: a YAML list or mapping is unhashable and is never a name.
-        """
-        if isinstance(value, str) and value in allowed:
-            return True
-        self.add(path, f"expected one of {', '.join(allowed)}, found {value!r}")
-        return False
-
-    def build(self, path: str, make: Callable[[], Any], *, field_prefix: bool = False) -> Any:
-        """Call ``make``; an InputError becomes a problem at ``path`` (``path.field`` with
-        ``field_prefix``)."""
-        try:
-            return make()
-        except InputError as exc:
-            found = "" if exc.found is None else f", found {exc.found!r}"
-            at = f"{path}.{exc.field}" if field_prefix and exc.field else path
-            self.add(at, f"expected {exc.expected}{found}")
-            return None
-
-
-def _number(
-    c: _Collector,
-    raw: dict,
-    key: str,
-    path: str,
-    low: float,
-    high: float,
-    *,
-    low_open: bool = False,
-    whole: bool = False,
-) -> Any:
-    value = raw[key]
-    ok = is_number(value, whole=whole)
-    ok = ok and (low < value if low_open else low <= value) and value <= high
-    if not ok:
-        what = "a whole number" if whole else "a number"
-        bound = f"above {low:g}" if low_open else f"from {low:g}"
-        c.add(path, f"expected {what} {bound} to {high:g}, found {value!r}")
-        return None
-    return value
-
-
-def _rounding(c: _Collector, raw: object, path: str) -> Any:
+def _rounding(c: ProblemCollector, raw: object, path: str) -> Any:
     if not isinstance(raw, dict):
         c.add(
             path,
             f"expected a mapping with one of increment, packs or exact_composition, found {raw!r}",
         )
         return None
-    c.keys(raw, _ROUNDING, path)
+    c.unknown_keys(raw, path, _ROUNDING)
     kinds = [k for k in ("increment", "packs", "exact_composition") if k in raw]
     if len(kinds) != 1:
         c.add(
@@ -169,7 +110,7 @@ def _rounding(c: _Collector, raw: object, path: str) -> Any:
             return None
         max_packs = None
         if "max_packs" in raw:
-            max_packs = _number(c, raw, "max_packs", f"{path}.max_packs", 1, 100, whole=True)
+            max_packs = c.number(raw["max_packs"], f"{path}.max_packs", 1, 100, whole=True)
             if max_packs is None:
                 return None
         return c.build(f"{path}.packs", lambda: NearestPack(sizes, max_packs))
@@ -179,15 +120,15 @@ def _rounding(c: _Collector, raw: object, path: str) -> Any:
     return ExactComposition()
 
 
-def _drug(c: _Collector, raw: object, path: str) -> DrugPolicy | None:
+def _drug(c: ProblemCollector, raw: object, path: str) -> DrugPolicy | None:
     if not isinstance(raw, dict):
         c.add(path, f"expected a mapping of {', '.join(_DRUG)}, found {raw!r}")
         return None
-    c.keys(raw, _DRUG, path)
+    c.unknown_keys(raw, path, _DRUG)
     kwargs: dict[str, Any] = {}
     ok = True
     if "weight_basis" in raw:
-        if c.choice(f"{path}.weight_basis", raw["weight_basis"], WEIGHT_BASES):
+        if c.choice(raw["weight_basis"], f"{path}.weight_basis", WEIGHT_BASES) is not None:
             kwargs["weight_basis"] = raw["weight_basis"]
         else:
             ok = False
@@ -196,8 +137,8 @@ def _drug(c: _Collector, raw: object, path: str) -> DrugPolicy | None:
         ok = ok and rule is not None
         kwargs["rounding"] = rule
     if "max_deviation_percent" in raw:
-        dev = _number(
-            c, raw, "max_deviation_percent", f"{path}.max_deviation_percent", 0, MAX_DEVIATION_LIMIT
+        dev = c.number(
+            raw["max_deviation_percent"], f"{path}.max_deviation_percent", 0, MAX_DEVIATION_LIMIT
         )
         ok = ok and dev is not None
         kwargs["max_deviation_percent"] = dev
@@ -208,14 +149,14 @@ def _drug(c: _Collector, raw: object, path: str) -> DrugPolicy | None:
             c.add(mpath, f"expected a mapping with percent and reason, found {mod!r}")
             ok = False
         else:
-            c.keys(mod, _MODIFICATION, mpath)
+            c.unknown_keys(mod, mpath, _MODIFICATION)
             missing = [key for key in _MODIFICATION if key not in mod]
             for key in missing:
                 c.add(f"{mpath}.{key}", "required")
             pct = (
                 None
                 if "percent" not in mod
-                else _number(c, mod, "percent", f"{mpath}.percent", 0, 100, low_open=True)
+                else c.number(mod["percent"], f"{mpath}.percent", 0, 100, low_open=True)
             )
             reason = mod.get("reason")
             if "reason" in mod and (not isinstance(reason, str) or not reason.strip()):
@@ -244,7 +185,7 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
         raise LoadError([Problem(repr(path), "", "expected a path to a policy YAML file")])
     p = Path(path)
     raw = _read(p)
-    c = _Collector(p.name)
+    c = ProblemCollector(p.name)
     if not isinstance(raw, dict):
         raise LoadError(
             [
@@ -256,7 +197,7 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
                 )
             ]
         )
-    c.keys(raw, _TOP, "")
+    c.unknown_keys(raw, "", _TOP)
     kwargs: dict[str, Any] = {}
     for key in ("name", "source"):
         if key in raw:
@@ -264,15 +205,16 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
                 c.add(key, f"expected text, found {raw[key]!r}")
             else:
                 kwargs[key] = raw[key]
-    if "bsa_formula" in raw and c.choice("bsa_formula", raw["bsa_formula"], BSA_FORMULAS):
+    if (
+        "bsa_formula" in raw
+        and c.choice(raw["bsa_formula"], "bsa_formula", BSA_FORMULAS) is not None
+    ):
         kwargs["bsa_formula"] = raw["bsa_formula"]
     for key, low, high in (("bsa_decimals", 1, 4), ("dose_decimals", 0, 3)):
-        if key in raw and (v := _number(c, raw, key, key, low, high, whole=True)) is not None:
+        if key in raw and (v := c.number(raw[key], key, low, high, whole=True)) is not None:
             kwargs[key] = v
     if "max_deviation_percent" in raw:
-        v = _number(
-            c, raw, "max_deviation_percent", "max_deviation_percent", 0, MAX_DEVIATION_LIMIT
-        )
+        v = c.number(raw["max_deviation_percent"], "max_deviation_percent", 0, MAX_DEVIATION_LIMIT)
         if v is not None:
             kwargs["max_deviation_percent"] = v
     if "bsa_cap" in raw and raw["bsa_cap"] is not None:
@@ -285,8 +227,12 @@ def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
             cap = c.build("bsa_cap", lambda: _bsa_cap(raw["bsa_cap"]))
             if cap is not None:
                 kwargs["bsa_cap"] = cap
-    if "doxorubicin_equivalence" in raw and c.choice(
-        "doxorubicin_equivalence", raw["doxorubicin_equivalence"], equivalence_scales()
+    if (
+        "doxorubicin_equivalence" in raw
+        and c.choice(
+            raw["doxorubicin_equivalence"], "doxorubicin_equivalence", equivalence_scales()
+        )
+        is not None
     ):
         kwargs["doxorubicin_equivalence"] = raw["doxorubicin_equivalence"]
     drugs: dict[str, DrugPolicy] = {}
