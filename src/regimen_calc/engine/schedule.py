@@ -674,7 +674,7 @@ def build_schedule(
         cycle: the cycle number, from 1 (and at most the regimen's stated number of cycles).
         start: the date of day 1; day 0 falls the day before.
         concomitant: concomitant drugs, by name or as
-            :class:`~regimen_calc.engine.interactions.Concomitant`; each drug once on any day, and
+            :class:`~regimen_calc.model.concomitant.Concomitant`; each drug once on any day, and
             each window reaching a day of the schedule (its rule applies for the resume lag
             after its last dose).
         rule_set: the venetoclax interaction rule set: ``"label"`` (default) or ``"protocol"``;
