@@ -153,9 +153,6 @@ class Administration:
     tablets: tuple[tuple[pint.Quantity, int], ...] = ()
     held: bool = False
     hold_reason: str | None = None
-    #: What held the dose, without the rule's text (``white-cell count 22 × 10⁹/L``; ``stopped
-    #: from day 3: ...``; ``not started: ...`` for a start gate); ``None`` when not held.
-    hold_finding: str | None = None
     provenance: Mapping[str, Provenance] = attrs.field(factory=dict, hash=False)
     #: The confidence grade (H, M or L) of each of this drug's values whose source is graded,
     #: by field (``dose`` or ``steps``, ``days``, ``route``, ...).

@@ -15,14 +15,11 @@ import pint
 from regimen_calc.wording.ismp import format_days, format_number, format_quantity
 
 __all__ = [
-    "above_label_interaction",
     "bsa_capped",
     "component_provenance",
     "confidence_values",
     "cycle_limit",
-    "cycle_not_stated",
     "cycle_provenance",
-    "dosed_on_weight",
     "eligibility_not_given",
     "eligibility_not_met",
     "eligibility_without_labs",
@@ -30,19 +27,13 @@ __all__ = [
     "gate_finding",
     "gate_held",
     "gate_limit",
-    "held_day",
-    "hold_instruction",
     "hold_reason",
-    "interaction_run",
     "lab_reading",
     "lab_value",
     "label_instruction",
-    "modification_flag",
     "modification_warning",
     "moved_why",
     "printed_unit",
-    "rounding_flag",
-    "rounding_review",
     "start_gate_checked_earlier",
     "start_gate_moved",
     "start_gate_not_evaluated",
@@ -50,9 +41,6 @@ __all__ = [
     "start_moved_flag",
     "stopped_finding",
     "stopped_reason",
-    "unchecked_instruction",
-    "weight_above_actual",
-    "weight_basis_not_applied",
 ]
 
 #: How a lab unit is printed (ISMP-style: ``× 10⁹/L``, never ``10^9/L``).
@@ -342,107 +330,9 @@ def label_instruction(drug: str, text: str, source: str) -> str:
     return f"{drug}: {text} ({source})"
 
 
-def cycle_not_stated(cycle: int) -> str:
-    return f"Cycle {cycle}: the number of cycles is not stated; check the protocol."
-
-
 def bsa_capped(uncapped: pint.Quantity, capped: pint.Quantity) -> str:
     return (
         f"BSA {format_quantity(uncapped)} capped at {format_quantity(capped)} "
         "by the policy; ASCO advises against empiric BSA capping. "
         "Doses are below the full per-m² doses."
     )
-
-
-def weight_basis_not_applied(drug: str, basis: str, *, per_m2: bool) -> str:
-    how = (
-        "dosed per m² in this regimen, from a body-surface area on the actual weight."
-        if per_m2
-        else "a flat dose in this regimen."
-    )
-    return f"{drug}: the policy's {basis} body weight is not applied: {drug} is {how}"
-
-
-def weight_above_actual(
-    drug: str, basis: str, dosing_weight: pint.Quantity, weight: pint.Quantity
-) -> str:
-    return (
-        f"{drug}: the {basis} body weight "
-        f"{format_quantity(dosing_weight)} is above the actual weight "
-        f"{format_quantity(weight)}; the dose is on the {basis} "
-        "weight as the policy says: check."
-    )
-
-
-def modification_flag(described: str, protocol_dose: pint.Quantity) -> str:
-    return f"{described} (protocol dose {format_quantity(protocol_dose)})"
-
-
-def rounding_flag(reason: str | None) -> str:
-    return f"PHARMACIST REVIEW: {reason}; unrounded dose kept"
-
-
-def dosed_on_weight(basis: str, weight: pint.Quantity) -> str:
-    return f"dosed on {basis} body weight {format_quantity(weight)}"
-
-
-def rounding_review(
-    drug: str,
-    days: tuple[int, ...],
-    reason: str | None,
-    unrounded: pint.Quantity,
-    proposed: pint.Quantity | None,
-    rule: str,
-) -> str:
-    shown = "" if proposed is None else f" (rounding proposed {format_quantity(proposed)})"
-    return (
-        f"PHARMACIST REVIEW: {drug} on day(s) "
-        f"{format_days(days)}: {reason}; the unrounded dose "
-        f"{format_quantity(unrounded)} is kept{shown}. "
-        f"Rule: {rule}."
-    )
-
-
-def above_label_interaction(
-    drug: str, inhibitors: Sequence[str], label_doses: Sequence[tuple[str, tuple[int, ...]]]
-) -> str:
-    """The protocol rule's doses above the label's; ``label_doses`` as ``(dose, days)``."""
-    label = "; ".join(f"{dose} on day(s) {format_days(days)}" for dose, days in label_doses)
-    return (
-        f"{drug}: the protocol rule's doses are ABOVE the label's with "
-        f"{', '.join(inhibitors)} (label: {label}). Confirm with the prescriber; "
-        "the label rule set gives the label doses."
-    )
-
-
-def interaction_run(
-    days: tuple[int, ...],
-    drug: str,
-    unadjusted: str,
-    adjusted: str,
-    rule_text: str,
-    inhibitors: Sequence[str],
-) -> str:
-    """``Days 5-8: venetoclax 400 mg → 70 mg (...; posaconazole)``; doses as printed."""
-    label = "Day" if len(days) == 1 else "Days"
-    return (
-        f"{label} {format_days(days)}: {drug} "
-        f"{unadjusted} → {adjusted} "
-        f"({rule_text}; {', '.join(inhibitors)})"
-    )
-
-
-def hold_instruction(drug: str, rule: str) -> str:
-    return f"{drug}: {rule} (no laboratory values given: check before each dose)"
-
-
-def unchecked_instruction(drug: str, rule: str, lab: str, days: tuple[int, ...]) -> str:
-    return (
-        f"{drug}: {rule} (no {lab} value for day(s) "
-        f"{format_days(days)}: "
-        "check before each of these doses)"
-    )
-
-
-def held_day(day: int, drug: str, reason: str | None) -> str:
-    return f"Day {day}: {drug} {reason}"
