@@ -5,27 +5,33 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 
 import attrs
+import pint
 
 from regimen_calc._checks import is_number
 from regimen_calc.content.tables import read_data
 from regimen_calc.errors import InputError, LoadError, Problem
 from regimen_calc.model.regimen import Condition
-from regimen_calc.wording.ismp import format_days, format_number
+from regimen_calc.wording import messages
 
 __all__ = [
     "LAB_UNITS",
     "START_GATE_STATUSES",
+    "EligibilityFinding",
+    "GateWarning",
+    "Hold",
     "StartGate",
     "StartGateResult",
     "check_labs",
+    "eligibility_findings",
     "eligibility_for",
     "eligibility_warnings",
     "evaluate_conditions",
     "evaluate_start_gate",
+    "find_hold",
     "lab_table",
+    "start_gate_findings",
     "start_gate_for",
     "start_gate_warnings",
     "start_moved_flag",
@@ -94,10 +100,28 @@ def check_labs(labs: object, *, days: tuple[int, int] | None = None) -> dict[int
     return out
 
 
-def evaluate_conditions(
+@attrs.frozen(kw_only=True)
+class Hold:
+    """A dose held (or stopped) by a lab rule, as data.
+
+    ``finding`` is what the lab showed (``white-cell count 22 × 10⁹/L``; ``stopped from day 3:
+    ...`` for a stop); ``rule`` the rule's text; ``reason`` both, as recorded on the
+    administration. ``day`` is the day of the value that met the rule.
+    """
+
+    kind: str
+    lab: str
+    value: float
+    day: int
+    finding: str
+    rule: str
+    reason: str
+
+
+def find_hold(
     conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]
-) -> tuple[bool, str | None]:
-    """Whether a component is held on ``day``, and why.
+) -> Hold | None:
+    """The first of ``conditions`` that holds a component on ``day``, or ``None``.
 
     ``hold_if`` holds on a day whose lab meets the threshold. ``continue_until`` stops from the
     first day (on or before ``day``) whose lab meets it. A day with no value for the lab is not
@@ -108,18 +132,41 @@ def evaluate_conditions(
         if cond.kind == "hold_if":
             value = labs.get(day, {}).get(cond.lab)
             if value is not None and test(value, cond.threshold):
-                return True, f"held: {_reading(cond.lab, value, cond.unit)} ({cond.text})"
+                finding = _reading(cond.lab, value, cond.unit)
+                return Hold(
+                    kind=cond.kind,
+                    lab=cond.lab,
+                    value=value,
+                    day=day,
+                    finding=finding,
+                    rule=cond.text,
+                    reason=messages.hold_reason(finding, cond.text),
+                )
         elif cond.kind == "continue_until":
             for d in sorted(labs):
                 if d > day:
                     break
                 value = labs[d].get(cond.lab)
                 if value is not None and test(value, cond.threshold):
-                    return True, (
-                        f"stopped from day {d}: {_reading(cond.lab, value, cond.unit)} "
-                        f"({cond.text})"
+                    finding = messages.stopped_finding(d, _reading(cond.lab, value, cond.unit))
+                    return Hold(
+                        kind=cond.kind,
+                        lab=cond.lab,
+                        value=value,
+                        day=d,
+                        finding=finding,
+                        rule=cond.text,
+                        reason=messages.stopped_reason(finding, cond.text),
                     )
-    return False, None
+    return None
+
+
+def evaluate_conditions(
+    conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]
+) -> tuple[bool, str | None]:
+    """Whether a component is held on ``day``, and why (see :func:`find_hold`)."""
+    hold = find_hold(conditions, day, labs)
+    return (False, None) if hold is None else (True, hold.reason)
 
 
 def unchecked_days(
@@ -153,10 +200,22 @@ def eligibility_for(regimen_id: str) -> tuple[str, str, tuple[Mapping[str, objec
     return trial, " ".join(str(entry["source"]).split()), tuple(entry["limits"])
 
 
-def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]]) -> list[str]:
-    """Messages for lab values that do not meet the regimen's trial eligibility limits.
+@attrs.frozen(kw_only=True)
+class EligibilityFinding:
+    """A trial eligibility limit not met (or not checked): its days (the days of the values
+    that do not meet it; none for an instruction) and the message."""
 
-    Without labs, one instruction listing the limits. With labs, one message per value outside a
+    days: tuple[int, ...]
+    message: str
+    source: str
+
+
+def eligibility_findings(
+    regimen_id: str, labs: Mapping[int, Mapping[str, float]]
+) -> list[EligibilityFinding]:
+    """Lab values that do not meet the regimen's trial eligibility limits.
+
+    Without labs, one instruction listing the limits. With labs, one finding per value outside a
     limit, and one per limit whose lab was not given at all.
     """
     found = eligibility_for(regimen_id)
@@ -164,8 +223,14 @@ def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]
         return []
     trial, source, limits = found
     if not labs:
-        listed = "; ".join(str(lim["text"]) for lim in limits)
-        return [f"{trial} eligibility (no laboratory values given): check {listed} ({source})."]
+        listed = [str(lim["text"]) for lim in limits]
+        return [
+            EligibilityFinding(
+                days=(),
+                source=source,
+                message=messages.eligibility_without_labs(trial, listed, source),
+            )
+        ]
     table = lab_table()
     out = []
     for lim in limits:
@@ -179,26 +244,38 @@ def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]
                 continue
             seen = True
             if not _OPS[op](value, threshold):
+                reading = _reading(lab, value, unit)
                 out.append(
-                    f"Day {day}: {_reading(lab, value, unit)} does not meet the {trial} "
-                    f"eligibility limit ({lim['text']}; {source})."
+                    EligibilityFinding(
+                        days=(day,),
+                        source=source,
+                        message=messages.eligibility_not_met(
+                            day, reading, trial, str(lim["text"]), source
+                        ),
+                    )
                 )
         if not seen:
             out.append(
-                f"{trial} eligibility: no {table[lab]['name']} value given; "
-                f"check {lim['text']} ({source})."
+                EligibilityFinding(
+                    days=(),
+                    source=source,
+                    message=messages.eligibility_not_given(
+                        trial, str(table[lab]["name"]), str(lim["text"]), source
+                    ),
+                )
             )
     return out
+
+
+def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]]) -> list[str]:
+    """The messages of :func:`eligibility_findings`."""
+    return [f.message for f in eligibility_findings(regimen_id, labs)]
 
 
 # --------------------------------------------------------------------------------------------
 # Start gates: a label's condition on starting a drug (venetoclax: white-cell count below
 # 25 × 10⁹/L before the first dose), data in eligibility.yaml's ``start_gates``.
 
-#: The most decimal places a lab value is printed with (the formatting module's limit).
-_MAX_LAB_DECIMALS = 12
-#: How a lab unit is printed (ISMP-style: ``× 10⁹/L``, never ``10^9/L``).
-_PRINTED_UNITS = {"10^9/L": "× 10⁹/L"}
 _OPERATOR_WORDS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least"}
 
 
@@ -218,29 +295,31 @@ class StartGate:
 
     def describe(self, value: float) -> str:
         """``white-cell count 30 × 10⁹/L``: a value of the gate's lab, as printed."""
-        return f"{lab_table()[self.lab]['name']} {_lab_value(self.lab, value)}"
+        return f"{self.lab_name} {_lab_value(self.lab, value)}"
+
+    @property
+    def lab_name(self) -> str:
+        """``white-cell count``."""
+        return str(lab_table()[self.lab]["name"])
 
     @property
     def limit(self) -> str:
         """``below 25 × 10⁹/L``."""
-        return f"{_OPERATOR_WORDS[self.operator]} {_lab_value(self.lab, self.threshold)}"
+        return messages.gate_limit(
+            _OPERATOR_WORDS[self.operator], _lab_value(self.lab, self.threshold)
+        )
 
 
 def _reading(lab: str, value: float, unit: str) -> str:
     """``white-cell count 22 × 10⁹/L``: a lab value by its name, through the number formatter."""
     entry = lab_table().get(lab)
     name = lab if entry is None else entry["name"]
-    return f"{name} {format_number(value)} {_PRINTED_UNITS.get(unit, unit)}"
+    return messages.lab_reading(str(name), value, unit)
 
 
 def _lab_value(lab: str, value: float) -> str:
     """A lab value as it was given (every decimal of it: a count is not rounded), with its unit."""
-    unit = str(lab_table()[lab]["unit"])
-    exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
-    decimals = max(0, -exponent) if isinstance(exponent, int) else 0
-    if decimals > _MAX_LAB_DECIMALS:  # far below any measurement: shown as given, not as 0
-        return f"{float(value):g} {_PRINTED_UNITS.get(unit, unit)}"
-    return f"{format_number(value, decimals=decimals)} {_PRINTED_UNITS.get(unit, unit)}"
+    return messages.lab_value(value, str(lab_table()[lab]["unit"]))
 
 
 @functools.cache
@@ -298,6 +377,9 @@ class StartGateResult:
     held: Mapping[int, str]
     first_dose: int | None
     checked_by: tuple[int, float] | None
+    #: Each held day's finding, without the gate's source (``not started: white-cell count 30
+    #: × 10⁹/L on day 2 is not below 25 × 10⁹/L``).
+    findings: Mapping[int, str] = attrs.field(factory=dict, hash=False, eq=False)
     #: The labs the gate was evaluated on.
     labs: Mapping[int, Mapping[str, float]] = attrs.field(factory=dict, hash=False, eq=False)
 
@@ -327,20 +409,31 @@ def evaluate_start_gate(
     to decide on, is the first dose, and the days after it are not gated.
     """
     held: dict[int, str] = {}
+    findings: dict[int, str] = {}
     ordered = tuple(sorted(days))
     for day in ordered:
         latest = _latest(gate.lab, day, labs)
         if latest is None or gate.met_by(latest[1]):
             return StartGateResult(
-                gate=gate, days=ordered, held=held, first_dose=day, checked_by=latest, labs=labs
+                gate=gate,
+                days=ordered,
+                held=held,
+                first_dose=day,
+                checked_by=latest,
+                labs=labs,
+                findings=findings,
             )
         seen_day, value = latest
-        found = f"{gate.describe(value)} on day {seen_day}"
-        if seen_day != day:
-            found = f"the latest {found}"
-        held[day] = f"held: not started: {found} is not {gate.limit} (start gate; {gate.source})"
+        findings[day] = messages.gate_finding(gate.describe(value), seen_day, day, gate.limit)
+        held[day] = messages.gate_held(findings[day], gate.source)
     return StartGateResult(
-        gate=gate, days=ordered, held=held, first_dose=None, checked_by=None, labs=labs
+        gate=gate,
+        days=ordered,
+        held=held,
+        first_dose=None,
+        checked_by=None,
+        labs=labs,
+        findings=findings,
     )
 
 
@@ -353,84 +446,101 @@ def _moved_why(result: StartGateResult) -> str:
     gate = result.gate
     held = tuple(result.held)
     latest = {_latest(gate.lab, day, result.labs) for day in held}
-    counts = ", ".join(
-        f"{gate.describe(value)} on day {d}" for d, value in sorted(x for x in latest if x)
-    )
-    word = "day" if len(held) == 1 else "days"
-    verb = "is" if len(latest) == 1 else "are"
-    why = f"{word} {format_days(held)} held: {counts} {verb} not {gate.limit}"
-    if result.checked_by is None:
-        return f"{why}; no later count was given for day {result.first_dose} or before it"
-    seen_day, value = result.checked_by
-    return f"{why}; started on the day {seen_day} count, {gate.describe(value)}"
+    counts = [(d, gate.describe(value)) for d, value in sorted(x for x in latest if x)]
+    checked = None
+    if result.checked_by is not None:
+        checked = (result.checked_by[0], gate.describe(result.checked_by[1]))
+    return messages.moved_why(held, counts, gate.limit, result.first_dose, checked)
 
 
 def start_moved_flag(result: StartGateResult) -> str:
     """The flag of the first dose given after a delayed start (``START MOVED from day 2 ...``)."""
-    return (
-        f"START MOVED from day {result.days[0]} to day {result.first_dose} by the "
-        f"{result.gate.drug} start gate ({_moved_why(result)}): this is the first dose, the "
-        "regimen's first step"
+    return messages.start_moved_flag(
+        result.days[0], result.first_dose, result.gate.drug, _moved_why(result)
     )
 
 
-def start_gate_warnings(
-    result: StartGateResult, *, first_dose: str | None = None
-) -> list[tuple[str, str]]:
-    """What a pharmacist must know about a start gate's result, as ``(status, message)`` pairs
-    (empty when it was met by a value of the first dose's own day). Each status is one of
-    :data:`START_GATE_STATUSES`.
+@attrs.frozen(kw_only=True)
+class GateWarning:
+    """One thing a pharmacist must know about a start gate's result.
+
+    ``status`` is one of :data:`START_GATE_STATUSES`; ``days`` the days it concerns (the held
+    days; the first dose's day; the day of the count it was checked by); ``doses`` the first
+    dose given when the start moved.
+    """
+
+    status: str
+    days: tuple[int, ...]
+    message: str
+    doses: tuple[pint.Quantity, ...] = ()
+
+
+def start_gate_findings(
+    result: StartGateResult, *, first_dose: pint.Quantity | None = None
+) -> list[GateWarning]:
+    """What a pharmacist must know about a start gate's result (empty when it was met by a
+    value of the first dose's own day).
 
     Args:
         result: the evaluated gate.
-        first_dose: the first dose given, as printed (``10 mg``), when there is one.
+        first_dose: the first dose given (the day's total), when there is one.
     """
     gate = result.gate
-    rule = f"{gate.drug} start gate ({gate.text}; {gate.source})"
+    rule = (gate.drug, gate.text, gate.source)
     planned = result.days[0] if result.days else None
     out = []
     if result.first_dose is None:
         return [
-            (
-                "not_started",
-                f"{rule}: NOT STARTED this cycle: no {lab_table()[gate.lab]['name']} "
-                f"{gate.limit} was given on or before any of its days "
-                f"({format_days(result.days)}); every dose is held.",
+            GateWarning(
+                status="not_started",
+                days=result.days,
+                message=messages.start_gate_not_started(
+                    *rule, gate.lab_name, gate.limit, result.days
+                ),
             )
         ]
     first = result.first_dose
     if result.checked_by is None:
         out.append(
-            (
-                "not_evaluated",
-                f"{rule}: NOT EVALUATED: no {lab_table()[gate.lab]['name']} was given for day "
-                f"{first} or before; check it before the first dose (day {first}).",
+            GateWarning(
+                status="not_evaluated",
+                days=(first,),
+                message=messages.start_gate_not_evaluated(*rule, gate.lab_name, first),
             )
         )
     elif result.checked_by[0] != first:
         seen_day, value = result.checked_by
         out.append(
-            (
-                "checked_earlier",
-                f"{rule}: met by the day {seen_day} value ({gate.describe(value)}); no value was "
-                f"given for day {first}, the first dose: confirm it before that dose.",
+            GateWarning(
+                status="checked_earlier",
+                days=(seen_day, first),
+                message=messages.start_gate_checked_earlier(
+                    *rule, seen_day, gate.describe(value), first
+                ),
             )
         )
     if first != planned:
-        held = len(result.held)
-        given = len(result.days) - held
-        dose = f" at {first_dose}" if first_dose is not None else ""
-        lost = "the last one is" if held == 1 else f"the last {held} are"
         out.append(
-            (
-                "moved",
-                f"{rule}: the first {gate.drug} dose moves from day {planned} to day {first} "
-                f"({_moved_why(result)}). The planned sequence moves with the start: day {first} "
-                f"gives the first dose{dose}, the first step of any ramp-up (the regimen's and an "
-                f"interaction rule's), and each later day the next planned dose. The last day "
-                f"stays "
-                f"day {result.days[-1]}: {given} of the {len(result.days)} planned doses are given "
-                f"({lost} not). Confirm the start, the days and the doses with the prescriber.",
+            GateWarning(
+                status="moved",
+                days=(*result.held, first),
+                doses=() if first_dose is None else (first_dose,),
+                message=messages.start_gate_moved(
+                    *rule,
+                    planned=planned,
+                    first=first,
+                    why=_moved_why(result),
+                    first_dose=first_dose,
+                    held=len(result.held),
+                    days=result.days,
+                ),
             )
         )
     return out
+
+
+def start_gate_warnings(
+    result: StartGateResult, *, first_dose: pint.Quantity | None = None
+) -> list[tuple[str, str]]:
+    """:func:`start_gate_findings` as ``(status, message)`` pairs."""
+    return [(w.status, w.message) for w in start_gate_findings(result, first_dose=first_dose)]

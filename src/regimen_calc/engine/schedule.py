@@ -42,8 +42,8 @@ from regimen_calc.engine.labs import (
     eligibility_warnings,
     evaluate_conditions,
     evaluate_start_gate,
+    start_gate_findings,
     start_gate_for,
-    start_gate_warnings,
     start_moved_flag,
     unchecked_days,
 )
@@ -65,7 +65,8 @@ from regimen_calc.model.regimen import (
     SequenceRule,
 )
 from regimen_calc.units import ureg
-from regimen_calc.wording.ismp import format_days, format_number, format_quantity
+from regimen_calc.wording import messages
+from regimen_calc.wording.ismp import format_days, format_quantity
 
 __all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "build_schedule"]
 
@@ -94,13 +95,22 @@ WarningKind = Literal[
 
 @attrs.frozen(kw_only=True)
 class ScheduleWarning:
-    """Something a pharmacist must see: an assumed or missing value, a flag, a hold."""
+    """Something a pharmacist must see: an assumed or missing value, a flag, a hold.
+
+    Besides the sentence (``message``), the warning carries what it is about as data: the
+    component, the field, the source; the cycle ``days`` it concerns (day 1 = first chemotherapy
+    day, in day order); the ``doses`` (or other quantities: a BSA, a weight) it names; and the
+    source's ``confidence`` grade (H, M or L) where the warning rests on a graded source.
+    """
 
     kind: WarningKind
     message: str
     component: str | None = None
     field: str | None = None
     source: str | None = None
+    days: tuple[int, ...] = ()
+    doses: tuple[pint.Quantity, ...] = attrs.field(default=(), eq=False, hash=False)
+    confidence: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -225,23 +235,16 @@ def _check_cycle(regimen: Regimen, cycle: object) -> int:
 
 
 def _cycle_limit(regimen: Regimen) -> str:
-    """Why the cycle is refused, worded by the bound and by where the number comes from:
-    ``CLAG gives 2 cycles``, ``VA-CAG gives at most 2 cycles, assumed from VACAG-registry
-    (confidence L), not stated``."""
-    n = regimen.cycle.max_cycles
-    cycles = f"{n} cycle" if n == 1 else f"{n} cycles"
-    bound = "at most " if regimen.cycle.max_cycles_bound == "at_most" else ""
-    text = f"{regimen.id} gives {bound}{cycles}"
+    """Why the cycle is refused (worded by :func:`messages.cycle_limit`)."""
     prov = regimen.cycle.provenance.get("max_cycles")
-    if prov is None:
-        return text
-    grade = regimen.confidence_of(prov)
-    graded = f" (confidence {grade})" if grade in ("M", "L") else ""
-    if prov.status == "assumed":
-        return f"{text}, assumed from {prov.source}{graded}, not stated"
-    if prov.status == "site":
-        return f"{text}, supplied by the site ({prov.source})"
-    return f"{text}{graded}" if not graded else f"{text}, from {prov.source}{graded}"
+    return messages.cycle_limit(
+        regimen.id,
+        regimen.cycle.max_cycles,
+        at_most=regimen.cycle.max_cycles_bound == "at_most",
+        status=None if prov is None else prov.status,
+        source=None if prov is None else prov.source,
+        grade=None if prov is None else regimen.confidence_of(prov),
+    )
 
 
 def _check_start(start: object, days: Sequence[int]) -> datetime.date | None:
@@ -308,18 +311,16 @@ def _provenance_warnings(regimen: Regimen) -> list[ScheduleWarning]:
     out = []
     for field, prov in regimen.cycle.provenance.items():
         label = {"length_days": "cycle length", "max_cycles": "number of cycles"}.get(field, field)
-        note = f" {prov.note}" if prov.note else ""
-        if prov.status == "not_stated":
-            message = f"The {label} is not stated by {prov.source}.{note}"
-        elif prov.status == "assumed":
-            message = f"The {label} is assumed from {prov.source}, not stated.{note}"
-        elif prov.status == "site":
-            message = f"The {label} is supplied by the site ({prov.source}).{note}"
-        else:
+        message = messages.cycle_provenance(label, prov.status, prov.source, prov.note)
+        if message is None:
             continue
         out.append(
             ScheduleWarning(
-                kind=prov.status, field=f"cycle.{field}", source=prov.source, message=message
+                kind=prov.status,
+                field=f"cycle.{field}",
+                source=prov.source,
+                message=message,
+                confidence=regimen.confidence_of(prov),
             )
         )
     for comp in regimen.components:
@@ -328,27 +329,10 @@ def _provenance_warnings(regimen: Regimen) -> list[ScheduleWarning]:
             fields[""] = Provenance(status=comp.status, source=comp.source)
         for field, prov in fields.items():
             what = f"{comp.drug} {field}".strip() if field else comp.drug
-            note = f" {prov.note}" if prov.note else ""
-            if prov.status == "assumed" and prov.source == comp.source:
-                # An inference from the regimen's own source, not a value from another one.
-                msg = (
-                    f"{what}: assumed, not stated as such by {prov.source}: this library's "
-                    f"reading of what it does state.{note}"
-                )
-            elif prov.status == "assumed":
-                own = f" ({comp.source})" if comp.source else ""
-                msg = (
-                    f"{what}: assumed from {prov.source}, "
-                    f"not stated by the regimen's own source{own}.{note}"
-                )
-            elif prov.status == "not_stated":
-                msg = f"{what}: not stated by {prov.source or 'the source'}.{note}"
-            elif prov.status == "site":
-                msg = (
-                    f"{what}: supplied by the site ({prov.source}), "
-                    f"not by a published source.{note}"
-                )
-            else:
+            msg = messages.component_provenance(
+                what, prov.status, prov.source, comp.source, prov.note
+            )
+            if msg is None:
                 continue
             out.append(
                 ScheduleWarning(
@@ -357,6 +341,8 @@ def _provenance_warnings(regimen: Regimen) -> list[ScheduleWarning]:
                     field=field or None,
                     source=prov.source,
                     message=msg,
+                    days=tuple(comp.days),
+                    confidence=regimen.confidence_of(prov),
                 )
             )
     return out
@@ -404,6 +390,8 @@ def _confidence_warnings(regimen: Regimen) -> list[ScheduleWarning]:
 
     # (grade, source) -> what -> the fields of it ("cytarabine" -> ["dose", "days"]).
     found: dict[tuple[str, str], dict[str, list[str]]] = {}
+    # (grade, source) -> the ids and days of the components whose values rest on it.
+    concerned: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {}
     for field, label in (("length_days", "cycle length"), ("max_cycles", "number of cycles")):
         prov = regimen.cycle.provenance.get(field)
         grade = None if prov is None else regimen.confidence_of(prov)
@@ -418,25 +406,26 @@ def _confidence_warnings(regimen: Regimen) -> list[ScheduleWarning]:
             if grade in ("M", "L"):
                 by_what = found.setdefault((grade, prov.source or ""), {})
                 by_what.setdefault(f"{comp.drug}", []).append(label)
+                concerned.setdefault((grade, prov.source or ""), {})[comp.id] = tuple(comp.days)
     out = []
     for (grade, source), by_what in sorted(found.items()):
         values = [f"{what} {_and(labels)}" for what, labels in by_what.items()]
         ref = regimen.reference(source)
-        kind = f", {REFERENCE_KIND_NAMES[ref.kind]}" if ref is not None else ""
-        own = (
-            ""
-            if ref is None or ref.confidence in (None, grade)
-            else f" (the source itself: {ref.confidence})"
-        )
+        comps = concerned.get((grade, source), {})
         out.append(
             ScheduleWarning(
                 kind="confidence",
                 source=source or None,
                 field=grade,
-                message=(
-                    f"Confidence {grade}{own}: {'; '.join(values)}: from {source}{kind}. "
-                    f"{CONFIDENCE_MEANINGS[grade]} Marked [{grade}] in the schedule: check these "
-                    "values against the primary document before use."
+                days=tuple(sorted({d for days in comps.values() for d in days})),
+                confidence=grade,
+                message=messages.confidence_values(
+                    grade,
+                    None if ref is None or ref.confidence in (None, grade) else ref.confidence,
+                    values,
+                    source,
+                    None if ref is None else REFERENCE_KIND_NAMES[ref.kind],
+                    CONFIDENCE_MEANINGS[grade],
                 ),
             )
         )
@@ -452,10 +441,7 @@ def _field_warnings(comp: Component) -> tuple[str, ...]:
     out = []
     for field, prov in comp.provenance.items():
         if prov.status in ("assumed", "not_stated", "site"):
-            out.append(
-                f"{field}: {prov.status.replace('_', ' ')}"
-                + (f" ({prov.source})" if prov.source else "")
-            )
+            out.append(messages.field_status(field, prov.status, prov.source))
     return tuple(out)
 
 
@@ -559,9 +545,9 @@ def _make_plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
                 kind="policy",
                 component=comp.id,
                 field="modification",
-                message=(
-                    f"{comp.drug}: {rules.modification.describe()}. Every {comp.drug} dose is "
-                    f"{format_number(rules.modification.percent)}% of the protocol dose."
+                days=tuple(comp.days),
+                message=messages.modification_warning(
+                    comp.drug, rules.modification.describe(), rules.modification.percent
                 ),
             )
         components.append(
@@ -586,7 +572,8 @@ def _make_plan(regimen: Regimen, policy: DosingPolicy) -> _Plan:
             kind="label",
             component=comp.id,
             source=source,
-            message=f"{comp.drug}: {text} ({source})",
+            days=tuple(comp.days),
+            message=messages.label_instruction(comp.drug, text, source),
         )
         for comp in regimen.components
         for text, source in drug_info(comp.drug).instructions
@@ -1160,16 +1147,18 @@ def _start_gate_warnings(
     """The start gate's statuses as ``start_gate`` warnings, each status in ``field``."""
 
     first = days_out.get(result.first_dose) if result.first_dose is not None else None
-    first_dose = None if first is None else format_quantity(first.daily_dose)
+    first_dose = None if first is None else first.daily_dose
     return [
         ScheduleWarning(
             kind="start_gate",
             component=cp.comp.id,
-            field=status,
+            field=w.status,
             source=cp.start_gate.source,
-            message=message,
+            message=w.message,
+            days=w.days,
+            doses=w.doses,
         )
-        for status, message in start_gate_warnings(result, first_dose=first_dose)
+        for w in start_gate_findings(result, first_dose=first_dose)
     ]
 
 
