@@ -835,3 +835,17 @@ def test_property_a_flat_total_is_refused_exactly_above_the_per_m2_limit(
         assert err.kind == "cycle" and over, (dose, n_days, bsa, str(err))
     else:
         assert not over, (dose, n_days, bsa)
+
+
+def test_a_provenance_warning_carries_its_component_field_days_and_confidence() -> None:
+    """CLAG (clinical reference): cladribine 5 mg/m² on days 1-5, its infusion not stated by the
+    registry record; filgrastim on days 0-5 assumed from the Neupogen label (confidence H)."""
+    s = rc.load_regimen("CLAG").schedule(rc.Patient(height="170 cm", weight="65 kg"))
+    by_field = {(w.kind, w.component, w.field): w for w in s.warnings}
+    infusion = by_field["not_stated", "cladribine", "infusion"]
+    assert infusion.days == (1, 2, 3, 4, 5)
+    assert infusion.confidence is None
+    filgrastim = by_field["assumed", "filgrastim", "drug"]
+    assert filgrastim.days == (0, 1, 2, 3, 4, 5)
+    assert filgrastim.confidence == "H"
+    assert filgrastim.source is not None and "Neupogen" in filgrastim.message
