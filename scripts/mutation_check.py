@@ -10,9 +10,10 @@ and is to be explained as such (see docs/testing.md).
 
 Usage (from the repository root)::
 
-    python scripts/mutation_check.py src/regimen_calc/bsa.py
-    python scripts/mutation_check.py src/regimen_calc/tablets.py --function 'compose*' --max 60
-    python scripts/mutation_check.py src/regimen_calc/safety.py \\
+    python scripts/mutation_check.py src/regimen_calc/content/bsa.py
+    python scripts/mutation_check.py src/regimen_calc/engine/tablets.py --function 'compose*' \\
+        --max 60
+    python scripts/mutation_check.py src/regimen_calc/engine/safety.py \\
         --tests tests/test_safety.py tests/test_cli.py --jobs 4 --fail-under 95
 
 The working tree is never changed: ``src/`` is copied to a temporary directory per job, the
@@ -328,7 +329,7 @@ def _check_copy(src_copy: Path, module_rel: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "module", help="a module path under src/regimen_calc, e.g. src/regimen_calc/bsa.py"
+        "module", help="a module path under src/regimen_calc, e.g. src/regimen_calc/content/bsa.py"
     )
     parser.add_argument("--function", "-f", help="only mutate functions matching this name or glob")
     parser.add_argument(

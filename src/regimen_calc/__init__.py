@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
-import importlib
+import importlib as _importlib
 
-from regimen_calc._version import distribution_version
+from regimen_calc._version import distribution_version as _distribution_version
 from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
 from regimen_calc.content.bsa import BSA_FORMULAS, body_surface_area
 from regimen_calc.engine.policy import (
@@ -101,11 +101,11 @@ _LAZY = {
 
 def __getattr__(name: str) -> object:
     if name == "__version__":
-        value = globals()[name] = distribution_version()
+        value = globals()[name] = _distribution_version()
         return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = getattr(_importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

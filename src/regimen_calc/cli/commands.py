@@ -1,7 +1,8 @@
 """The ``regimen-calc`` command line: parse arguments, then load → schedule → render.
 
-The CLI calculates nothing and formats nothing itself. Library imports happen inside the
-commands so ``regimen-calc --help`` stays fast. Any library error (a
+The CLI calculates nothing and formats nothing itself. The library is imported at the top (it
+loads with ``import regimen_calc``); only the forecast's cohort engine waits for its command. Any
+library error (a
 :class:`~regimen_calc.errors.RegimenCalcError`) becomes one line on stderr, ``error: ...``, and
 exit status 1; usage errors exit with 2 (click's convention); no traceback is ever shown.
 """
@@ -548,7 +549,7 @@ def validate_command(files: tuple[str, ...]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Commands defined in their own modules. forecast_cli imports only click and imports the forecast
+# Commands defined in their own modules. cli.forecast imports only click and imports the forecast
 # engine inside the command, so registering it here keeps `regimen-calc --help` fast.
 
 from regimen_calc.cli.forecast import forecast as _forecast_command  # noqa: E402

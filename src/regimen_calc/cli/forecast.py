@@ -1,7 +1,7 @@
 """``regimen-calc forecast``: a cohort's drug totals and packs, from a patients CSV file.
 
-Registered on the main command group in ``cli.py`` with ``main.add_command(forecast)``. click is
-imported here and in ``cli.py`` only, never by the library, so ``import regimen_calc`` stays free
+Registered on the main command group in ``cli.commands`` (``main.add_command(forecast)``). click
+is imported here and in ``cli.commands`` only, never by the library: ``import regimen_calc`` is free
 of it. The command parses arguments and calls load → read → forecast → render; it calculates
 nothing itself.
 """

@@ -1,6 +1,6 @@
 """What every ``regimen-calc`` command shares: how an error reaches the user, and common options.
 
-Imported by ``cli.py`` and ``forecast_cli.py`` only (it imports click), never by the library.
+Imported by ``cli.commands`` and ``cli.forecast`` only (it imports click), never by the library.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 These files ship inside the package and are the product's content (drug catalog, interaction
 table, rule sets, limits). They are parsed with the same guards as every file the library reads
-(no duplicate or merge keys, no explicit tags, plain decimal numbers only: ``_reading``), on
+(no duplicate or merge keys, no explicit tags, plain decimal numbers only: ``yaml_reader``), on
 PyYAML's C-accelerated parser where it is available (several times faster, which matters at
 start-up).
 """

@@ -1,7 +1,7 @@
 """Reads institution dosing-policy YAML files into a
 :class:`~regimen_calc.engine.policy.DosingPolicy`.
 
-The only module that reads policy files, through the library's one guarded reader (``_reading``:
+The only module that reads policy files, through the library's one guarded reader (``yaml_reader``:
 a regular file within a size limit; a SafeLoader that also refuses aliases, duplicate and merge
 keys, explicit tags and deep nesting), unknown keys refused, strict types (``true`` is
 not a number, ``"10"`` is not a percentage), and every problem reported at once as
@@ -180,7 +180,7 @@ def _drug(c: ProblemCollector, raw: object, path: str) -> DrugPolicy | None:
 
 
 def read_policy(path: str | os.PathLike[str]) -> DosingPolicy:
-    """See :func:`regimen_calc.engine.policy.load_policy`."""
+    """See :func:`load_policy`."""
     if not isinstance(path, str | os.PathLike):
         raise LoadError([Problem(repr(path), "", "expected a path to a policy YAML file")])
     p = Path(path)

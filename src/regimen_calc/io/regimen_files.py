@@ -2,7 +2,7 @@
 :class:`~regimen_calc.model.regimen.Regimen` out.
 
 The only module that reads regimen files, through the library's one guarded reader
-(``_reading``: regular files of bounded size only; a SafeLoader that also refuses aliases,
+(``content.yaml_reader``: bounded regular files only; a SafeLoader that also refuses aliases,
 duplicate and merge keys, explicit tags, deep nesting and YAML 1.1's surprising numbers such as
 ``1:5`` = 65); one strict cattrs converter; every problem of a file is reported at once with the
 file and the path inside it. The format is documented in ``docs/regimen-format.md`` and described
@@ -109,7 +109,7 @@ MAX_INFUSION_HOURS = {"q12h": 12, "daily": 24, "once": 7 * 24}
 MAX_OFFSET_HOURS = 24
 _WRAPPER_KEYS = frozenset({"value", "status", "source", "note", "required", "confidence"})
 
-#: Routes a regimen may name (codes; the printed names come from formatting.route_name).
+#: Routes a regimen may name (codes; the printed names come from wording.ismp.route_name).
 ROUTES = ("IV", "subcut", "PO", "IM")
 
 #: Keys a site overlay may have, and the keys of its ``source``.
@@ -122,7 +122,7 @@ _Found = list[tuple[str, str]]  # (path inside the file, message)
 
 
 # --------------------------------------------------------------------------------------------
-# Reading YAML (the guards themselves are in _reading, shared with policy and data files).
+# Reading YAML (the guards are in content.yaml_reader, shared with policy and data files).
 
 
 class _RegimenLoader(GuardedLoader):
