@@ -88,8 +88,8 @@ __all__ = [
 ]
 
 
-#: Names served from :mod:`regimen_calc.cohort.forecast` on first use: the forecast needs numpy,
-#: which a single schedule (and the command line's start-up) does not.
+#: Names served from :mod:`regimen_calc.cohort.forecast` on first use: a single schedule and the
+#: command line's start-up do not load the cohort engine (about 17 ms to import).
 _LAZY = {
     "Cohort": "cohort.forecast",
     "Forecast": "cohort.forecast",
