@@ -407,3 +407,33 @@ def test_example_overlay_banner_in_every_format(fmt: str) -> None:
     s = reg.schedule(rc.Patient(height="170 cm", weight="70 kg"), start=START)
     assert "NOT FOR PATIENT USE" in render(s, "text")
     assert "NOT FOR PATIENT USE" in render(s, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_a_held_dose_prints_what_the_lab_showed_not_the_rule(fmt: str) -> None:
+    # CMGV filgrastim continues until the white-cell count exceeds 20 × 10⁹/L (CMG+VEN ASH
+    # abstract): 25 on day 3 stops it from day 3. The status shows the finding; the rule is
+    # printed once among the holds.
+    sched = rc.load_regimen("CMGV").schedule(A, start=START, labs={3: {"wbc": 25}})
+    (fil,) = [a for a in sched.day(4).administrations if a.drug == "filgrastim"]
+    assert fil.hold_finding == "stopped from day 3: white-cell count 25 × 10⁹/L"
+    text = _readable(sched, fmt)
+    assert "HELD (stopped from day 3: white-cell count 25 × 10⁹/L)" in text
+
+
+def test_a_rounding_rule_in_micrograms_is_worded_mcg() -> None:
+    # ISMP: mcg, never µg. Pack sizes are written in mcg (other spellings are refused), and the
+    # rule's wording prints them through the formatter; the printed page copies it unchanged.
+    pol = rc.DosingPolicy(
+        drugs={"filgrastim": rc.DrugPolicy(rounding=rc.NearestPack(["300 mcg", "480 mcg"]))}
+    )
+    sched = rc.load_regimen("CLAG").schedule(A, policy=pol)
+    (fil,) = sched.day(0).administrations
+    assert fil.rounding.rule.startswith("nearest total of whole packs (300 mcg, 480 mcg")
+    page = _readable(sched, "markdown")
+    assert "Rounding: filgrastim" in page
+    assert "nearest total of whole packs (300 mcg, 480 mcg), max deviation 10%" in page
+    for spelling in ("300 ug", "300 µg", "300 microgram"):
+        with pytest.raises(rc.InputError) as err:
+            rc.NearestPack([spelling])
+        assert err.value.field == "rounding.sizes[0]" and "write mcg" in str(err.value)

@@ -849,3 +849,102 @@ def test_a_provenance_warning_carries_its_component_field_days_and_confidence() 
     assert filgrastim.days == (0, 1, 2, 3, 4, 5)
     assert filgrastim.confidence == "H"
     assert filgrastim.source is not None and "Neupogen" in filgrastim.message
+
+
+# ------------------------------------------------------------ warnings carry their data
+# Renderers lay warnings out from their fields, not by reading the sentence: each warning names
+# the days it concerns and the quantities it prints. Expected values are hand arithmetic.
+
+
+def test_a_capped_bsa_warning_carries_both_areas() -> None:
+    # 190 cm, 110 kg: Mosteller √(190 × 110 / 3600) = √5.80556 = 2.40947 → 2.41 m², capped at 2.
+    big = rc.Patient(height="190 cm", weight="110 kg")
+    sched = rc.load_regimen("MEC").schedule(big, policy=rc.DosingPolicy(bsa_cap="2 m^2"))
+    (w,) = [w for w in sched.warnings if w.field == "bsa_cap"]
+    assert [q.m_as("m**2") for q in w.doses] == [2.41, 2]
+    assert w.message.startswith("BSA 2.41 m² capped at 2 m² by the policy")
+
+
+def test_a_refused_rounding_warning_carries_its_days_and_doses() -> None:
+    # CLAG cladribine 5 mg/m² × 1.75 m² = 8.75 mg on days 1-5; to the nearest 10 mg is 10 mg,
+    # +14.3%, beyond a 10% limit: refused, 8.75 mg kept, 10 mg proposed.
+    pol = rc.DosingPolicy(
+        drugs={
+            "cladribine": rc.DrugPolicy(rounding=rc.Increment("10 mg"), max_deviation_percent=10)
+        }
+    )
+    sched = rc.load_regimen("CLAG").schedule(A, policy=pol)
+    (w,) = [w for w in sched.warnings if w.kind == "rounding"]
+    assert w.component == "cladribine" and w.days == (1, 2, 3, 4, 5)
+    assert [q.m_as("mg") for q in w.doses] == [8.75, 10]
+    assert "on day(s) 1–5" in w.message and "8.75 mg is kept (rounding proposed 10 mg)" in w.message
+
+
+def test_weight_basis_warnings_carry_the_drugs_days_and_weights() -> None:
+    # Cytarabine is dosed per m² (days 1-5): an ideal weight for it is not applied.
+    pol = rc.DosingPolicy(drugs={"cytarabine": rc.DrugPolicy(weight_basis="ideal")})
+    (w,) = [
+        w
+        for w in rc.load_regimen("CLAG").schedule(A, policy=pol).warnings
+        if w.field == "weight_basis"
+    ]
+    assert (w.component, w.days, w.doses) == ("cytarabine", (1, 2, 3, 4, 5), ())
+    assert "dosed per m² in this regimen" in w.message
+    # Filgrastim 5 mcg/kg days 0-5; 185 cm male: Devine 50 + 2.3 × (185 / 2.54 − 60) = 79.5 kg,
+    # above the actual 55 kg.
+    thin = rc.Patient(height="185 cm", weight="55 kg", sex="male")
+    pol = rc.DosingPolicy(drugs={"filgrastim": rc.DrugPolicy(weight_basis="ideal")})
+    (w,) = [
+        w
+        for w in rc.load_regimen("CLAG").schedule(thin, policy=pol).warnings
+        if w.field == "weight_basis"
+    ]
+    assert (w.component, w.days) == ("filgrastim", (0, 1, 2, 3, 4, 5))
+    ideal = 50 + 2.3 * (185 / 2.54 - 60)
+    assert [q.m_as("kg") for q in w.doses] == [pytest.approx(ideal, abs=1e-6), 55]
+
+
+def test_interaction_warnings_carry_each_runs_days_and_doses() -> None:
+    # CLAG+VEN venetoclax 400 mg days 2-8 with posaconazole (label): 10, 20, 50 mg on dosing
+    # days 1-3 (days 2-4), 70 mg from dosing day 4 (days 5-8).
+    sched = rc.load_regimen("CLAG+VEN").schedule(A, concomitant=["posaconazole"])
+    runs = {
+        w.days: [q.m_as("mg") for q in w.doses]
+        for w in sched.warnings
+        if w.kind == "interaction" and w.component == "venetoclax"
+    }
+    # One warning per day: each day's rule text names its venetoclax dosing day.
+    assert runs == {
+        (2,): [400, 10],
+        (3,): [400, 20],
+        (4,): [400, 50],
+        **{(day,): [400, 70] for day in (5, 6, 7, 8)},
+    }
+    # The protocol rule (100 mg) is above the label's on every day: the warning lists the label's.
+    above = rc.load_regimen("CLAG+VEN").schedule(
+        A, concomitant=["posaconazole"], rule_set="protocol"
+    )
+    (w,) = [w for w in above.warnings if "ABOVE the label" in w.message]
+    assert w.days == (2, 3, 4, 5, 6, 7, 8) and [q.m_as("mg") for q in w.doses] == [10, 20, 50, 70]
+
+
+def test_hold_warnings_carry_their_days_and_the_administration_its_finding() -> None:
+    # CLAG+VEN filgrastim (days 0-5) is suspended while the white-cell count is ≥ 20 × 10⁹/L
+    # (NCT06763666), read on each day's own count: 22 on day 1 holds day 1; days 0 and 2-5
+    # have no count of their own and are listed for checking.
+    sched = rc.load_regimen("CLAG+VEN").schedule(A, labs={1: {"wbc": 22}})
+    holds = [w for w in sched.warnings if w.kind == "hold" and w.component == "filgrastim"]
+    assert [w.days for w in holds] == [(0, 2, 3, 4, 5), (1,)]
+    assert "no wbc value for day(s) 0, 2–5" in holds[0].message
+    assert holds[1].message.startswith("Day 1: filgrastim held: white-cell count 22 × 10⁹/L (")
+    held = sched.day(1).administrations
+    (fil,) = [a for a in held if a.drug == "filgrastim"]
+    assert fil.held and fil.hold_finding == "white-cell count 22 × 10⁹/L"
+    assert fil.hold_reason.startswith("held: white-cell count 22 × 10⁹/L (")
+    # No labs at all: the condition is an instruction for every day the drug is given.
+    (w,) = [
+        w
+        for w in rc.load_regimen("CLAG+VEN").schedule(A).warnings
+        if w.kind == "hold" and w.component == "filgrastim"
+    ]
+    assert w.days == (0, 1, 2, 3, 4, 5) and "no laboratory values given" in w.message

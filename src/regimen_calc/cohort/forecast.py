@@ -58,7 +58,7 @@ from regimen_calc.content.yaml_reader import UnreadableFile, read_limited
 from regimen_calc.engine.interactions import resolve_concomitants
 from regimen_calc.engine.policy import DosingPolicy, half_up, round_bsa
 from regimen_calc.engine.safety import _factor, _limits, drug_safety
-from regimen_calc.engine.schedule import Schedule, _default_policy, build_schedule
+from regimen_calc.engine.schedule import Schedule, build_schedule, default_policy
 from regimen_calc.engine.tablets import compose_tablets
 from regimen_calc.errors import InputError, Problem, ProblemsError, RegimenCalcError
 from regimen_calc.model.concomitant import Concomitant
@@ -1646,7 +1646,7 @@ def forecast(
             f"{limit}"
         )
         raise InputError("cycles", f"a whole number from 1 to {limit} ({why})", cycles)
-    policy = _default_policy() if policy is None else policy
+    policy = default_policy() if policy is None else policy
     if not isinstance(policy, DosingPolicy):
         raise InputError("policy", "a DosingPolicy", type(policy).__name__)
     cohort = _cohort(patients, concomitant_by_patient)

@@ -39,9 +39,9 @@ from regimen_calc.engine.interactions import (
 )
 from regimen_calc.engine.labs import (
     check_labs,
-    eligibility_warnings,
-    evaluate_conditions,
+    eligibility_findings,
     evaluate_start_gate,
+    find_hold,
     start_gate_findings,
     start_gate_for,
     start_moved_flag,
@@ -66,7 +66,7 @@ from regimen_calc.model.regimen import (
 )
 from regimen_calc.units import ureg
 from regimen_calc.wording import messages
-from regimen_calc.wording.ismp import format_days, format_quantity
+from regimen_calc.wording.ismp import format_quantity
 
 __all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "build_schedule"]
 
@@ -153,6 +153,9 @@ class Administration:
     tablets: tuple[tuple[pint.Quantity, int], ...] = ()
     held: bool = False
     hold_reason: str | None = None
+    #: What the lab showed, without the rule (``white-cell count 22 × 10⁹/L``; ``not started:
+    #: ...`` for a start gate): the short reason a printed order shows beside its hold rules.
+    hold_finding: str | None = None
     provenance: Mapping[str, Provenance] = attrs.field(factory=dict, hash=False)
     #: The confidence grade (H, M or L) of each of this drug's values whose source is graded,
     #: by field (``dose`` or ``steps``, ``days``, ``route``, ...).
@@ -455,7 +458,6 @@ def _field_warnings(comp: Component) -> tuple[str, ...]:
 PLAN_CACHE_SIZE = 32
 #: Remembered results per component (flat-dose administrations, venetoclax adjustments).
 _MEMO_SIZE = 256
-_NO_HOLD: tuple[bool, str | None] = (False, None)
 
 
 @attrs.frozen(eq=False)
@@ -629,9 +631,38 @@ def _venetoclax(
 
 
 @functools.cache
-def _default_policy() -> DosingPolicy:
+def default_policy() -> DosingPolicy:
     """The policy used when none is given (one shared instance: it is immutable)."""
     return DosingPolicy()
+
+
+@attrs.frozen(kw_only=True)
+class _Arguments:
+    """``build_schedule``'s arguments, checked: everything the dose steps read."""
+
+    regimen: Regimen
+    patient: Patient
+    cycle: int
+    start: datetime.date | None
+    policy: DosingPolicy
+    rule_set: str
+    labs: Mapping[int, Mapping[str, float]]
+    prior: Mapping[str, Any]
+    override: str | None
+    concomitants: tuple[Any, ...]
+    plan: _Plan
+
+
+@attrs.frozen(kw_only=True)
+class _Body:
+    """The patient's measures as the doses use them (cm and kg to 1e-6; the policy's BSA)."""
+
+    height: pint.Quantity
+    weight: pint.Quantity
+    bsa_raw: pint.Quantity
+    bsa: pint.Quantity
+    bsa_uncapped: pint.Quantity
+    capped: bool
 
 
 def build_schedule(
@@ -686,6 +717,47 @@ def build_schedule(
         CumulativeDoseError: a lifetime anthracycline total past its limit without an override.
     """
 
+    args = _checked_arguments(
+        regimen,
+        patient,
+        cycle=cycle,
+        start=start,
+        concomitant=concomitant,
+        rule_set=rule_set,
+        policy=policy,
+        labs=labs,
+        bsa_formula=bsa_formula,
+        prior_exposure=prior_exposure,
+        override_cumulative=override_cumulative,
+    )
+    body = _body(patient, args.policy)
+    warnings = [*args.plan.provenance_warnings, *_patient_warnings(args, body)]
+    per_component: dict[str, dict[int, Administration]] = {}
+    for cp in args.plan.components:
+        per_component[cp.comp.id], found = _component_days(cp, args, body)
+        warnings += found
+    return _assemble(args, body, per_component, warnings)
+
+
+# ------------------------------------------------------------------- step 1: the arguments
+
+
+def _checked_arguments(
+    regimen: object,
+    patient: object,
+    *,
+    cycle: object,
+    start: object,
+    concomitant: Sequence[object],
+    rule_set: object,
+    policy: object,
+    labs: object,
+    bsa_formula: object,
+    prior_exposure: object,
+    override_cumulative: object,
+) -> _Arguments:
+    """Every argument checked (or refused with the field named), and the regimen's plan."""
+
     if not isinstance(regimen, Regimen):
         raise InputError("regimen", "a Regimen from load_regimen()", type(regimen).__name__)
     if not isinstance(patient, Patient):
@@ -693,7 +765,7 @@ def build_schedule(
     missing = regimen.missing_site_values()
     if missing:
         raise MissingSiteValuesError(regimen.id, missing)
-    policy = _default_policy() if policy is None else policy
+    policy = default_policy() if policy is None else policy
     if not isinstance(policy, DosingPolicy):
         raise InputError("policy", "a DosingPolicy", type(policy).__name__)
     plan_policy = policy  # before a bsa_formula override: the plan does not use the formula
@@ -705,16 +777,34 @@ def build_schedule(
     # has is never accepted and ignored.
     if not isinstance(rule_set, str) or rule_set not in rule_set_names():
         raise InputError("rule_set", f"one of {', '.join(map(repr, rule_set_names()))}", rule_set)
-    cycle = _check_cycle(regimen, cycle)
-    start = _check_start(start, regimen.all_days)
-    _check_measured_on(patient, start, regimen.all_days)
+    checked_cycle = _check_cycle(regimen, cycle)
+    checked_start = _check_start(start, regimen.all_days)
+    _check_measured_on(patient, checked_start, regimen.all_days)
     lab_values = _check_labs(labs, regimen.all_days)
     prior = check_prior_exposure(prior_exposure)
     override = _check_override(override_cumulative)
     concomitants = resolve_concomitants(concomitant)
     check_windows(concomitants, regimen.all_days, rule_set=rule_set)
-    plan = _plan(regimen, plan_policy)
+    return _Arguments(
+        regimen=regimen,
+        patient=patient,
+        cycle=checked_cycle,
+        start=checked_start,
+        policy=policy,
+        rule_set=rule_set,
+        labs=lab_values,
+        prior=prior,
+        override=override,
+        concomitants=concomitants,
+        plan=_plan(regimen, plan_policy),
+    )
 
+
+# ----------------------------------------------------------------------- step 2: the doses
+
+
+def _body(patient: Patient, policy: DosingPolicy) -> _Body:
+    """Height and weight as measured, and the BSA the policy doses from (capped or not)."""
     height, weight = _measured(patient.height, "cm"), _measured(patient.weight, "kg")
     bsa_raw = body_surface_area(height, weight, formula=policy.bsa_formula, sex=patient.sex)
     bsa = policy.bsa_for_calculation(bsa_raw)
@@ -723,226 +813,254 @@ def build_schedule(
     else:
         bsa_uncapped = attrs.evolve(policy, bsa_cap=None).bsa_for_calculation(bsa_raw)
         capped = bsa != bsa_uncapped
+    return _Body(
+        height=height,
+        weight=weight,
+        bsa_raw=bsa_raw,
+        bsa=bsa,
+        bsa_uncapped=bsa_uncapped,
+        capped=capped,
+    )
 
-    warnings = list(plan.provenance_warnings)
-    if regimen.cycle.max_cycles is None and cycle > 1:
-        warnings.append(
-            ScheduleWarning(
-                kind="cycle",
-                message=f"Cycle {cycle}: the number of cycles is not stated; check the protocol.",
-            )
-        )
-    if capped:
-        warnings.append(
+
+def _patient_warnings(args: _Arguments, body: _Body) -> list[ScheduleWarning]:
+    """Warnings about this cycle and this patient before any drug: an unstated number of
+    cycles, a capped BSA."""
+    out = []
+    if args.regimen.cycle.max_cycles is None and args.cycle > 1:
+        out.append(ScheduleWarning(kind="cycle", message=messages.cycle_not_stated(args.cycle)))
+    if body.capped:
+        out.append(
             ScheduleWarning(
                 kind="policy",
                 field="bsa_cap",
-                message=(
-                    f"BSA {format_quantity(bsa_uncapped)} capped at {format_quantity(bsa)} "
-                    "by the policy; ASCO advises against empiric BSA capping. "
-                    "Doses are below the full per-m² doses."
+                doses=(body.bsa_uncapped, body.bsa),
+                message=messages.bsa_capped(body.bsa_uncapped, body.bsa),
+            )
+        )
+    return out
+
+
+def _component_days(
+    cp: _ComponentPlan, args: _Arguments, body: _Body
+) -> tuple[dict[int, Administration], list[ScheduleWarning]]:
+    """One component's administrations by day, and its warnings in the order they print."""
+
+    comp, rules, policy, lab_values = cp.comp, cp.rules, args.policy, args.labs
+    warnings: list[ScheduleWarning] = []
+    days_concerned = tuple(comp.days)
+    calc: dict[int, tuple[Any, pint.Quantity, pint.Quantity]] = {}
+    dosing_weight, weight_basis = body.weight, "actual"
+    if not cp.by_weight and rules.weight_basis != "actual":
+        # The policy's weight basis is read only by per-weight doses: say it was not applied
+        # rather than record it on a schedule whose doses never used it.
+        per_m2 = any(getattr(comp.dose_on(d), "basis", None) == "bsa" for d in comp.days)
+        warnings.append(
+            ScheduleWarning(
+                kind="policy",
+                component=comp.id,
+                field="weight_basis",
+                days=days_concerned,
+                message=messages.weight_basis_not_applied(
+                    comp.drug, rules.weight_basis, per_m2=per_m2
                 ),
             )
         )
-
-    per_component: dict[str, dict[int, Administration]] = {}
-    for cp in plan.components:
-        comp, rules = cp.comp, cp.rules
-        planned: dict[int, pint.Quantity] = {}
-        calc: dict[int, tuple[Any, pint.Quantity, pint.Quantity]] = {}
-        dosing_weight, weight_basis = weight, "actual"
-        if not cp.by_weight and rules.weight_basis != "actual":
-            # The policy's weight basis is read only by per-weight doses: say it was not applied
-            # rather than record it on a schedule whose doses never used it.
+    if cp.by_weight:
+        dosing_weight, weight_basis = policy.dosing_weight(comp.drug, args.patient)
+        dosing_weight = _measured(dosing_weight, "kg")
+        if weight_basis != "actual" and dosing_weight > body.weight:
             warnings.append(
                 ScheduleWarning(
                     kind="policy",
                     component=comp.id,
                     field="weight_basis",
-                    message=(
-                        f"{comp.drug}: the policy's {rules.weight_basis} body weight is not "
-                        f"applied: {comp.drug} is "
-                        + (
-                            "dosed per m² in this regimen, from a body-surface area on the "
-                            "actual weight."
-                            if any(
-                                getattr(comp.dose_on(d), "basis", None) == "bsa" for d in comp.days
-                            )
-                            else "a flat dose in this regimen."
-                        )
+                    days=days_concerned,
+                    doses=(dosing_weight, body.weight),
+                    message=messages.dosing_weight_above_actual(
+                        comp.drug, weight_basis, dosing_weight, body.weight
                     ),
                 )
             )
-        if cp.by_weight:
-            dosing_weight, weight_basis = policy.dosing_weight(comp.drug, patient)
-            dosing_weight = _measured(dosing_weight, "kg")
-            if weight_basis != "actual" and dosing_weight > weight:
-                warnings.append(
-                    ScheduleWarning(
-                        kind="policy",
-                        component=comp.id,
-                        field="weight_basis",
-                        message=(
-                            f"{comp.drug}: the {weight_basis} body weight "
-                            f"{format_quantity(dosing_weight)} is above the actual weight "
-                            f"{format_quantity(weight)}; the dose is on the {weight_basis} "
-                            "weight as the policy says: check."
-                        ),
-                    )
-                )
-        # Many days share the same inputs (cladribine days 1-5; venetoclax at steady state). Each
-        # distinct set of inputs is computed once and its (immutable) Administration reused.
-        # Keys use id() and magnitudes: hashing a pint Quantity converts it to base units (slow).
-        by_spec: dict[int, tuple[pint.Quantity, pint.Quantity]] = dict(cp.flat_doses)
-        for day, spec in cp.specs:
-            if id(spec) not in by_spec:
-                dose = spec.calculate(bsa=bsa, weight=dosing_weight)
-                by_spec[id(spec)] = _planned(dose, comp.drug, policy)
-            dose, modified = by_spec[id(spec)]
-            calc[day] = (spec, dose, modified)
-            planned[day] = modified
-        gate = None
-        gate_holds: Mapping[int, str] = {}
-        moved_flag: str | None = None
-        if cp.start_gate is not None and comp.days:
-            gate = evaluate_start_gate(cp.start_gate, comp.days, lab_values)
-            gate_holds = gate.held
-            if gate_holds:
-                # The start moves: the whole planned sequence moves with it (see _shifted).
-                calc = _shifted(calc, gate.days, len(gate_holds))
-                planned = {day: calc[day][2] for day in planned}
-                moved_flag = start_moved_flag(gate)
-        adjustments: Mapping[int, Any] = {}
-        interaction_warnings: tuple[ScheduleWarning, ...] = ()
-        if cp.venetoclax and planned:
-            # Only the doses given count as venetoclax dosing days: a held start is no dose.
-            given = {day: q for day, q in planned.items() if day not in gate_holds}
-            if given:
-                adjustments, interaction_warnings = _venetoclax(cp, given, concomitants, rule_set)
-            if gate_holds:
-                adjustments = {
-                    **adjustments,
-                    **_held_start_adjustments(cp, planned, gate_holds, concomitants, rule_set),
-                }
-        days_out: dict[int, Administration] = {}
-        made: dict[tuple[Any, ...], Administration] = {}
-        first_given = None if gate is None or not gate_holds else gate.first_dose
-        for day in comp.days:
-            spec, dose, modified = calc[day]
-            adj = adjustments.get(day)
-            changed = adj is not None and _changed(adj)
-            held, reason = _hold(comp.conditions, day, lab_values) if comp.conditions else _NO_HOLD
-            if not held and day in gate_holds:
-                held, reason = True, gate_holds[day]
-            flag = moved_flag if day == first_given else None
-            key = (id(spec), _adjustment_key(adj) if changed else None, held, reason, flag)
-            if key in made:
-                days_out[day] = made[key]
-                continue
-            # A flat dose's administration is the same for every patient: made once per plan.
-            flat = spec.basis == "flat"
-            if flat and (hit := cp.memo.get(key)) is not None:
-                days_out[day] = made[key] = hit
-                continue
-            adjustment = None
-            to_round = modified
-            if changed:
-                adjustment = InteractionAdjustment(
-                    unadjusted=adj.unadjusted,
-                    adjusted=adj.adjusted,
-                    rule=adj.rule_id,
-                    text=adj.rule_text,
-                    source=adj.source,
-                    inhibitors=tuple(adj.inhibitors),
-                    note=adj.note,
-                    above_label=adj.above_label,
-                )
-                to_round = adj.adjusted
-            rounding = policy.round_dose(comp.drug, to_round, strengths=cp.strengths)
-            tablets: tuple[tuple[pint.Quantity, int], ...] = ()
-            if held:  # a held dose is not given: there is nothing to dispense
-                pass
-            elif rounding.packs:
-                tablets = rounding.packs if cp.is_tablet else ()
-            elif cp.is_tablet and not rounding.flagged:
-                tablets = compose_tablets(rounding.dose, cp.strengths)
-            admin_warnings = list(cp.field_warnings)
-            if flag is not None:
-                admin_warnings.append(flag)
-            if rules.modification is not None:
-                admin_warnings.append(
-                    f"{rules.modification.describe()} (protocol dose {format_quantity(dose)})"
-                )
-            if rounding.flagged:
-                admin_warnings.append(f"PHARMACIST REVIEW: {rounding.reason}; unrounded dose kept")
-            if weight_basis != "actual" and spec.basis == "weight":
-                admin_warnings.append(
-                    f"dosed on {weight_basis} body weight {format_quantity(dosing_weight)}"
-                )
-            days_out[day] = made[key] = Administration(
-                component=comp.id,
-                drug=comp.drug,
-                route=comp.route,
-                dose_per_unit=spec.amount,
-                basis=spec.basis,
-                basis_value={"bsa": bsa, "weight": dosing_weight, "flat": None}[spec.basis],
-                calculated_dose=dose,
-                dose=rounding.dose,
-                per_day=comp.per_day,
-                frequency=comp.frequency,
-                infusion=comp.infusion,
-                sequence=comp.sequence,
-                conditions=comp.conditions,
-                rounding=rounding,
-                adjustment=adjustment,
-                modification=rules.modification,
-                unmodified_dose=dose if rules.modification is not None else None,
-                weight_basis=weight_basis if spec.basis == "weight" else None,
-                tablets=tablets,
-                held=held,
-                hold_reason=reason,
-                provenance=comp.provenance,
-                confidence=cp.confidence,
-                notes=comp.notes,
-                warnings=tuple(admin_warnings),
+    # Many days share the same inputs (cladribine days 1-5; venetoclax at steady state). Each
+    # distinct set of inputs is computed once and its (immutable) Administration reused.
+    # Keys use id() and magnitudes: hashing a pint Quantity converts it to base units (slow).
+    by_spec: dict[int, tuple[pint.Quantity, pint.Quantity]] = dict(cp.flat_doses)
+    for day, spec in cp.specs:
+        if id(spec) not in by_spec:
+            dose = spec.calculate(bsa=body.bsa, weight=dosing_weight)
+            by_spec[id(spec)] = _planned(dose, comp.drug, policy)
+        dose, modified = by_spec[id(spec)]
+        calc[day] = (spec, dose, modified)
+    planned = {day: modified for day, (_, _, modified) in calc.items()}
+    gate = None
+    gate_holds: Mapping[int, str] = {}
+    gate_findings: Mapping[int, str] = {}
+    moved_flag: str | None = None
+    if cp.start_gate is not None and comp.days:
+        gate = evaluate_start_gate(cp.start_gate, comp.days, lab_values)
+        gate_holds, gate_findings = gate.held, gate.findings
+        if gate_holds:
+            # The start moves: the whole planned sequence moves with it (see _shifted).
+            calc = _shifted(calc, gate.days, len(gate_holds))
+            planned = {day: calc[day][2] for day in planned}
+            moved_flag = start_moved_flag(gate)
+    adjustments: Mapping[int, Any] = {}
+    interaction_warnings: tuple[ScheduleWarning, ...] = ()
+    if cp.venetoclax and planned:
+        # Only the doses given count as venetoclax dosing days: a held start is no dose.
+        given = {day: q for day, q in planned.items() if day not in gate_holds}
+        if given:
+            adjustments, interaction_warnings = _venetoclax(
+                cp, given, args.concomitants, args.rule_set
             )
-            if flat:
-                cp.remember(key, days_out[day])
-        per_component[comp.id] = days_out
-        if gate is not None:
-            warnings += _start_gate_warnings(cp, gate, days_out)
-        warnings += interaction_warnings
-        if cp.modification_warning is not None:
-            warnings.append(cp.modification_warning)
-        flagged = [d for d, a in days_out.items() if a.rounding.flagged]
-        if flagged:
-            a = days_out[flagged[0]]
-            proposed = (
-                ""
-                if a.rounding.proposed is None
-                else f" (rounding proposed {format_quantity(a.rounding.proposed)})"
+        if gate_holds:
+            adjustments = {
+                **adjustments,
+                **_held_start_adjustments(
+                    cp, planned, gate_holds, args.concomitants, args.rule_set
+                ),
+            }
+    days_out: dict[int, Administration] = {}
+    made: dict[tuple[Any, ...], Administration] = {}
+    first_given = None if gate is None or not gate_holds else gate.first_dose
+    basis_values = {"bsa": body.bsa, "weight": dosing_weight, "flat": None}
+    for day in comp.days:
+        spec, dose, modified = calc[day]
+        adj = adjustments.get(day)
+        changed = adj is not None and _changed(adj)
+        hold = find_hold(comp.conditions, day, lab_values) if comp.conditions else None
+        if hold is not None:
+            held, reason, finding = True, hold.reason, hold.finding
+        elif day in gate_holds:
+            held, reason, finding = True, gate_holds[day], gate_findings.get(day)
+        else:
+            held, reason, finding = False, None, None
+        flag = moved_flag if day == first_given else None
+        key = (id(spec), _adjustment_key(adj) if changed else None, held, reason, flag)
+        if key in made:
+            days_out[day] = made[key]
+            continue
+        # A flat dose's administration is the same for every patient: made once per plan.
+        flat = spec.basis == "flat"
+        if flat and (hit := cp.memo.get(key)) is not None:
+            days_out[day] = made[key] = hit
+            continue
+        adjustment = None
+        to_round = modified
+        if changed:
+            adjustment = InteractionAdjustment(
+                unadjusted=adj.unadjusted,
+                adjusted=adj.adjusted,
+                rule=adj.rule_id,
+                text=adj.rule_text,
+                source=adj.source,
+                inhibitors=tuple(adj.inhibitors),
+                note=adj.note,
+                above_label=adj.above_label,
             )
-            warnings.append(
-                ScheduleWarning(
-                    kind="rounding",
-                    component=comp.id,
-                    message=(
-                        f"PHARMACIST REVIEW: {comp.drug} on day(s) "
-                        f"{format_days(tuple(flagged))}: {a.rounding.reason}; the unrounded dose "
-                        f"{format_quantity(a.rounding.unrounded)} is kept{proposed}. "
-                        f"Rule: {a.rounding.rule}."
-                    ),
-                )
-            )
-    warnings += _hold_warnings(regimen, lab_values, per_component)
-    warnings += plan.label_warnings
+            to_round = adj.adjusted
+        rounding = policy.round_dose(comp.drug, to_round, strengths=cp.strengths)
+        tablets: tuple[tuple[pint.Quantity, int], ...] = ()
+        if held:  # a held dose is not given: there is nothing to dispense
+            pass
+        elif rounding.packs:
+            tablets = rounding.packs if cp.is_tablet else ()
+        elif cp.is_tablet and not rounding.flagged:
+            tablets = compose_tablets(rounding.dose, cp.strengths)
+        admin_warnings = list(cp.field_warnings)
+        if flag is not None:
+            admin_warnings.append(flag)
+        if rules.modification is not None:
+            admin_warnings.append(messages.modification_flag(rules.modification.describe(), dose))
+        if rounding.flagged:
+            admin_warnings.append(messages.rounding_review_flag(rounding.reason))
+        if weight_basis != "actual" and spec.basis == "weight":
+            admin_warnings.append(messages.dosed_on_weight(weight_basis, dosing_weight))
+        days_out[day] = made[key] = Administration(
+            component=comp.id,
+            drug=comp.drug,
+            route=comp.route,
+            dose_per_unit=spec.amount,
+            basis=spec.basis,
+            basis_value=basis_values[spec.basis],
+            calculated_dose=dose,
+            dose=rounding.dose,
+            per_day=comp.per_day,
+            frequency=comp.frequency,
+            infusion=comp.infusion,
+            sequence=comp.sequence,
+            conditions=comp.conditions,
+            rounding=rounding,
+            adjustment=adjustment,
+            modification=rules.modification,
+            unmodified_dose=dose if rules.modification is not None else None,
+            weight_basis=weight_basis if spec.basis == "weight" else None,
+            tablets=tablets,
+            held=held,
+            hold_reason=reason,
+            hold_finding=finding,
+            provenance=comp.provenance,
+            confidence=cp.confidence,
+            notes=comp.notes,
+            warnings=tuple(admin_warnings),
+        )
+        if flat:
+            cp.remember(key, days_out[day])
+    if gate is not None:
+        warnings += _start_gate_warnings(cp, gate, days_out)
+    warnings += interaction_warnings
+    if cp.modification_warning is not None:
+        warnings.append(cp.modification_warning)
+    warnings += _rounding_warnings(comp, days_out)
+    return days_out, warnings
 
-    warnings += [
-        ScheduleWarning(kind="lab", message=m) for m in eligibility_warnings(regimen.id, lab_values)
+
+def _rounding_warnings(
+    comp: Component, days_out: Mapping[int, Administration]
+) -> list[ScheduleWarning]:
+    """One warning for the days whose rounding was refused (the first such day's numbers)."""
+    flagged = tuple(d for d, a in days_out.items() if a.rounding.flagged)
+    if not flagged:
+        return []
+    r = days_out[flagged[0]].rounding
+    return [
+        ScheduleWarning(
+            kind="rounding",
+            component=comp.id,
+            days=flagged,
+            doses=(r.unrounded,) if r.proposed is None else (r.unrounded, r.proposed),
+            message=messages.rounding_review(
+                comp.drug, flagged, r.reason, r.unrounded, r.proposed, r.rule
+            ),
+        )
     ]
 
+
+# -------------------------------------------------------------------- step 3: the schedule
+
+
+def _assemble(
+    args: _Arguments,
+    body: _Body,
+    per_component: Mapping[str, Mapping[int, Administration]],
+    warnings: list[ScheduleWarning],
+) -> Schedule:
+    """The days in order, the cycle-wide checks (ceilings, cycle totals, lifetime exposure) and
+    the warnings that read the whole cycle (holds, label instructions, eligibility)."""
+
+    regimen, start = args.regimen, args.start
+    warnings = [
+        *warnings,
+        *_hold_warnings(regimen, args.labs, per_component),
+        *args.plan.label_warnings,
+        *(
+            ScheduleWarning(kind="lab", days=f.days, message=f.message)
+            for f in eligibility_findings(regimen.id, args.labs)
+        ),
+    ]
     all_days = sorted({d for comps in per_component.values() for d in comps})
-    ordered_ids = [cp.comp.id for cp in plan.components]
+    ordered_ids = [cp.comp.id for cp in args.plan.components]
     days = tuple(
         ScheduleDay(
             day=day,
@@ -956,10 +1074,14 @@ def build_schedule(
     check_ceilings(days)
     # A flat dose of a drug limited per m² per cycle (cladribine 35 mg/m²) is checked here, with
     # the BSA the per-m² doses are computed from: at load there is no patient to divide by.
-    check_flat_cycle_totals(days, bsa)
-    exposure = cycle_exposure((a for d in days for a in d.administrations), bsa_uncapped)
+    check_flat_cycle_totals(days, body.bsa)
+    exposure = cycle_exposure((a for d in days for a in d.administrations), body.bsa_uncapped)
     report, cumulative_warnings = assess_cumulative(
-        exposure, prior, scale=policy.doxorubicin_equivalence, override=override, cycle=cycle
+        exposure,
+        args.prior,
+        scale=args.policy.doxorubicin_equivalence,
+        override=args.override,
+        cycle=args.cycle,
     )
     warnings += [
         ScheduleWarning(kind="limit", component=None, field="prior_exposure", message=m)
@@ -967,23 +1089,23 @@ def build_schedule(
     ]
     return Schedule(
         regimen=regimen,
-        patient=patient,
-        cycle=cycle,
+        patient=args.patient,
+        cycle=args.cycle,
         start=start,
-        bsa=bsa,
-        bsa_unrounded=bsa_raw,
-        bsa_formula=policy.bsa_formula,
-        weight=weight,
-        policy=policy,
-        concomitants=concomitants,
-        rule_set=rule_set,
+        bsa=body.bsa,
+        bsa_unrounded=body.bsa_raw,
+        bsa_formula=args.policy.bsa_formula,
+        weight=body.weight,
+        policy=args.policy,
+        concomitants=args.concomitants,
+        rule_set=args.rule_set,
         days=days,
         warnings=tuple(warnings),
-        bsa_decimals=policy.bsa_decimals,
-        bsa_capped=capped,
-        labs=lab_values,
+        bsa_decimals=args.policy.bsa_decimals,
+        bsa_capped=body.capped,
+        labs=args.labs,
         cumulative=report,
-        override_cumulative=override,
+        override_cumulative=args.override,
     )
 
 
@@ -1022,6 +1144,7 @@ def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> li
             texts[key] = format_quantity(q)
         return texts[key]
 
+    # Runs are keyed by the doses as printed: 70 mg and 70.0 mg are one run.
     runs: dict[tuple[Any, ...], list[int]] = {}
     for day, adj in adjustments.items():
         if _changed(adj):
@@ -1034,39 +1157,35 @@ def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> li
             )
             runs.setdefault(key, []).append(day)
     out = []
-    above: dict[str, list[int]] = {}
+    above: dict[str, tuple[pint.Quantity, list[int]]] = {}
     for day, adj in adjustments.items():
         if adj.above_label is not None:
-            above.setdefault(text(adj.above_label), []).append(day)
+            above.setdefault(text(adj.above_label), (adj.above_label, []))[1].append(day)
     if above:
         adj = next(a for a in adjustments.values() if a.above_label is not None)
-        label = "; ".join(
-            f"{dose} on day(s) {format_days(tuple(days))}" for dose, days in above.items()
-        )
         out.append(
             ScheduleWarning(
                 kind="interaction",
                 component=comp.id,
                 source=adj.source,
-                message=(
-                    f"{comp.drug}: the protocol rule's doses are ABOVE the label's with "
-                    f"{', '.join(adj.inhibitors)} (label: {label}). Confirm with the prescriber; "
-                    "the label rule set gives the label doses."
+                days=tuple(sorted(d for _, days in above.values() for d in days)),
+                doses=tuple(dose for dose, _ in above.values()),
+                message=messages.protocol_above_label(
+                    comp.drug, adj.inhibitors, tuple(above.values())
                 ),
             )
         )
     for days in runs.values():
         adj = adjustments[days[0]]
-        label = "Day" if len(days) == 1 else "Days"
         out.append(
             ScheduleWarning(
                 kind="interaction",
                 component=comp.id,
                 source=adj.source,
-                message=(
-                    f"{label} {format_days(tuple(days))}: {comp.drug} "
-                    f"{text(adj.unadjusted)} → {text(adj.adjusted)} "
-                    f"({adj.rule_text}; {', '.join(adj.inhibitors)})"
+                days=tuple(days),
+                doses=(adj.unadjusted, adj.adjusted),
+                message=messages.interaction_change(
+                    days, comp.drug, adj.unadjusted, adj.adjusted, adj.rule_text, adj.inhibitors
                 ),
             )
         )
@@ -1162,13 +1281,6 @@ def _start_gate_warnings(
     ]
 
 
-def _hold(
-    conditions: Sequence[Condition], day: int, labs: Mapping[int, Mapping[str, float]]
-) -> tuple[bool, str | None]:
-
-    return evaluate_conditions(conditions, day, labs)
-
-
 def _hold_warnings(
     regimen: Regimen,
     labs: Mapping[int, Mapping[str, float]],
@@ -1185,10 +1297,8 @@ def _hold_warnings(
                     ScheduleWarning(
                         kind="hold",
                         component=comp.id,
-                        message=(
-                            f"{comp.drug}: {cond.text} "
-                            "(no laboratory values given: check before each dose)"
-                        ),
+                        days=tuple(given),
+                        message=messages.condition_without_labs(comp.drug, cond.text),
                     )
                 )
                 continue
@@ -1198,10 +1308,9 @@ def _hold_warnings(
                     ScheduleWarning(
                         kind="hold",
                         component=comp.id,
-                        message=(
-                            f"{comp.drug}: {cond.text} (no {cond.lab} value for day(s) "
-                            f"{format_days(unchecked)}: "
-                            "check before each of these doses)"
+                        days=unchecked,
+                        message=messages.condition_unchecked(
+                            comp.drug, cond.text, cond.lab, unchecked
                         ),
                     )
                 )
@@ -1211,7 +1320,8 @@ def _hold_warnings(
                     ScheduleWarning(
                         kind="hold",
                         component=comp.id,
-                        message=f"Day {day}: {comp.drug} {a.hold_reason}",
+                        days=(day,),
+                        message=messages.dose_held(day, comp.drug, a.hold_reason or ""),
                     )
                 )
     return out

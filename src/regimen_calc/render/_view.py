@@ -375,15 +375,6 @@ def _confidence_notes(low: dict[str, str]) -> tuple[str, list[str]]:
     return confidence_mark(lowest), flags
 
 
-def _clean_hold_reason(reason: str | None) -> str:
-    if not reason:
-        return ""
-    text = re.sub(r"^held:\s*", "", reason.strip(), flags=re.IGNORECASE)
-    # The rule itself is printed with the holds; keep the lab value that triggered it.
-    text = re.sub(r"\s*\(.*\)\s*$", "", text) or text
-    return text.replace(" 10^9/L", " × 10⁹/L").replace("10^9/L", "× 10⁹/L")
-
-
 def _stopped_inhibitors(a: Administration, day: int, concomitants: Sequence[object]) -> list[str]:
     """Inhibitors behind this adjustment that were already stopped before ``day``."""
     if a.adjustment is None:
@@ -420,7 +411,8 @@ def _row(
 ) -> Row:
     after = names.get(a.sequence.after) if a.sequence is not None else None
     holds = "; ".join(_hold_texts(a)) or "none stated"
-    held_reason = _clean_hold_reason(a.hold_reason) if a.held else ""
+    # The rule itself is printed with the holds; the status keeps what the lab showed.
+    held_reason = (a.hold_finding or "") if a.held else ""
     if a.held:
         status = f"HELD ({held_reason})" if held_reason else "HELD"
     elif a.rounding.flagged:
@@ -471,7 +463,7 @@ def _row(
     engine_review = any(w.startswith("PHARMACIST REVIEW") for w in a.warnings)
     if a.rounding.flagged and not engine_review:
         # Once per row: the engine's own review warning, when there is one, says it with the
-        # deviation. Not the policy's rule text: it is written by pint and could print "µg".
+        # deviation.
         if a.dose == a.rounding.unrounded:
             flags.append(
                 "rounding not applied: rounding would change the dose by more than the "
@@ -886,7 +878,7 @@ def build_view(schedule: Schedule) -> ScheduleView:
     drug_rules: dict[str, str] = {}
     for _d, a in schedule.administrations():
         if a.drug in getattr(policy, "drugs", {}) and a.drug not in drug_rules:
-            drug_rules[a.drug] = re.sub(r"(?<![A-Za-z])[µμu]g\b", "mcg", a.rounding.rule)
+            drug_rules[a.drug] = a.rounding.rule  # worded by the policy in mcg (ISMP)
     policy_rows += [(f"Rounding: {drug}", rule) for drug, rule in drug_rules.items()]
     bases = {
         a.drug: a.weight_basis

@@ -17,9 +17,15 @@ from regimen_calc.wording.ismp import format_days, format_number, format_quantit
 __all__ = [
     "bsa_capped",
     "component_provenance",
+    "condition_unchecked",
+    "condition_without_labs",
     "confidence_values",
     "cycle_limit",
+    "cycle_not_stated",
     "cycle_provenance",
+    "dose_held",
+    "dosed_on_weight",
+    "dosing_weight_above_actual",
     "eligibility_not_given",
     "eligibility_not_met",
     "eligibility_without_labs",
@@ -28,12 +34,17 @@ __all__ = [
     "gate_held",
     "gate_limit",
     "hold_reason",
+    "interaction_change",
     "lab_reading",
     "lab_value",
     "label_instruction",
+    "modification_flag",
     "modification_warning",
     "moved_why",
     "printed_unit",
+    "protocol_above_label",
+    "rounding_review",
+    "rounding_review_flag",
     "start_gate_checked_earlier",
     "start_gate_moved",
     "start_gate_not_evaluated",
@@ -41,6 +52,7 @@ __all__ = [
     "start_moved_flag",
     "stopped_finding",
     "stopped_reason",
+    "weight_basis_not_applied",
 ]
 
 #: How a lab unit is printed (ISMP-style: ``× 10⁹/L``, never ``10^9/L``).
@@ -336,3 +348,108 @@ def bsa_capped(uncapped: pint.Quantity, capped: pint.Quantity) -> str:
         "by the policy; ASCO advises against empiric BSA capping. "
         "Doses are below the full per-m² doses."
     )
+
+
+def cycle_not_stated(cycle: int) -> str:
+    """A cycle after the first of a regimen whose number of cycles is not stated."""
+    return f"Cycle {cycle}: the number of cycles is not stated; check the protocol."
+
+
+def weight_basis_not_applied(drug: str, weight_basis: str, *, per_m2: bool) -> str:
+    """The policy's weight basis for a drug that no per-weight dose of the regimen reads."""
+    how = (
+        "dosed per m² in this regimen, from a body-surface area on the actual weight."
+        if per_m2
+        else "a flat dose in this regimen."
+    )
+    return f"{drug}: the policy's {weight_basis} body weight is not applied: {drug} is {how}"
+
+
+def dosing_weight_above_actual(
+    drug: str, weight_basis: str, dosing_weight: pint.Quantity, weight: pint.Quantity
+) -> str:
+    """An ideal or adjusted body weight above the actual weight (a short patient)."""
+    return (
+        f"{drug}: the {weight_basis} body weight {format_quantity(dosing_weight)} is above the "
+        f"actual weight {format_quantity(weight)}; the dose is on the {weight_basis} weight as "
+        "the policy says: check."
+    )
+
+
+def dosed_on_weight(weight_basis: str, dosing_weight: pint.Quantity) -> str:
+    """An administration's flag: the per-weight dose used another weight than the actual."""
+    return f"dosed on {weight_basis} body weight {format_quantity(dosing_weight)}"
+
+
+def modification_flag(described: str, protocol_dose: pint.Quantity) -> str:
+    """An administration's flag: the policy's dose level, with the protocol dose it reduced."""
+    return f"{described} (protocol dose {format_quantity(protocol_dose)})"
+
+
+def rounding_review_flag(reason: str) -> str:
+    """An administration's flag: rounding was refused and the unrounded dose kept."""
+    return f"PHARMACIST REVIEW: {reason}; unrounded dose kept"
+
+
+def rounding_review(
+    drug: str,
+    days: Sequence[int],
+    reason: str,
+    unrounded: pint.Quantity,
+    proposed: pint.Quantity | None,
+    rule: str,
+) -> str:
+    """The schedule's warning for a drug whose rounding was refused on some days."""
+    offered = "" if proposed is None else f" (rounding proposed {format_quantity(proposed)})"
+    return (
+        f"PHARMACIST REVIEW: {drug} on day(s) {format_days(tuple(days))}: {reason}; the "
+        f"unrounded dose {format_quantity(unrounded)} is kept{offered}. Rule: {rule}."
+    )
+
+
+def protocol_above_label(
+    drug: str, inhibitors: Sequence[str], label_doses: Sequence[tuple[pint.Quantity, Sequence[int]]]
+) -> str:
+    """The protocol rule set's venetoclax doses above the label's, with the label's by day."""
+    label = "; ".join(
+        f"{format_quantity(dose)} on day(s) {format_days(tuple(days))}"
+        for dose, days in label_doses
+    )
+    return (
+        f"{drug}: the protocol rule's doses are ABOVE the label's with {', '.join(inhibitors)} "
+        f"(label: {label}). Confirm with the prescriber; the label rule set gives the label doses."
+    )
+
+
+def interaction_change(
+    days: Sequence[int],
+    drug: str,
+    unadjusted: pint.Quantity,
+    adjusted: pint.Quantity,
+    rule_text: str,
+    inhibitors: Sequence[str],
+) -> str:
+    """``Days 5-8: venetoclax 400 mg → 70 mg (...; posaconazole)``: one run of changed days."""
+    label = "Day" if len(days) == 1 else "Days"
+    return (
+        f"{label} {format_days(tuple(days))}: {drug} {format_quantity(unadjusted)} → "
+        f"{format_quantity(adjusted)} ({rule_text}; {', '.join(inhibitors)})"
+    )
+
+
+def condition_without_labs(drug: str, condition: str) -> str:
+    """A lab condition printed as an instruction: no laboratory values were given at all."""
+    return f"{drug}: {condition} (no laboratory values given: check before each dose)"
+
+
+def condition_unchecked(drug: str, condition: str, lab: str, days: Sequence[int]) -> str:
+    """A lab condition with no value of its lab for some days the drug is given."""
+    return (
+        f"{drug}: {condition} (no {lab} value for day(s) {format_days(tuple(days))}: "
+        "check before each of these doses)"
+    )
+
+
+def dose_held(day: int, drug: str, reason: str) -> str:
+    """``Day 3: cytarabine held: white-cell count 22 × 10⁹/L (...)``."""
+    return f"Day {day}: {drug} {reason}"
