@@ -28,6 +28,7 @@ UPWARD = ("regimen_calc.model.regimen", "regimen_calc.engine.schedule")
 #: carries the reason as a comment above the import).
 LOCAL_IMPORTS = {
     ("cli/forecast.py", "regimen_calc.cohort.forecast"),  # only the forecast command loads cohort
+    ("cli/forecast.py", "regimen_calc.io.patients_csv"),  # it imports cohort: the same reason
     ("model/regimen.py", "regimen_calc.engine.schedule"),  # the documented upward convenience
 }
 

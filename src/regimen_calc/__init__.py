@@ -88,14 +88,15 @@ __all__ = [
 ]
 
 
-#: Names served from :mod:`regimen_calc.cohort.forecast` on first use: a single schedule and the
-#: command line's start-up do not load the cohort engine (about 17 ms to import).
+#: Names served on first use from :mod:`regimen_calc.cohort.forecast` and from the patients CSV
+#: reader, :mod:`regimen_calc.io.patients_csv`, which imports it: a single schedule and the command
+#: line's start-up do not load the cohort engine (about 17 ms to import).
 _LAZY = {
     "Cohort": "cohort.forecast",
     "Forecast": "cohort.forecast",
     "PatientDataError": "cohort.forecast",
     "forecast": "cohort.forecast",
-    "read_patients_csv": "cohort.forecast",
+    "read_patients_csv": "io.patients_csv",
 }
 
 
