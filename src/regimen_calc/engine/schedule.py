@@ -66,7 +66,6 @@ from regimen_calc.model.regimen import (
 )
 from regimen_calc.units import ureg
 from regimen_calc.wording import messages
-from regimen_calc.wording.ismp import format_quantity
 
 __all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "build_schedule"]
 
@@ -1136,31 +1135,26 @@ def _changed(adj: Any) -> bool:
 
 def _interaction_warnings(comp: Component, adjustments: Mapping[int, Any]) -> list[ScheduleWarning]:
     """One warning per run of days with the same change (days 5-8: 400 mg → 70 mg ...)."""
-    texts: dict[tuple[Any, Any], str] = {}
 
-    def text(q: pint.Quantity) -> str:  # the same few doses recur on many days
-        key = (q.magnitude, q._units)
-        if key not in texts:
-            texts[key] = format_quantity(q)
-        return texts[key]
+    def key_of(q: pint.Quantity) -> tuple[Any, Any]:  # a dose as a key: its number and unit
+        return (q.magnitude, q._units)
 
-    # Runs are keyed by the doses as printed: 70 mg and 70.0 mg are one run.
     runs: dict[tuple[Any, ...], list[int]] = {}
     for day, adj in adjustments.items():
         if _changed(adj):
             key = (
-                text(adj.unadjusted),
-                text(adj.adjusted),
+                key_of(adj.unadjusted),
+                key_of(adj.adjusted),
                 adj.rule_text,
                 adj.source,
                 adj.inhibitors,
             )
             runs.setdefault(key, []).append(day)
     out = []
-    above: dict[str, tuple[pint.Quantity, list[int]]] = {}
+    above: dict[tuple[Any, Any], tuple[pint.Quantity, list[int]]] = {}
     for day, adj in adjustments.items():
         if adj.above_label is not None:
-            above.setdefault(text(adj.above_label), (adj.above_label, []))[1].append(day)
+            above.setdefault(key_of(adj.above_label), (adj.above_label, []))[1].append(day)
     if above:
         adj = next(a for a in adjustments.values() if a.above_label is not None)
         out.append(
