@@ -43,6 +43,12 @@ MAX_OFFSET_HOURS = 24
 
 
 def structure_regimen(raw: dict, name: str, origins: Origins | None = None) -> Regimen:
+    """The checked regimen of the raw data of file ``name`` (``extends`` already written out).
+
+    Raises:
+        LoadError: every problem found, each in the file and at the path its value was written
+            (an overlay's, for a value set by an overlay: ``origins``).
+    """
     problems: Found = []
     raw = copy.deepcopy(raw)
     for key in ("file", "overlays", "remove"):
@@ -386,6 +392,7 @@ def _confidence_problems(reg: Regimen) -> Found:
 
 
 def with_step_days(reg: Regimen) -> Regimen:
+    """The regimen with each stepped component's days written out from its steps."""
     comps = []
     for comp in reg.components:
         if comp.steps and not comp.days:

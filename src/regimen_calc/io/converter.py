@@ -43,9 +43,11 @@ from regimen_calc.model.regimen import (
 #: Routes a regimen may name (codes; the printed names come from wording.ismp.route_name).
 ROUTES = ("IV", "subcut", "PO", "IM")
 
+#: The message of a key the format does not have.
 UNKNOWN_KEY = "unknown key (check the spelling; see docs/regimen-format.md)"
 
-Found = list[tuple[str, str]]  # (path inside the file, message)
+#: Problems found in one file: (path inside the file, message), reported together.
+Found = list[tuple[str, str]]
 
 
 def _strict(kind: type, words: str) -> Callable[[object, type], object]:
@@ -216,6 +218,7 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
+#: The one converter of regimen data (each value checked as it is structured).
 CONVERTER = _make_converter()
 
 

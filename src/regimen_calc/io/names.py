@@ -26,6 +26,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+\-_.() ]*")
 
 
 def name_problems(reg: Regimen) -> Found:
+    """The id and aliases not written with the letters a name may use (see ``_NAME``)."""
     names = [("id", reg.id), *((f"aliases[{i}]", a) for i, a in enumerate(reg.aliases))]
     return [
         (

@@ -22,9 +22,11 @@ PROVENANCE_FIELDS = (
     "drug",
     "interaction_rule",
 )
+#: The cycle fields that may be written as a wrapper.
 CYCLE_FIELDS = ("length_days", "max_cycles")
 #: The cycle key that says how ``max_cycles`` is given ("up to N" or exactly N); a plain value.
 CYCLE_BOUND = "max_cycles_bound"
+#: The keys of a wrapper.
 _WRAPPER_KEYS = frozenset({"value", "status", "source", "note", "required", "confidence"})
 
 
