@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import regimen_calc as rc
 from regimen_calc.errors import LoadError, Problem, RegimenCalcError
 from regimen_calc.io import regimen_files as loader
+from regimen_calc.io.converter import ROUTES
 from regimen_calc.model.regimen import FREQUENCIES, Regimen, SourceFile
 
 BUNDLED = loader.bundled_regimen_dir()
@@ -1907,7 +1908,7 @@ field_changes = st.fixed_dictionaries(
     optional={
         "dose": doses,
         "days": day_specs,
-        "route": st.sampled_from(loader.ROUTES),
+        "route": st.sampled_from(ROUTES),
         "frequency": st.sampled_from([f for f in FREQUENCIES if f != "once"]),
         "source": st.sampled_from(CLAG_REFS),
         "notes": st.lists(words, max_size=2),
@@ -1917,7 +1918,7 @@ field_changes = st.fixed_dictionaries(
         "conditions": st.just([]),
         "route_wrapped": st.builds(
             lambda r, s: {"value": r, "status": "assumed", "source": s, "note": "n"},
-            st.sampled_from(loader.ROUTES),
+            st.sampled_from(ROUTES),
             st.sampled_from(CLAG_REFS),
         ),
     },

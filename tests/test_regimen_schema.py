@@ -17,6 +17,9 @@ import yaml
 
 from regimen_calc.content.catalog import known_drugs
 from regimen_calc.io import regimen_files as loader
+from regimen_calc.io.converter import ROUTES
+from regimen_calc.io.overlays import OVERLAY_KEYS
+from regimen_calc.io.provenance import _WRAPPER_KEYS, CYCLE_BOUND, CYCLE_FIELDS, PROVENANCE_FIELDS
 from regimen_calc.model.regimen import CONFIDENCES, FREQUENCIES, REFERENCE_KINDS, STATUSES
 
 SCHEMA: dict[str, Any] = json.loads(
@@ -51,17 +54,17 @@ def test_bundled_file_validates(path: Path) -> None:
 
 def test_the_schema_lists_what_the_loader_accepts() -> None:
     defs = SCHEMA["$defs"]
-    assert defs["route"]["enum"] == list(loader.ROUTES)
+    assert defs["route"]["enum"] == list(ROUTES)
     assert defs["frequency"]["enum"] == list(FREQUENCIES)
     assert defs["status"]["enum"] == list(STATUSES)
     assert defs["drug"]["enum"] == list(known_drugs())
-    assert set(defs["provenance"]["properties"]) == set(loader._WRAPPER_KEYS)
+    assert set(defs["provenance"]["properties"]) == set(_WRAPPER_KEYS)
     component_fields = set(defs["component"]["properties"])
-    assert set(loader.PROVENANCE_FIELDS) <= component_fields
-    for field in loader.PROVENANCE_FIELDS:
+    assert set(PROVENANCE_FIELDS) <= component_fields
+    for field in PROVENANCE_FIELDS:
         assert defs["component"]["properties"][field] == {"$ref": f"#/$defs/{field}Field"}
-    assert set(defs["overlay"]["properties"]) == set(loader.OVERLAY_KEYS)
-    assert set(defs["cycle"]["properties"]) == {*loader.CYCLE_FIELDS, loader.CYCLE_BOUND}
+    assert set(defs["overlay"]["properties"]) == set(OVERLAY_KEYS)
+    assert set(defs["cycle"]["properties"]) == {*CYCLE_FIELDS, CYCLE_BOUND}
     assert defs["referenceKind"]["enum"] == list(REFERENCE_KINDS)
     assert defs["confidence"]["enum"] == list(CONFIDENCES)
     assert defs["regimen"]["properties"]["replaces"]["enum"] == list(loader._bundled_ids())
@@ -71,7 +74,7 @@ def _clag() -> dict[str, Any]:
     return yaml.safe_load((BUNDLED / "CLAG.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("field", loader.PROVENANCE_FIELDS)
+@pytest.mark.parametrize("field", PROVENANCE_FIELDS)
 def test_the_wrapper_form_is_accepted_for_every_provenance_field(field: str) -> None:
     data = _clag()
     comp = data["components"][2]  # filgrastim has a value for every field but steps
