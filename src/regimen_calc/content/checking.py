@@ -10,7 +10,7 @@ and what was found, and returns ``None`` (or an empty value) instead of raising,
 Checks take the value first and its path second (``choice(value, path, allowed)``); recording a
 problem takes the path first (``add(path, message)``), as :class:`~regimen_calc.errors.Problem`
 prints it. Regimen files are structured and go through the cattrs converter instead
-(:mod:`regimen_calc.io.regimen_files`).
+(:mod:`regimen_calc.io.converter`).
 """
 
 from __future__ import annotations
