@@ -1,4 +1,4 @@
-"""Tests of reading regimen files (regimen_calc.io: regimen_files, checks, overlays, converter).
+"""Reading regimen files (regimen_calc.io): bad files, extends, overlays, site folders, round-trips.
 
 The table of bad files below is the loader's contract: each file must be refused with a LoadError
 that names the file, the path inside it and what was wrong.
