@@ -48,8 +48,10 @@ __all__ = [
     "mg_text",
     "no_factor",
     "no_tablet_combination",
+    "no_tablet_strengths",
     "non_inhibitors",
     "not_dosed_on",
+    "not_exact_from_tablets",
     "pack_rule",
     "part_days",
     "part_total",
@@ -61,6 +63,7 @@ __all__ = [
     "protocol_rule_text",
     "rounding_beyond_limit",
     "rounding_with_limit",
+    "rounds_to_zero",
     "rule_continues",
     "several_anthracyclines",
     "several_rules",
@@ -142,6 +145,21 @@ def rounding_with_limit(rule: str, limit: float) -> str:
 def rounding_beyond_limit(percent: Decimal, limit: float) -> str:
     """Why a rounded dose was flagged: the change (a percentage) is beyond the limit."""
     return f"rounding would change the dose by {percent}%, beyond the {limit:g}% allowed"
+
+
+def rounds_to_zero() -> str:
+    """Why a dose below the policy's precision was flagged (never a zero dose)."""
+    return "rounds to zero at the policy's decimals"
+
+
+def no_tablet_strengths() -> str:
+    """Why an oral dose was flagged: the catalog lists no tablet strengths for it."""
+    return "no tablet strengths in the catalog"
+
+
+def not_exact_from_tablets() -> str:
+    """Why an oral dose was flagged: no combination of its tablet strengths makes it."""
+    return "cannot be made exactly from the tablet strengths"
 
 
 def policy_bsa_cap(cap: pint.Quantity) -> str:
