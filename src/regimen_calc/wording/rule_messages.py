@@ -26,6 +26,7 @@ from regimen_calc.wording.ismp import (
 
 __all__ = [
     "BASIS_WORDS",
+    "concomitant_note",
     "conflict_note",
     "cumulative_near",
     "cumulative_no_limit",
@@ -500,6 +501,11 @@ def rule_continues(drug: str, stop_day: int, lag: int, source: str) -> str:
         f"{stop_day + lag - 1}, planned dose resumes day {stop_day + lag} "
         f"({source}: {lag} days after the last dose)"
     )
+
+
+def concomitant_note(drug: str, note: str) -> str:
+    """A concomitant drug's own note (the table's or the caller's), by its name."""
+    return f"{drug}: {note}"
 
 
 def weak_rule(drugs: Sequence[str], text: str) -> str:
