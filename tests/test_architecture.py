@@ -65,6 +65,67 @@ def test_the_layers_contract_notices_an_upward_import(tmp_path: pathlib.Path) ->
     assert not lint_imports(config_filename=str(ini), cache_dir=None, no_logo=True)
 
 
+#: The contract that keeps number and unit formatting out of the rule modules.
+RULE_WORDING = "rule modules do not format numbers or units"
+RULE_MODULES = ("policy", "safety", "tablets", "cumulative", "interactions", "labs")
+
+
+def _rule_wording_contract() -> dict[str, object]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    return next(c for c in contracts if c["name"] == RULE_WORDING)
+
+
+def _forbidden_ini(
+    path: pathlib.Path, sources: list[str], forbidden: list[str], *, indirect: bool
+) -> str:
+    lines = [
+        "[importlinter]",
+        "root_package = regimen_calc",
+        "exclude_type_checking_imports = True",
+        "[importlinter:contract:rule-wording]",
+        "name = rule wording, changed",
+        "type = forbidden",
+        "source_modules =",
+        *(f"    {m}" for m in sources),
+        "forbidden_modules =",
+        *(f"    {m}" for m in forbidden),
+        f"allow_indirect_imports = {indirect}",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_the_rule_modules_contract_names_the_six_rule_modules() -> None:
+    contract = _rule_wording_contract()
+    assert contract["type"] == "forbidden"
+    assert contract["source_modules"] == [f"regimen_calc.engine.{m}" for m in RULE_MODULES]
+    assert contract["forbidden_modules"] == ["regimen_calc.wording.ismp"]
+    assert contract["allow_indirect_imports"] is True
+
+
+def test_the_rule_modules_contract_notices_a_formatter_import(tmp_path: pathlib.Path) -> None:
+    """The contract is not vacuous: with a module that imports the formatter directly among its
+    sources it fails, and without its allowance for indirect imports it fails too (the rule
+    modules do reach the formatter, through the wording modules)."""
+    contract = _rule_wording_contract()
+    sources = list(contract["source_modules"])  # type: ignore[call-overload]
+    forbidden = list(contract["forbidden_modules"])  # type: ignore[call-overload]
+    # wording.messages imports wording.ismp directly, as a rule module formatting numbers would.
+    direct = _forbidden_ini(
+        tmp_path / "direct.ini",
+        [*sources, "regimen_calc.wording.messages"],
+        forbidden,
+        indirect=True,
+    )
+    assert not lint_imports(config_filename=direct, cache_dir=None, no_logo=True)
+    indirect = _forbidden_ini(tmp_path / "indirect.ini", sources, forbidden, indirect=False)
+    assert not lint_imports(config_filename=indirect, cache_dir=None, no_logo=True)
+    # ... and as written, it holds.
+    held = _forbidden_ini(tmp_path / "held.ini", sources, forbidden, indirect=True)
+    assert lint_imports(config_filename=held, cache_dir=None, no_logo=True)
+
+
 def _graph() -> grimp.ImportGraph:
     return grimp.build_graph("regimen_calc", exclude_type_checking_imports=True, cache_dir=None)
 

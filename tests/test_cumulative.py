@@ -281,3 +281,19 @@ def test_a_held_dose_keeps_the_lifetime_total_at_the_limit() -> None:
     assert mit.percent_of_limit == 100.0
     with pytest.raises(CumulativeDoseError):
         _mec_with_a_mitoxantrone_hold().schedule(A, prior_exposure={"mitoxantrone": 108})
+
+
+def test_a_cumulative_dose_error_keeps_its_totals_as_quantities() -> None:
+    with pytest.raises(CumulativeDoseError) as err:
+        MEC.schedule(A, prior_exposure={"mitoxantrone": 100.5})
+    e = err.value
+    assert _mg_m2(e.quantity) == pytest.approx(140.5)
+    assert _mg_m2(e.limit_quantity) == pytest.approx(140)
+    assert _mg_m2(e.prior_quantity) == pytest.approx(100.5)
+    assert _mg_m2(e.this_cycle_quantity) == pytest.approx(40)
+    assert (e.lifetime, e.limit, e.prior, e.this_cycle) == (
+        "140.5 mg/m²",
+        "140 mg/m²",
+        "100.5 mg/m²",
+        "40 mg/m²",
+    )

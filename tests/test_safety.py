@@ -800,3 +800,53 @@ def test_venetoclax_at_the_smallest_tablet_is_plausible_and_below_it_refused() -
     assert check_regimen_doses(with_dose(600)) == []
     assert [p for p, _ in check_regimen_doses(with_dose(9.99))] == [f"components[{i}].dose"]
     assert [p for p, _ in check_regimen_doses(with_dose(600.01))] == [f"components[{i}].dose"]
+
+
+# ------------------------------------------------------------------------------ errors as data
+
+
+def test_a_single_dose_limit_error_keeps_the_dose_and_the_limit_as_quantities() -> None:
+    bad = _with_dose(rc.load_regimen("MEC"), 0, 10)  # mitoxantrone 80 mg/m² × 1.75 = 140 mg
+    with pytest.raises(rc.DoseLimitError) as err:
+        bad.schedule(rc.Patient(height="170 cm", weight="65 kg"))
+    e = err.value
+    assert e.quantity.m_as("mg") == pytest.approx(140) and e.limit_quantity == ureg.Quantity(
+        70, "mg"
+    )
+    assert (e.dose, e.limit) == ("140 mg", "70 mg")  # the printed values are unchanged
+
+
+def test_a_daily_dose_limit_error_keeps_the_day_total_and_the_limit_as_quantities() -> None:
+    with pytest.raises(rc.DoseLimitError) as err:
+        check_ceilings([_day(1, _given("cytarabine", "4375 mg", per_day=4))])
+    e = err.value
+    assert (e.kind, e.dose, e.limit) == ("daily", "17,500 mg", "14,000 mg")
+    assert e.quantity.m_as("mg") == pytest.approx(17_500)
+    assert e.limit_quantity.m_as("mg") == pytest.approx(14_000)
+
+
+def test_a_cycle_dose_limit_error_keeps_the_flat_total_and_the_limit_as_quantities() -> None:
+    from types import SimpleNamespace
+
+    from regimen_calc.engine.safety import check_flat_cycle_totals
+
+    def flat(day: int) -> object:
+        dose = ureg.Quantity(30, "mg")
+        given = SimpleNamespace(
+            drug="cladribine", basis="flat", calculated_dose=dose, dose=dose, per_day=1
+        )
+        return _day(day, given)
+
+    with pytest.raises(rc.DoseLimitError) as err:
+        check_flat_cycle_totals([flat(d) for d in range(1, 8)], ureg.Quantity(1.37, "m**2"))
+    e = err.value
+    assert (e.kind, e.day, e.dose, e.limit) == ("cycle", 2, "210 mg", "35 mg/m²")
+    assert e.quantity.m_as("mg") == pytest.approx(210)
+    assert e.limit_quantity.m_as("mg/m**2") == pytest.approx(35)
+    assert str(e).startswith("cladribine: the cycle's flat doses total 210 mg, 153.28 mg/m² at")
+
+
+def test_a_dose_limit_error_built_by_hand_has_no_quantities() -> None:
+    e = rc.DoseLimitError("mitoxantrone", 1, "140 mg", "70 mg", "single")
+    assert (e.quantity, e.limit_quantity) == (None, None)
+    assert e.args == ("mitoxantrone", 1, "140 mg", "70 mg", "single", None)

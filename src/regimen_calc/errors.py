@@ -7,6 +7,7 @@ inspect the field, the expected value and what was found instead of parsing text
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -125,14 +126,30 @@ class DoseLimitError(RegimenCalcError):
         limit: the limit, as printed.
         kind: ``"single"``, ``"daily"`` or ``"cycle"``.
         message: the whole message, when the kind needs more than the dose and the limit.
+        quantity: the dose (or the cycle's flat-dose total) as a quantity, so a caller can
+            compare it without parsing ``dose``; ``None`` when not given.
+        limit_quantity: the limit as a quantity; ``None`` when not given.
     """
 
     def __init__(
-        self, drug: str, day: int, dose: str, limit: str, kind: str, message: str | None = None
+        self,
+        drug: str,
+        day: int,
+        dose: str,
+        limit: str,
+        kind: str,
+        message: str | None = None,
+        *,
+        quantity: Any = None,
+        limit_quantity: Any = None,
     ) -> None:
         super().__init__(drug, day, dose, limit, kind, message)
         self.drug, self.day, self.dose, self.limit, self.kind = drug, day, dose, limit, kind
         self.message = message
+        # The quantities are kept beside the printed text (pint is not imported here: errors
+        # are the lowest layer); they are not part of ``args``, which stays as it was.
+        self.quantity = quantity
+        self.limit_quantity = limit_quantity
 
     def __str__(self) -> str:
         if self.message is not None:
@@ -152,12 +169,33 @@ class CumulativeDoseError(RegimenCalcError):
         limit: the limit, as printed (``"140 mg/m²"``).
         prior: the prior exposure given, as printed.
         this_cycle: this cycle's exposure, as printed.
+        quantity: the lifetime total after this cycle as a quantity (mg/m²); ``None`` when not
+            given.
+        limit_quantity: the limit as a quantity; ``None`` when not given.
+        prior_quantity: the prior exposure as a quantity; ``None`` when not given.
+        this_cycle_quantity: this cycle's exposure as a quantity; ``None`` when not given.
     """
 
-    def __init__(self, drug: str, lifetime: str, limit: str, prior: str, this_cycle: str) -> None:
+    def __init__(
+        self,
+        drug: str,
+        lifetime: str,
+        limit: str,
+        prior: str,
+        this_cycle: str,
+        *,
+        quantity: Any = None,
+        limit_quantity: Any = None,
+        prior_quantity: Any = None,
+        this_cycle_quantity: Any = None,
+    ) -> None:
         super().__init__(drug, lifetime, limit, prior, this_cycle)
         self.drug, self.lifetime, self.limit = drug, lifetime, limit
         self.prior, self.this_cycle = prior, this_cycle
+        self.quantity = quantity
+        self.limit_quantity = limit_quantity
+        self.prior_quantity = prior_quantity
+        self.this_cycle_quantity = this_cycle_quantity
 
     def __str__(self) -> str:
         return (

@@ -55,7 +55,7 @@ from regimen_calc.content.bsa import BSA_FORMULAS, normalize_sex
 from regimen_calc.content.catalog import Presentation, drug_info
 from regimen_calc.engine.interactions import resolve_concomitants
 from regimen_calc.engine.policy import DosingPolicy, half_up, round_bsa
-from regimen_calc.engine.safety import _factor, _limits, drug_safety
+from regimen_calc.engine.safety import drug_limits, drug_safety, unit_factor
 from regimen_calc.engine.schedule import Schedule, build_schedule, default_policy
 from regimen_calc.engine.tablets import compose_tablets
 from regimen_calc.errors import InputError, Problem, ProblemsError, RegimenCalcError
@@ -929,13 +929,13 @@ def _near_a_flat_cycle_total(
         spec = by_id[slot.component].dose_on(slot.day)
         if isinstance(spec, Flat):
             assert col.per_group is not None
-            add = col.per_group * (_factor(slot.unit, "mg") * slot.per_day)
+            add = col.per_group * (unit_factor(slot.unit, "mg") * slot.per_day)
             flat[slot.drug] = flat[slot.drug] + add if slot.drug in flat else add
         elif isinstance(spec, PerBsa):
             amount = spec.amount
             written[slot.drug] = written.get(slot.drug, 0.0) + slot.per_day * float(
                 amount.magnitude
-            ) * _factor(amount.units, "mg/m**2")
+            ) * unit_factor(amount.units, "mg/m**2")
     if not flat:
         return None
     smallest = float(np.min(_bsa_array(cohort, policy, _measured(cohort.weight_kg))))
@@ -957,22 +957,22 @@ def _near_a_ceiling(slots: Sequence[_Slot], columns: Sequence[_Column]) -> str |
     highest: dict[int, float] = {}  # equal specs share one column: its maximum, once
     by_day: dict[tuple[int, str], list[tuple[_Slot, _Column]]] = {}
     for slot, col in zip(slots, columns, strict=True):
-        limits = _limits(slot.drug)
+        limits = drug_limits(slot.drug)
         if limits is None:
             continue
         unit, max_single, _ = limits
         if id(col) not in highest:
             highest[id(col)] = col.highest()
-        if highest[id(col)] * _factor(slot.unit, unit) > max_single * margin:
+        if highest[id(col)] * unit_factor(slot.unit, unit) > max_single * margin:
             return f"{slot.drug}: a dose at or near its single-dose ceiling for some patient"
         by_day.setdefault((slot.day, slot.drug), []).append((slot, col))
     for (_day, drug), items in by_day.items():
-        unit, _, max_daily = _limits(drug)  # type: ignore[misc]
+        unit, _, max_daily = drug_limits(drug)  # type: ignore[misc]
         if len(items) == 1:  # one administration slot that day: its highest dose decides
             slot, col = items[0]
-            total_max = highest[id(col)] * _factor(slot.unit, unit) * slot.per_day
+            total_max = highest[id(col)] * unit_factor(slot.unit, unit) * slot.per_day
         else:  # several slots of one drug on one day: add them patient by patient
-            total = sum(c.values * (_factor(s.unit, unit) * s.per_day) for s, c in items)
+            total = sum(c.values * (unit_factor(s.unit, unit) * s.per_day) for s, c in items)
             total_max = float(np.max(total))
         if total_max > max_daily * margin:
             return f"{drug}: a day's total at or near its daily ceiling for some patient"

@@ -28,7 +28,7 @@ from regimen_calc._checks import is_number
 from regimen_calc.content.tables import read_data
 from regimen_calc.errors import CumulativeDoseError, InputError
 from regimen_calc.units import unit, ureg
-from regimen_calc.wording.ismp import format_number, format_quantity
+from regimen_calc.wording import rule_messages
 
 __all__ = [
     "CumulativeReport",
@@ -113,10 +113,7 @@ def _parse_per_m2(value: str, field: str, expected: str) -> pint.Quantity:
 
 def _amount(value: object, field: str) -> Decimal:
     low, ceiling = _prior_min_positive(), _prior_max()
-    expected = (
-        f"0, or from {format_number(low)} to {format_number(ceiling)} mg/m² (a cumulative dose "
-        "such as 60 or '60 mg/m^2')"
-    )
+    expected = rule_messages.prior_amount_expected(low, ceiling)
     if isinstance(value, bool):
         raise InputError(field, expected, value)
     mag: int | float
@@ -257,28 +254,33 @@ def assess_cumulative(
             limit_q = ureg.Quantity(lim["lifetime"]).to("mg/m**2")
             limit = _d(limit_q.magnitude)
             percent = float((life / limit * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-            text = (
-                f"{drug}: cumulative {format_quantity(_q(life))} = prior "
-                f"{format_quantity(_q(before))} + this cycle {format_quantity(_q(now))}; "
-                f"{format_number(percent, decimals=1)}% of the lifetime limit "
-                f"{format_quantity(limit_q)} ({lim['source'].split(':')[0].strip()})"
+            text = rule_messages.cumulative_status(
+                drug,
+                _q(life),
+                _q(before),
+                _q(now),
+                percent,
+                limit_q,
+                lim["source"].split(":")[0].strip(),
             )
             if life > limit:
                 if override is None:
                     raise CumulativeDoseError(
                         drug,
-                        format_quantity(_q(life)),
-                        format_quantity(limit_q),
-                        format_quantity(_q(before)),
-                        format_quantity(_q(now)),
+                        rule_messages.limit_text(_q(life)),
+                        rule_messages.limit_text(limit_q),
+                        rule_messages.limit_text(_q(before)),
+                        rule_messages.limit_text(_q(now)),
+                        quantity=_q(life),
+                        limit_quantity=limit_q,
+                        prior_quantity=_q(before),
+                        this_cycle_quantity=_q(now),
                     )
                 status = "over_overridden"
-                warnings.append((drug, f"{text}. ABOVE THE LIMIT, overridden: {override}"))
+                warnings.append((drug, rule_messages.cumulative_overridden(text, override)))
             elif life >= limit * _d(lim["warn_fraction"]):
                 status = "near"
-                warnings.append(
-                    (drug, f"{text}. Nearing the limit: check LVEF and the lifetime total.")
-                )
+                warnings.append((drug, rule_messages.cumulative_near(text)))
         if lim is None:
             # No lifetime limit in the data: never "below limit", which would read as checked.
             status = "no_validated_limit"
@@ -286,32 +288,21 @@ def assess_cumulative(
                 warnings.append(
                     (
                         drug,
-                        f"{drug}: cumulative {format_quantity(_q(life))} (prior "
-                        f"{format_quantity(_q(before))} + this cycle "
-                        f"{format_quantity(_q(now))}); the library has no validated lifetime "
-                        f"limit for {drug}: counted in the doxorubicin equivalent only "
-                        f"({sc['name']}). Check the lifetime total against the protocol.",
+                        rule_messages.cumulative_no_limit(
+                            drug, _q(life), _q(before), _q(now), sc["name"]
+                        ),
                     )
                 )
         if factor is None:
-            why = note or f"No factor in the {sc['name']} scale."
+            why = note or rule_messages.no_factor(sc["name"])
             warnings.append(
                 (
                     drug,
-                    f"{drug}: cumulative {format_quantity(_q(life))} (prior "
-                    f"{format_quantity(_q(before))} + this cycle {format_quantity(_q(now))}); "
-                    f"not counted in the doxorubicin equivalent. {' '.join(why.split())}",
+                    rule_messages.cumulative_not_counted(drug, _q(life), _q(before), _q(now), why),
                 )
             )
         if cycle > 1 and now > 0 and before == 0:
-            warnings.append(
-                (
-                    drug,
-                    f"Cycle {cycle}: prior_exposure gives no {drug}; the lifetime total counts "
-                    "this cycle only. "
-                    "Give every earlier dose, earlier cycles of this regimen included.",
-                )
-            )
+            warnings.append((drug, rule_messages.prior_missing(cycle, drug)))
         dox = None
         if factor is not None:
             f = _d(factor)
@@ -335,19 +326,10 @@ def assess_cumulative(
     counted = [e.drug for e in entries if e.factor is not None]
     if len(counted) > 1:
         limited = [e for e in entries if e.limit is not None]
-        alone = "; ".join(
-            f"the {e.drug} limit {format_quantity(e.limit)} is checked on {e.drug} alone"
-            for e in limited
+        message = rule_messages.several_anthracyclines(
+            counted, _q(dox_life), sc["name"], [(e.drug, e.limit) for e in limited]
         )
-        warnings.append(
-            (
-                "anthracyclines",
-                f"Several anthracyclines ({', '.join(counted)}): lifetime doxorubicin equivalent "
-                f"{format_quantity(_q(dox_life))} ({sc['name']}). "
-                + (f"{alone[0].upper()}{alone[1:]}: " if alone else "")
-                + "assess cardiac function (LVEF) against the combined total.",
-            )
-        )
+        warnings.append(("anthracyclines", message))
     report = CumulativeReport(
         scale=scale,
         scale_name=sc["name"],

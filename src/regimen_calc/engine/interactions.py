@@ -86,6 +86,7 @@ from regimen_calc.content.interaction_tables import rule_set as named_rule_set
 from regimen_calc.errors import InputError, UnknownDrugError
 from regimen_calc.model.concomitant import Concomitant, check_day, text_validator
 from regimen_calc.units import as_quantity, ureg
+from regimen_calc.wording import rule_messages
 
 __all__ = [
     "ProtocolRule",
@@ -213,9 +214,8 @@ def _from_entry(
     cls = chosen.get(entry.name, entry.cyp3a4)
     notes = [entry.note] if entry.note else []
     if entry.conflict:
-        listed = " vs ".join(f"{c.cyp3a4} ({c.source})" for c in entry.conflict)
-        how = "chosen by the caller" if entry.name in chosen else "the conservative default"
-        notes.append(f"sources conflict: {listed}; {cls} applied ({how})")
+        classes = [(c.cyp3a4, c.source) for c in entry.conflict]
+        notes.append(rule_messages.conflict_note(classes, cls, entry.name in chosen))
     if note:
         notes.append(note)
     return Concomitant(
@@ -455,10 +455,6 @@ def _quantity(mg: Decimal) -> pint.Quantity:
     return ureg.Quantity(value, _MG)
 
 
-def _fmt(mg: Decimal) -> str:
-    return f"{mg.normalize():f} mg"
-
-
 def _planned_days(planned: object) -> list[tuple[int, pint.Quantity, Decimal]]:
     if not isinstance(planned, Mapping):
         raise InputError("planned", "a mapping of day to planned venetoclax dose", planned)
@@ -486,7 +482,7 @@ def _percent(rule: PercentRule, planned: Decimal, drug: str, rank: int) -> _Outc
         mg=planned * rule.percent_of_planned / 100,
         rule_id=rule.id,
         text=rule.text,
-        source=f"{rule.source} ({rule.confidence})",
+        source=rule_messages.source_with_confidence(rule.source, rule.confidence),
         drug=drug,
         rank=rank,
     )
@@ -497,7 +493,7 @@ def _flat(
 ) -> _Outcome:
     note = ""
     if value > planned:
-        note = f"{drug}: rule dose {_fmt(value)} is above the planned {_fmt(planned)}; planned kept"
+        note = rule_messages.dose_above_planned(drug, value, planned)
     return _Outcome(
         mg=min(value, planned),
         rule_id=rule_id,
@@ -527,8 +523,8 @@ def _outcomes(
                 _mg(table.value(ordinal)),
                 planned,
                 rule_id=table.id,
-                text=f"{table.text} (venetoclax dosing day {ordinal})",
-                source=f"{table.source} ({table.confidence})",
+                text=rule_messages.strong_table_text(table.text, ordinal),
+                source=rule_messages.source_with_confidence(table.source, table.confidence),
                 drug=c.name,
                 rank=0,
             )
@@ -542,16 +538,13 @@ def _outcomes(
                 _mg(given),
                 planned,
                 rule_id=f"{rs.name}.{cls}",
-                text=f"{protocol.text} ({cls}: {_fmt(_mg(given))})",
+                text=rule_messages.protocol_rule_text(protocol.text, cls, _mg(given)),
                 source=protocol.source,
                 drug=c.name,
                 rank=0 if cls == "strong" else 1,
             )
             if outcome.mg > label.mg:
-                warn = (
-                    f"{c.name}: protocol dose {_fmt(outcome.mg)} is above the label rule's "
-                    f"{_fmt(label.mg)} ({label.rule_id})"
-                )
+                warn = rule_messages.label_rule_above(c.name, outcome.mg, label.mg, label.rule_id)
                 outcome = attrs.evolve(
                     outcome, note="; ".join(filter(None, (outcome.note, warn))), label_mg=label.mg
                 )
@@ -592,9 +585,7 @@ def _adjust_day(
     non_inhibitors = [c.name for c in active if c.cyp3a4 == "none" and not c.pgp]
     notes: list[str] = []
     if non_inhibitors:
-        notes.append(
-            f"{', '.join(dict.fromkeys(non_inhibitors))}: no CYP3A or P-gp inhibition, no change"
-        )
+        notes.append(rule_messages.non_inhibitors(non_inhibitors))
     if planned == 0:
         return unchanged(note="; ".join(["no venetoclax planned", *notes]) if active else "")
     lag = rs.resume.after_last_dose_days
@@ -602,36 +593,27 @@ def _adjust_day(
         if c.cyp3a4 == "none" and not c.pgp:
             continue
         if c.stop_day is not None and day > c.stop_day:
-            notes.append(
-                f"{c.name} stopped after day {c.stop_day}: rule continues through day "
-                f"{c.stop_day + lag - 1}, planned dose resumes day {c.stop_day + lag} "
-                f"({rs.resume.source}: {lag} days after the last dose)"
-            )
+            notes.append(rule_messages.rule_continues(c.name, c.stop_day, lag, rs.resume.source))
         if c.note:
-            notes.append(f"{c.name}: {c.note}")
+            notes.append(rule_messages.concomitant_note(c.name, c.note))
     outcomes = [o for c in active for o in _outcomes(c, rs, protocol, planned, ordinal)]
     weak = [c.name for c in active if c.cyp3a4 == "weak"]
     if not outcomes:
         if weak:
-            notes.insert(0, f"{', '.join(dict.fromkeys(weak))}: {rs.weak.text}")
+            notes.insert(0, rule_messages.weak_rule(weak, rs.weak.text))
             return unchanged(
                 rs.weak.id,
                 rs.weak.text,
-                f"{rs.weak.source} ({rs.weak.confidence})",
+                rule_messages.source_with_confidence(rs.weak.source, rs.weak.confidence),
                 "; ".join(notes),
                 inhibitors,
             )
         return unchanged(note="; ".join(notes))
     best = min(outcomes, key=lambda o: (o.mg, o.rank))
     if len(outcomes) > 1:
-        listed = ", ".join(f"{o.rule_id} {_fmt(o.mg)} ({o.drug})" for o in outcomes)
-        notes.insert(
-            0, f"several rules apply: the lowest outcome is taken, not the product ({listed})"
-        )
+        notes.insert(0, rule_messages.several_rules([(o.rule_id, o.mg, o.drug) for o in outcomes]))
     if weak:
-        notes.append(
-            f"{', '.join(dict.fromkeys(weak))}: weak CYP3A inhibitor, no change of its own"
-        )
+        notes.append(rule_messages.weak_no_change(weak))
     notes[:0] = [o.note for o in outcomes if o.note and o is best]
     adjusted = dose if best.mg == planned else _quantity(best.mg)
     if best.mg > planned:  # defended by construction; never let a rule raise a dose

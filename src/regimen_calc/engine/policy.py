@@ -41,12 +41,7 @@ from regimen_calc.engine.cumulative import equivalence_scales
 from regimen_calc.engine.tablets import compose_tablets
 from regimen_calc.errors import InputError, RegimenCalcError
 from regimen_calc.units import as_quantity, unit, ureg
-from regimen_calc.wording.ismp import (
-    format_dose_per_unit,
-    format_number,
-    format_quantity,
-    format_unit,
-)
+from regimen_calc.wording import rule_messages
 
 if TYPE_CHECKING:
     from regimen_calc.model.patient import Patient
@@ -104,7 +99,7 @@ def round_bsa(value: float, decimals: int) -> Decimal:
 @functools.lru_cache(maxsize=64)
 def _plain_rule(step: Decimal, units: Any) -> str:
 
-    return f"half-up to {step.normalize()} {format_unit(ureg.Unit(units))}"
+    return rule_messages.plain_rule(step, ureg.Unit(units))
 
 
 def half_up(value: float | Decimal, step: Decimal) -> Decimal:
@@ -166,7 +161,7 @@ class Increment:
 
     def describe(self) -> str:
 
-        return f"nearest {format_dose_per_unit(self.step)} (half-up)"
+        return rule_messages.increment_rule(self.step)
 
 
 def _sizes(value: object) -> tuple[pint.Quantity, ...]:
@@ -201,9 +196,7 @@ class NearestPack:
 
     def describe(self) -> str:
 
-        listed = ", ".join(format_dose_per_unit(s) for s in self.sizes)
-        limit = "" if self.max_packs is None else f", at most {self.max_packs} per dose"
-        return f"nearest total of whole packs ({listed}{limit})"
+        return rule_messages.pack_rule(self.sizes, self.max_packs)
 
 
 @attrs.frozen
@@ -211,7 +204,7 @@ class ExactComposition:
     """Oral forms: no rounding; the dose must be made exactly from the catalog's strengths."""
 
     def describe(self) -> str:
-        return "exact composition from the catalog's strengths (no rounding)"
+        return rule_messages.exact_composition_rule()
 
 
 Rounding = Increment | NearestPack | ExactComposition
@@ -250,7 +243,7 @@ class DoseModification:
 
     def describe(self) -> str:
 
-        return f"dose level {format_number(self.percent)}%: {self.reason}"
+        return rule_messages.dose_level(self.percent, self.reason)
 
 
 def _weight_basis(_i: object, _a: object, value: object) -> None:
@@ -503,10 +496,10 @@ class DosingPolicy:
             step = _dec(rule.step.to(dose.units).magnitude)
             proposed_value = half_up(_dec(dose.magnitude), step)
             packs: tuple[tuple[pint.Quantity, int], ...] = ()
-            text = f"{rule.describe()}, max deviation {limit:g}%"
+            text = rule_messages.rounding_with_limit(rule.describe(), limit)
         else:
             proposed_value, packs = _nearest_pack(dose, rule)
-            text = f"{rule.describe()}, max deviation {limit:g}%"
+            text = rule_messages.rounding_with_limit(rule.describe(), limit)
         return _judge(dose, proposed_value, limit, text, packs)
 
     def _plain(self, dose: pint.Quantity, limit: float) -> RoundingResult:
@@ -523,7 +516,7 @@ class DosingPolicy:
                 rule=rule,
                 flagged=True,
                 proposed=out,
-                reason="rounds to zero at the policy's decimals",
+                reason=rule_messages.rounds_to_zero(),
             )
         # Even the plain rounding keeps to the maximum deviation: 2.5 mg at 0 decimals would be
         # 3 mg (+20%); beyond the limit it is flagged and the unrounded dose kept.
@@ -536,7 +529,7 @@ class DosingPolicy:
         plain = self._plain(dose, limit)
         rule = ExactComposition().describe()
         if plain.flagged or not strengths:
-            reason = plain.reason or "no tablet strengths in the catalog"
+            reason = plain.reason or rule_messages.no_tablet_strengths()
             return attrs.evolve(plain, rule=rule, flagged=True, dose=dose, reason=reason)
         try:
             packs = compose_tablets(plain.dose, strengths)
@@ -546,7 +539,7 @@ class DosingPolicy:
                 rule=rule,
                 flagged=True,
                 dose=dose,
-                reason="cannot be made exactly from the tablet strengths",
+                reason=rule_messages.not_exact_from_tablets(),
             )
         return attrs.evolve(plain, rule=rule, packs=packs)
 
@@ -571,8 +564,8 @@ class DosingPolicy:
             "bsa_formula": self.bsa_formula,
             "bsa_decimals": self.bsa_decimals,
             "bsa_cap_m2": None if self.bsa_cap is None else self.bsa_cap.to("m**2").magnitude,
-            "bsa_cap": None if self.bsa_cap is None else format_quantity(self.bsa_cap),
-            "dose_rounding": f"half-up to {self.dose_decimals} decimals of the dose's unit",
+            "bsa_cap": None if self.bsa_cap is None else rule_messages.policy_bsa_cap(self.bsa_cap),
+            "dose_rounding": rule_messages.policy_dose_rounding(self.dose_decimals),
             "weight_basis": "actual body weight",
             "max_deviation_percent": self.max_deviation_percent,
             "doxorubicin_equivalence": self.doxorubicin_equivalence,
@@ -601,7 +594,7 @@ def _judge(
             flagged=True,
             proposed=proposed,
             max_deviation_percent=limit,
-            reason=f"rounding would change the dose by {pct}%, beyond the {limit:g}% allowed",
+            reason=rule_messages.rounding_beyond_limit(pct, limit),
         )
     return RoundingResult(
         dose=proposed,

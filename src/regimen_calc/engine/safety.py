@@ -29,7 +29,7 @@ from regimen_calc.content.tables import read_data
 from regimen_calc.errors import DoseLimitError
 from regimen_calc.model.regimen import FREQUENCIES
 from regimen_calc.units import ureg
-from regimen_calc.wording.ismp import format_days, format_dose_per_unit, format_quantity
+from regimen_calc.wording import rule_messages
 
 __all__ = [
     "CycleTotal",
@@ -37,12 +37,13 @@ __all__ = [
     "check_ceilings",
     "check_flat_cycle_totals",
     "check_regimen_doses",
+    "drug_limits",
     "drug_safety",
+    "unit_factor",
 ]
 
 #: YAML basis keys → the model's dose bases.
 _BASES = {"per_m2": "bsa", "per_kg": "weight", "flat": "flat"}
-_WORDS = {"bsa": "per m²", "weight": "per kg", "flat": "as a flat dose"}
 
 
 @attrs.frozen(kw_only=True)
@@ -109,19 +110,6 @@ def drug_safety(drug: str) -> DrugSafety | None:
     return _table().get(drug)
 
 
-def _total(value: float, unit: Any) -> str:
-    """A summed total as printed: half-up to 4 decimals (float sums carry noise such as
-    48,000.00000000001), no trailing zeros."""
-    return format_quantity(ureg.Quantity(value, unit), decimals=4)
-
-
-def _fmt(q: pint.Quantity) -> str:
-    try:
-        return format_dose_per_unit(q)
-    except ValueError:
-        return format_quantity(q)
-
-
 def check_regimen_doses(regimen: Any, *, overridden: Iterable[str] = ()) -> list[tuple[str, str]]:
     """Per-unit plausibility of every dose a regimen writes, the number of days each drug is
     given in a cycle, and each drug's total written dose in a cycle, as ``(path, message)``
@@ -158,9 +146,9 @@ def check_regimen_doses(regimen: Any, *, overridden: Iterable[str] = ()) -> list
             problems.append(
                 (
                     f"{at}.days",
-                    f"{comp.drug} on {len(days)} days of a cycle is more than the "
-                    f"{info.max_days} the catalog allows ({info.days_rationale}); check for a "
-                    "typing error such as 1-50 for 1-5",
+                    rule_messages.days_above(
+                        comp.drug, len(days), info.max_days, info.days_rationale
+                    ),
                 )
             )
         specs = [(f"{at}.dose", comp.dose)] if comp.dose is not None else []
@@ -244,21 +232,15 @@ def _too_much_per_drug(
         i, comp = involved[0]
         return f"components[{i}].{fields[0] if fields[0] != 'dose' else comp.dose_field}"
 
-    def listing(parts: list[str]) -> str:
-        return ", ".join(parts[:-1]) + f" and {parts[-1]}"
-
     days = set().union(*(_days_of(c) for _, c in comps))
     if len(days) > info.max_days:
-        parts = [
-            f"components[{i}] ({c.id}, days {format_days(sorted(_days_of(c)))})" for i, c in comps
-        ]
+        parts = [rule_messages.part_days(i, c.id, sorted(_days_of(c))) for i, c in comps]
         return [
             (
                 path(comps, ("days", "drug")),
-                f"{drug} on {len(days)} days of a cycle across {listing(parts)} is more than the "
-                f"{info.max_days} the catalog allows ({info.days_rationale}); a drug's days are "
-                "counted across all its components: check for a typing error such as 1-50 for "
-                "1-5, or a component given the wrong drug",
+                rule_messages.drug_days_above(
+                    drug, len(days), parts, info.max_days, info.days_rationale
+                ),
             )
         ]
     totals = [(i, c, _component_totals(c, info)) for i, c in comps]
@@ -268,15 +250,18 @@ def _too_much_per_drug(
         if len(involved) < 2 or total <= float(limit.max.magnitude) * (1 + _AT_LIMIT):
             continue
         unit = limit.max.units
-        parts = [f"components[{i}] ({c.id}, {_total(t, unit)})" for i, c, t in involved]
+        parts = [rule_messages.part_total(i, c.id, ureg.Quantity(t, unit)) for i, c, t in involved]
         return [
             (
                 path([(i, c) for i, c, _ in involved], ("dose", "frequency", "days", "drug")),
-                f"{drug} {_total(total, unit)} in a cycle across "
-                f"{listing(parts)} is more than the {_fmt(limit.max)} the catalog allows per "
-                f"cycle ({limit.source}: {limit.rationale.rstrip('.')}); a drug's total is summed "
-                "across all its components: check for a typing error in the dose, the frequency "
-                "or the days, or a component given the wrong drug",
+                rule_messages.drug_total_above(
+                    drug,
+                    ureg.Quantity(total, unit),
+                    parts,
+                    limit.max,
+                    limit.source,
+                    limit.rationale,
+                ),
             )
         ]
     return []
@@ -293,16 +278,16 @@ def _too_much_per_cycle(comp: Any, info: DrugSafety) -> str | None:
         high = float(limit.max.magnitude)
         if total <= high * (1 + _AT_LIMIT):
             continue
-        found = _total(total, limit.max.units)
-        count = f"{len(days)} day{'s' if len(days) != 1 else ''}"
-        if comp.steps:
-            made = f"the steps' doses × {per_day} a day ({comp.frequency}) over {count}"
-        else:
-            made = f"{_fmt(comp.dose.amount)} × {per_day} a day ({comp.frequency}) × {count}"
-        return (
-            f"{comp.drug} {found} in a cycle ({made}) is more than the {_fmt(limit.max)} the "
-            f"catalog allows per cycle ({limit.source}: {limit.rationale.rstrip('.')}); "
-            "check for a typing error in the dose, the frequency or the days"
+        return rule_messages.cycle_total_above(
+            comp.drug,
+            ureg.Quantity(total, limit.max.units),
+            None if comp.steps else comp.dose.amount,
+            per_day,  # type: ignore[arg-type]
+            comp.frequency,
+            len(days),
+            limit.max,
+            limit.source,
+            limit.rationale,
         )
     return None
 
@@ -311,29 +296,26 @@ def _implausible(drug: str, spec: Any, info: DrugSafety) -> str | None:
     amount: pint.Quantity = spec.amount
     bounds = info.per_unit.get(spec.basis)
     if bounds is None:
-        listed = ", ".join(_WORDS[b] for b in info.per_unit)
-        return (
-            f"{drug} is not dosed {_WORDS[spec.basis]} ({_fmt(amount)}); the catalog doses it "
-            f"{listed}: check the unit"
-        )
+        return rule_messages.not_dosed_on(drug, spec.basis, amount, tuple(info.per_unit))
     low, high = bounds
     try:
         value = amount.to(low.units).magnitude
     except pint.errors.DimensionalityError:
-        return f"{drug} {_fmt(amount)}: expected a dose in units like {_fmt(low)}"
+        return rule_messages.unit_mismatch(drug, amount, low)
     if not low.magnitude <= value <= high.magnitude:
-        return (
-            f"{drug} {_fmt(amount)} is outside the plausible range {_fmt(low)} to {_fmt(high)} "
-            f"per administration ({info.per_unit_rationale}); check for a tenfold or unit error"
-        )
+        return rule_messages.implausible_dose(drug, amount, low, high, info.per_unit_rationale)
     return None
 
 
 _FACTORS: dict[tuple[Any, Any], float] = {}
 
 
-def _factor(source: Any, target: Any) -> float:
-    """The number that converts a magnitude in ``source`` units to ``target`` units (cached)."""
+def unit_factor(source: Any, target: Any) -> float:
+    """The number that converts a magnitude in ``source`` units to ``target`` units.
+
+    The dose guards run on every schedule (and a cohort forecast on many patients), so they
+    compare plain magnitudes: each pair of units is converted once and the factor is cached.
+    """
     key = (source, target)
     factor = _FACTORS.get(key)
     if factor is None:
@@ -344,8 +326,13 @@ def _factor(source: Any, target: Any) -> float:
 _LIMITS: dict[str, tuple[Any, float, float] | None] = {}
 
 
-def _limits(drug: str) -> tuple[Any, float, float] | None:
-    """(unit, max single, max daily) of a drug as magnitudes in its single-dose unit (cached)."""
+def drug_limits(drug: str) -> tuple[Any, float, float] | None:
+    """A drug's ceilings as ``(unit, max single, max daily)``: magnitudes in the unit of its
+    single-dose ceiling (the daily one converted to it), or ``None`` for a drug outside the
+    catalog.
+
+    Cached per drug, so a guard that runs on every administration compares plain numbers.
+    """
     if drug not in _LIMITS:
         info = drug_safety(drug)
         _LIMITS[drug] = (
@@ -374,7 +361,7 @@ def check_ceilings(days: Iterable[Any]) -> None:
     for day in days:
         totals: dict[str, float] = {}
         for a in day.administrations:
-            limits = _limits(a.drug)
+            limits = drug_limits(a.drug)
             if limits is None:
                 continue
             unit, max_single, _ = limits
@@ -382,31 +369,37 @@ def check_ceilings(days: Iterable[Any]) -> None:
             if single is None:
                 calc, dose = a.calculated_dose, a.dose
                 single = singles[id(a)] = max(
-                    calc.magnitude * _factor(calc.units, unit),
-                    dose.magnitude * _factor(dose.units, unit),
+                    calc.magnitude * unit_factor(calc.units, unit),
+                    dose.magnitude * unit_factor(dose.units, unit),
                 )
             if single > max_single:
                 info = drug_safety(a.drug)
                 assert info is not None
+                dose_q = ureg.Quantity(single, unit)
                 raise DoseLimitError(
                     a.drug,
                     day.day,
-                    format_quantity(ureg.Quantity(single, unit)),
-                    format_quantity(info.max_single),
+                    rule_messages.limit_text(dose_q),
+                    rule_messages.limit_text(info.max_single),
                     "single",
+                    quantity=dose_q,
+                    limit_quantity=info.max_single,
                 )
             totals[a.drug] = totals.get(a.drug, 0.0) + single * a.per_day
         for drug, total in totals.items():
-            unit, _, max_daily = _limits(drug)  # type: ignore[misc]
+            unit, _, max_daily = drug_limits(drug)  # type: ignore[misc]
             if total > max_daily:
                 info = drug_safety(drug)
                 assert info is not None
+                total_q = ureg.Quantity(total, unit).to(info.max_daily.units)
                 raise DoseLimitError(
                     drug,
                     day.day,
-                    format_quantity(ureg.Quantity(total, unit).to(info.max_daily.units)),
-                    format_quantity(info.max_daily),
+                    rule_messages.limit_text(total_q),
+                    rule_messages.limit_text(info.max_daily),
                     "daily",
+                    quantity=total_q,
+                    limit_quantity=info.max_daily,
                 )
 
 
@@ -439,13 +432,13 @@ def check_flat_cycle_totals(days: Iterable[Any], bsa: pint.Quantity) -> None:
             if a.basis == "flat":
                 calc, dose = a.calculated_dose, a.dose
                 flat[a.drug] = flat.get(a.drug, 0.0) + a.per_day * max(
-                    calc.magnitude * _factor(calc.units, "mg"),
-                    dose.magnitude * _factor(dose.units, "mg"),
+                    calc.magnitude * unit_factor(calc.units, "mg"),
+                    dose.magnitude * unit_factor(dose.units, "mg"),
                 )
             else:
                 amount = a.dose_per_unit
                 written[a.drug] = written.get(a.drug, 0.0) + a.per_day * amount.magnitude * (
-                    _factor(amount.units, "mg/m**2")
+                    unit_factor(amount.units, "mg/m**2")
                 )
             high = float(limit.max.m_as("mg/m**2"))
             total = flat.get(a.drug, 0.0) / area + written.get(a.drug, 0.0)
@@ -460,24 +453,23 @@ def check_flat_cycle_totals(days: Iterable[Any], bsa: pint.Quantity) -> None:
         total = per_m2 + written.get(drug, 0.0)
         if total <= high * (1 + _AT_LIMIT):
             continue
-
-        def per_area(value: float) -> str:
-            return format_quantity(ureg.Quantity(value, "mg/m**2"), decimals=2)
-
-        found = _total(mg, "mg")
-        equivalent = f"{per_area(per_m2)} at the BSA of {format_quantity(bsa)} the doses are "
-        equivalent += "computed from"
-        if drug in written:
-            equivalent += (
-                f"; with the {per_area(written[drug])} written per m², {per_area(total)} in all"
-            )
+        flat_q = ureg.Quantity(mg, "mg")
         raise DoseLimitError(
             drug,
             passed[drug],
-            found,
-            _fmt(limit.max),
+            rule_messages.summed_total(flat_q),
+            rule_messages.dose_text(limit.max),
             "cycle",
-            f"{drug}: the cycle's flat doses total {found}, {equivalent}, more than the "
-            f"{_fmt(limit.max)} the catalog allows per cycle ({limit.source}); check the flat "
-            "dose, the frequency and the days, the patient's height and weight and their units",
+            rule_messages.flat_cycle_total_above(
+                drug,
+                flat_q,
+                ureg.Quantity(per_m2, "mg/m**2"),
+                bsa,
+                ureg.Quantity(written[drug], "mg/m**2") if drug in written else None,
+                ureg.Quantity(total, "mg/m**2"),
+                limit.max,
+                limit.source,
+            ),
+            quantity=flat_q,
+            limit_quantity=limit.max,
         )

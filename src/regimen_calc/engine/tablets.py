@@ -14,7 +14,7 @@ import pint
 
 from regimen_calc.errors import InputError, RegimenCalcError
 from regimen_calc.units import ureg
-from regimen_calc.wording.ismp import format_dose_per_unit, format_number
+from regimen_calc.wording import rule_messages
 
 __all__ = ["TabletCompositionError", "compose_tablets", "describe_tablets"]
 
@@ -24,14 +24,6 @@ _MCG = ureg.Unit("microgram")
 # The largest table the search builds (amounts in steps of the strengths' common divisor).
 # Far above any real oral dose; it stops a mistyped dose from running for minutes.
 _MAX_STEPS = 2_000_000
-
-
-def _text(q: pint.Quantity) -> str:
-    """A mass as written (``2.5 mg``); pint's own text if it has no ISMP-safe form."""
-    try:
-        return format_dose_per_unit(q)
-    except RegimenCalcError:
-        return format(q, "D")
 
 
 class TabletCompositionError(RegimenCalcError):
@@ -48,11 +40,7 @@ class TabletCompositionError(RegimenCalcError):
         self.strengths: tuple[pint.Quantity, ...] = tuple(strengths)
 
     def __str__(self) -> str:
-        listed = ", ".join(_text(s) for s in self.strengths)
-        return (
-            f"dose: no combination of {listed} tablets gives exactly {_text(self.dose)}; "
-            "change the dose (or its rounding) or the strengths available"
-        )
+        return rule_messages.no_tablet_combination(self.dose, self.strengths)
 
 
 def _micrograms(q: object, field: str) -> int:
@@ -225,7 +213,6 @@ def describe_tablets(composition: Sequence[tuple[pint.Quantity, int]]) -> str:
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise InputError(f"composition[{i}]", "a count that is a whole number above 0", count)
         _micrograms(strength, f"composition[{i}]")
-        terms.append(f"{format_number(count, decimals=0)} × {format_dose_per_unit(strength)}")
+        terms.append(rule_messages.tablet_term(count, strength))
         total += count
-    noun = "tablet" if total == 1 else "tablets"
-    return f"{' + '.join(terms)} {noun} ({format_number(total, decimals=0)} {noun})"
+    return rule_messages.tablet_combination(terms, total)
