@@ -67,7 +67,7 @@ def test_the_layers_contract_notices_an_upward_import(tmp_path: pathlib.Path) ->
 
 #: The contract that keeps number and unit formatting out of the rule modules.
 RULE_WORDING = "rule modules do not format numbers or units"
-RULE_MODULES = ("policy", "safety", "tablets", "cumulative", "interactions", "labs")
+RULE_MODULES = ("policy", "safety", "tablets", "cumulative", "interactions", "labs", "schedule")
 
 
 def _rule_wording_contract() -> dict[str, object]:
@@ -96,7 +96,7 @@ def _forbidden_ini(
     return str(path)
 
 
-def test_the_rule_modules_contract_names_the_six_rule_modules() -> None:
+def test_the_rule_modules_contract_names_the_rule_modules() -> None:
     contract = _rule_wording_contract()
     assert contract["type"] == "forbidden"
     assert contract["source_modules"] == [f"regimen_calc.engine.{m}" for m in RULE_MODULES]
