@@ -34,6 +34,7 @@ __all__ = [
     "CumulativeReport",
     "DrugExposure",
     "assess_cumulative",
+    "check_override",
     "check_prior_exposure",
     "equivalence_scales",
 ]
@@ -203,7 +204,12 @@ def cycle_exposure(administrations: Iterable[Any], bsa: pint.Quantity) -> dict[s
     return {k: v.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) for k, v in out.items()}
 
 
-def _check_override(override: object) -> str | None:
+def check_override(override: object) -> str | None:
+    """The reason to schedule past a lifetime limit, stripped; ``None`` when none is given.
+
+    Raises:
+        InputError: an override that is not text, or is only blank (a reason must be recorded).
+    """
     if override is None:
         return None
     if not isinstance(override, str) or not override.strip():
@@ -233,7 +239,7 @@ def assess_cumulative(
     data = _data()
     if scale not in data["scales"]:
         raise InputError("doxorubicin_equivalence", f"one of {', '.join(data['scales'])}", scale)
-    override = _check_override(override)
+    override = check_override(override)
     sc = data["scales"][scale]
     factors: Mapping[str, float] = sc["factors"]
     warnings: list[tuple[str, str]] = []

@@ -25,8 +25,8 @@ from regimen_calc.content.catalog import drug_info
 from regimen_calc.content.interaction_tables import rule_set_names
 from regimen_calc.engine.cumulative import (
     CumulativeReport,
-    _check_override,
     assess_cumulative,
+    check_override,
     check_prior_exposure,
     cycle_exposure,
 )
@@ -67,7 +67,14 @@ from regimen_calc.model.regimen import (
 from regimen_calc.units import ureg
 from regimen_calc.wording import messages
 
-__all__ = ["Administration", "Schedule", "ScheduleDay", "ScheduleWarning", "build_schedule"]
+__all__ = [
+    "Administration",
+    "Schedule",
+    "ScheduleDay",
+    "ScheduleWarning",
+    "build_schedule",
+    "default_policy",
+]
 
 SCHEMA_VERSION = "1.0"
 
@@ -781,7 +788,7 @@ def _checked_arguments(
     _check_measured_on(patient, checked_start, regimen.all_days)
     lab_values = _check_labs(labs, regimen.all_days)
     prior = check_prior_exposure(prior_exposure)
-    override = _check_override(override_cumulative)
+    override = check_override(override_cumulative)
     concomitants = resolve_concomitants(concomitant)
     check_windows(concomitants, regimen.all_days, rule_set=rule_set)
     return _Arguments(
