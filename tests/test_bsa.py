@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pint
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regimen_calc.content.bsa import BSA_FORMULAS, BsaFormula, body_surface_area, normalize_sex
+from regimen_calc.content.bsa import (
+    BSA_FORMULAS,
+    BsaFormula,
+    body_surface_area,
+    bsa_array,
+    normalize_sex,
+)
 from regimen_calc.errors import InputError, RegimenCalcError
 from regimen_calc.units import ureg
 from strategies import heights_cm, patients, weights_kg
@@ -313,3 +320,75 @@ def test_a_zero_quantity_is_named_as_text() -> None:
         body_surface_area("170 cm", ureg.Quantity(0, "kg"))
     assert err.value.field == "weight"
     assert err.value.found == "0 kg" and isinstance(err.value.found, str)
+
+
+# --------------------------------------------------------------------------------------------
+# bsa_array == body_surface_area, element by element
+# --------------------------------------------------------------------------------------------
+
+
+@given(
+    key=st.sampled_from(tuple(BSA_FORMULAS)),
+    people=st.lists(
+        st.tuples(heights_cm(), weights_kg(), st.sampled_from(("female", "male", "Female"))),
+        min_size=1,
+        max_size=40,
+    ),
+)
+def test_bsa_array_equals_the_scalar_formula_bit_for_bit(
+    key: str, people: list[tuple[float, float, str]]
+) -> None:
+    h = np.array([p[0] for p in people])
+    w = np.array([p[1] for p in people])
+    sexes = [p[2] for p in people]
+    got = bsa_array(key, h, w, sexes)
+    want = [
+        body_surface_area(ureg.Quantity(a, "cm"), ureg.Quantity(b, "kg"), formula=key, sex=s)
+        .to("m**2")
+        .magnitude
+        for a, b, s in people
+    ]
+    assert got.tolist() == want  # == on floats: the same bits (no NaN here)
+
+
+@given(
+    key=st.sampled_from(tuple(k for k, f in BSA_FORMULAS.items() if not f.needs_sex)),
+    h=st.lists(st.floats(50.0, 250.0), min_size=1, max_size=40),
+    data=st.data(),
+)
+def test_bsa_array_without_sex_equals_the_formula_function(
+    key: str, h: list[float], data: st.DataObject
+) -> None:
+    w = data.draw(st.lists(st.floats(2.0, 300.0), min_size=len(h), max_size=len(h)))
+    got = bsa_array(key, np.array(h), np.array(w))
+    fn = BSA_FORMULAS[key].function
+    assert got.tolist() == [fn(a, b, None) for a, b in zip(h, w, strict=True)]
+
+
+def test_bsa_array_mosteller_at_a_tie() -> None:
+    """197.5 cm, 71.1 kg: exactly √3.900625 = 1.975 m², whose float is 1.9749999999999999."""
+    got = bsa_array("Mosteller", np.array([197.5]), np.array([71.1]))
+    assert got.tolist() == [math.sqrt(197.5 * 71.1 / 3600.0)] == [1.9749999999999999]
+    assert bsa_array("mosteller", np.array([]), np.array([])).tolist() == []
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("nope", np.array([170.0]), np.array([70.0])), "bsa_formula"),
+        (("mosteller", [170.0], np.array([70.0])), "height_cm"),
+        (("mosteller", np.array([170.0]), [70.0]), "weight_kg"),
+        (("mosteller", np.array([170.0, 180.0]), np.array([70.0])), "weight_kg"),
+        (("mosteller", np.array([math.nan]), np.array([70.0])), "height_cm"),
+        (("mosteller", np.array([170.0]), np.array([0.0])), "weight_kg"),
+        (("mosteller", np.array([170.0]), np.array([70.0]), ["m"]), "sex[0]"),
+        (("mosteller", np.array([170.0, 1.0]), np.array([70.0, 1.0]), [None, ["x"]]), "sex[1]"),
+        (("mosteller", np.array([170.0]), np.array([70.0]), ["male", "male"]), "sex"),
+        (("schlich", np.array([170.0]), np.array([70.0])), "sex"),
+        (("schlich", np.array([170.0, 160.0]), np.array([70.0, 60.0]), ["male", None]), "sex"),
+    ],
+)
+def test_bsa_array_refuses(args: tuple[object, ...], field: str) -> None:
+    with pytest.raises(InputError) as info:
+        bsa_array(*args)  # type: ignore[arg-type]
+    assert info.value.field == field

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import itertools
 import json
 import math
 import subprocess
@@ -29,18 +28,17 @@ from regimen_calc.cohort.forecast import (
     Cohort,
     PatientDataError,
     forecast,
-    half_up_array,
-    single_use_units,
 )
 from regimen_calc.content.bsa import BSA_FORMULAS
 from regimen_calc.content.catalog import drug_info
-from regimen_calc.engine.policy import DosingPolicy, half_up
+from regimen_calc.engine.policy import DosingPolicy
 from regimen_calc.errors import InputError
 from regimen_calc.model.regimen import Flat
 from regimen_calc.units import ureg
 from render_support import EXAMPLE_POLICY, site_regimen
 from strategies import HEIGHT_CM, WEIGHT_KG
 from test_patients_csv import BAD_CSV, GOOD_CSV
+from test_tablets import brute_force_syringes
 
 # Regimens that schedule without site values; cycles allowed by each.
 REGIMENS = ("CLAG+VEN", "CLAG", "CAV", "CMGV", "MEC", "Lipo-MIT+CLAG")
@@ -53,139 +51,6 @@ CONCOMITANT_CHOICES = (
     ("posaconazole", "fluconazole"),
     ("cyclosporine",),
 )
-
-# --------------------------------------------------------------------------------------------
-# half_up_array == policy.half_up
-# --------------------------------------------------------------------------------------------
-
-
-def _reference(value: float, decimals: int) -> float:
-    return float(half_up(value, Decimal(1).scaleb(-decimals)))
-
-
-@given(
-    values=st.lists(st.floats(min_value=-1e7, max_value=1e7, allow_nan=False), min_size=1),
-    decimals=st.integers(0, 6),
-)
-def test_half_up_array_equals_policy_half_up(values: list[float], decimals: int) -> None:
-    got = half_up_array(values, decimals)
-    assert got.tolist() == [_reference(v, decimals) for v in values]
-
-
-@given(
-    k=st.integers(-(10**8), 10**8),
-    decimals=st.integers(0, 6),
-    nudge=st.sampled_from((0, 1, -1)),
-)
-def test_half_up_array_on_ties(k: int, decimals: int, nudge: int) -> None:
-    """Exact decimal ties (k + 0.5) / 10^d, and the floats either side of them."""
-    tie = float(Decimal(2 * k + 1) / 2 / Decimal(10) ** decimals)
-    value = tie if nudge == 0 else math.nextafter(tie, math.inf * nudge)
-    assert half_up_array([value], decimals).tolist() == [_reference(value, decimals)]
-
-
-def test_half_up_array_known_cases() -> None:
-    assert half_up_array([2.675, 1.005, 0.125, 2.5, -2.5], 2).tolist() == [
-        2.68,
-        1.01,
-        0.13,
-        2.5,
-        -2.5,
-    ]
-    assert half_up_array([0.5, 1.5, 2.5, -0.5], 0).tolist() == [1.0, 2.0, 3.0, -1.0]
-    assert np.round(2.5) == 2.0  # numpy rounds half to even; half_up_array must not
-
-
-@pytest.mark.parametrize(
-    ("values", "decimals"),
-    [([math.nan], 2), ([math.inf], 2), ([1.0], -1), ([1.0], 7), ([1.0], True), ([1.0], 2.0)],
-)
-def test_half_up_array_refuses(values: list[float], decimals: object) -> None:
-    with pytest.raises(InputError):
-        half_up_array(values, decimals)  # type: ignore[arg-type]
-
-
-# --------------------------------------------------------------------------------------------
-# Syringes
-# --------------------------------------------------------------------------------------------
-
-
-def _brute_force_syringes(dose: float, sizes: list[float]) -> tuple[int, ...]:
-    if dose == 0:
-        return (0,) * len(sizes)
-    best = None
-    for n in range(1, 20):
-        for combo in itertools.combinations_with_replacement(range(len(sizes)), n):
-            total = sum(sizes[j] for j in combo)
-            if total >= dose:
-                counts = tuple(combo.count(j) for j in range(len(sizes)))
-                # fewest, then least total, then most of the largest strengths
-                key = (
-                    n,
-                    total,
-                    tuple(-counts[j] for j in sorted(range(len(sizes)), key=lambda j: -sizes[j])),
-                )
-                if best is None or key < best[0]:
-                    best = (key, counts)
-        if best is not None:
-            return best[1]
-    raise AssertionError("no combination")
-
-
-@given(
-    doses=st.lists(
-        st.floats(min_value=0, max_value=2500, allow_nan=False), min_size=1, max_size=30
-    ),
-    sizes=st.sampled_from(([300.0, 480.0], [480.0, 300.0], [100.0, 250.0, 400.0], [300.0])),
-)
-def test_single_use_units_is_fewest_then_least_waste(
-    doses: list[float], sizes: list[float]
-) -> None:
-    got = single_use_units(doses, sizes)
-    for i, dose in enumerate(doses):
-        assert tuple(got[:, i]) == _brute_force_syringes(dose, sizes)
-
-
-@given(
-    sizes=st.lists(
-        st.sampled_from([0.25, 1.0, 2.5, 10.0, 75.0, 120.0, 150.0, 300.0, 480.0]),
-        min_size=1,
-        max_size=3,
-        unique=True,
-    ),
-    data=st.data(),
-)
-def test_single_use_units_matches_brute_force_for_other_strengths(
-    sizes: list[float], data: st.DataObject
-) -> None:
-    """Any strengths; doses up to 6 of the largest, some exactly on a combination's total."""
-    top = 6 * max(sizes)
-    on_totals = st.lists(st.sampled_from(sizes), min_size=1, max_size=6).map(sum)
-    doses = data.draw(
-        st.lists(st.one_of(st.floats(0, top), on_totals, st.just(0.0)), min_size=1, max_size=20)
-    )
-    got = single_use_units(doses, sizes)
-    for i, dose in enumerate(doses):
-        assert tuple(got[:, i]) == _brute_force_syringes(dose, sizes)
-
-
-def test_single_use_units_with_doses_far_apart() -> None:
-    """Counts from 1 to 125 units: only the counts the doses need are listed (hand-checked)."""
-    got = single_use_units([300.0, 60_000.0, 59_700.0, 0.0], [300.0, 480.0])
-    # 60,000 = 125 × 480. 59,700 needs 125 units (124 × 480 = 59,520 is short); with a 300s,
-    # 300a + 480(125 - a) = 60,000 - 180a ≥ 59,700 allows a ≤ 1: one 300 gives 59,820, the least.
-    assert got.T.tolist() == [[1, 0], [0, 125], [1, 124], [0, 0]]
-
-
-def test_single_use_units_refuses_a_dose_with_too_many_combinations() -> None:
-    with pytest.raises(InputError, match="combinations"):
-        single_use_units([216_000.0], [100.0, 300.0, 480.0])  # 450 units of 3 strengths
-
-
-def test_single_use_units_examples() -> None:
-    got = single_use_units([350.0, 480.0, 480.01, 600.0, 780.0, 960.0], [300.0, 480.0])
-    assert got.T.tolist() == [[0, 1], [0, 1], [2, 0], [2, 0], [1, 1], [0, 2]]
-
 
 # --------------------------------------------------------------------------------------------
 # The vectorised path equals the per-patient path
@@ -267,7 +132,7 @@ def _reference_totals(regimen, patients, concomitants, policy, cycles, rule_set)
                             bag[key] = bag.get(key, 0) + n * a.per_day
                     elif pres is not None:
                         sizes = [q.m_as(a.dose.units) for q in pres.strengths]
-                        counts = _brute_force_syringes(a.dose.magnitude, sizes)
+                        counts = brute_force_syringes(a.dose.magnitude, sizes)
                         bag = syringes.setdefault(a.drug, {})
                         for q, n in zip(pres.strengths, counts, strict=True):
                             key = rc.format_quantity(q)

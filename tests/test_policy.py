@@ -11,6 +11,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -23,7 +24,11 @@ from regimen_calc.engine.policy import (
     ExactComposition,
     Increment,
     NearestPack,
+    half_up,
+    half_up_array,
+    round_bsa,
 )
+from regimen_calc.errors import InputError
 from regimen_calc.io.policy_files import load_policy
 from regimen_calc.units import ureg
 from strategies import patients
@@ -673,3 +678,100 @@ def test_exact_composition_of_a_dose_that_rounds_to_zero_keeps_that_reason() -> 
     assert r.dose == ureg.Quantity(0.004, "mg")
     assert r.reason == "rounds to zero at the policy's decimals"
     assert r.rule == "exact composition from the catalog's strengths (no rounding)"
+
+
+# --------------------------------------------------------------------------------------------
+# half_up_array == half_up, element by element
+# --------------------------------------------------------------------------------------------
+
+
+def _reference(value: float, decimals: int) -> float:
+    return float(half_up(value, Decimal(1).scaleb(-decimals)))
+
+
+@given(
+    values=st.lists(st.floats(min_value=-1e7, max_value=1e7, allow_nan=False), min_size=1),
+    decimals=st.integers(0, 6),
+)
+def test_half_up_array_equals_policy_half_up(values: list[float], decimals: int) -> None:
+    got = half_up_array(np.array(values, dtype=np.float64), decimals)
+    assert got.tolist() == [_reference(v, decimals) for v in values]
+
+
+@given(
+    k=st.integers(-(10**8), 10**8),
+    decimals=st.integers(0, 6),
+    nudge=st.sampled_from((0, 1, -1)),
+)
+def test_half_up_array_on_ties(k: int, decimals: int, nudge: int) -> None:
+    """Exact decimal ties (k + 0.5) / 10^d, and the floats either side of them."""
+    tie = float(Decimal(2 * k + 1) / 2 / Decimal(10) ** decimals)
+    value = tie if nudge == 0 else math.nextafter(tie, math.inf * nudge)
+    assert half_up_array(np.array([value]), decimals).tolist() == [_reference(value, decimals)]
+
+
+def test_half_up_array_known_cases() -> None:
+    assert half_up_array(np.array([2.675, 1.005, 0.125, 2.5, -2.5]), 2).tolist() == [
+        2.68,
+        1.01,
+        0.13,
+        2.5,
+        -2.5,
+    ]
+    assert half_up_array(np.array([0.5, 1.5, 2.5, -0.5]), 0).tolist() == [1.0, 2.0, 3.0, -1.0]
+    assert np.round(2.5) == 2.0  # numpy rounds half to even; half_up_array must not
+
+
+@pytest.mark.parametrize(
+    ("values", "decimals"),
+    [([math.nan], 2), ([math.inf], 2), ([1.0], -1), ([1.0], 7), ([1.0], True), ([1.0], 2.0)],
+)
+def test_half_up_array_refuses(values: list[float], decimals: object) -> None:
+    with pytest.raises(InputError):
+        half_up_array(np.array(values), decimals)  # type: ignore[arg-type]
+
+
+@given(
+    values=st.lists(
+        st.one_of(
+            st.floats(min_value=-1e15, max_value=1e15, allow_nan=False),
+            st.sampled_from((2.675, 1.005, 0.125, 2.665, 1e9 + 0.5, 2.0**29 + 0.5, -(2.0**40))),
+        ),
+        min_size=1,
+    ),
+    decimals=st.integers(0, 6),
+)
+def test_half_up_array_equals_half_up_with_large_values(values: list[float], decimals: int) -> None:
+    """Values beyond 2^29 (rounded through Decimal) mixed with ordinary values and ties."""
+    got = half_up_array(np.array(values, dtype=np.float64), decimals)
+    assert got.tolist() == [_reference(v, decimals) for v in values]
+
+
+@given(
+    values=st.lists(
+        st.one_of(
+            st.floats(min_value=0.1, max_value=4.0),
+            st.sampled_from((1.9749999999999999, 1.975, 1.8181, 2.005, 1.9949999999999999)),
+        ),
+        min_size=1,
+    ),
+    decimals=st.integers(0, 4),
+)
+def test_half_up_array_for_bsa_equals_round_bsa(values: list[float], decimals: int) -> None:
+    got = half_up_array(np.array(values, dtype=np.float64), decimals, bsa=True)
+    assert got.tolist() == [float(round_bsa(v, decimals)) for v in values]
+
+
+def test_half_up_array_keeps_shape_and_leaves_its_input_alone() -> None:
+    values = np.array([[2.675, 0.5], [1.005, 7.0]])
+    before = values.copy()
+    assert half_up_array(values, 2).tolist() == [[2.68, 0.5], [1.01, 7.0]]
+    assert np.array_equal(values, before)
+    assert half_up_array(np.array([]), 2).tolist() == []
+
+
+@pytest.mark.parametrize("values", [[2.675], (2.675,), 2.675, "2.675"])
+def test_half_up_array_refuses_what_is_not_an_array(values: object) -> None:
+    with pytest.raises(InputError) as info:
+        half_up_array(values, 2)
+    assert info.value.field == "values"

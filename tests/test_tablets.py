@@ -5,11 +5,18 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from regimen_calc.engine.tablets import TabletCompositionError, compose_tablets, describe_tablets
+from regimen_calc.engine.tablets import (
+    TabletCompositionError,
+    compose_tablets,
+    describe_tablets,
+    single_use_units,
+    tablet_counts,
+)
 from regimen_calc.errors import InputError, RegimenCalcError
 from regimen_calc.units import ureg
 
@@ -408,3 +415,146 @@ def test_exactly_the_step_limit_is_composed() -> None:
     # 2 g is 2,000,000 mcg: exactly the limit in 1 mcg steps, 2,000,000 tablets.
     one = mcg(1)
     assert compose_tablets(ureg.Quantity(2, "g"), [one]) == ((one, 2_000_000),)
+
+
+# --------------------------------------------------------------------------------------------
+# Single-use units (syringes) and tablet counts on arrays of doses
+# --------------------------------------------------------------------------------------------
+
+
+def brute_force_syringes(dose: float, sizes: list[float]) -> tuple[int, ...]:
+    """The single-use rule for one dose, by trying every combination (the reference)."""
+    if dose == 0:
+        return (0,) * len(sizes)
+    best = None
+    for n in range(1, 20):
+        for combo in itertools.combinations_with_replacement(range(len(sizes)), n):
+            total = sum(sizes[j] for j in combo)
+            if total >= dose:
+                counts = tuple(combo.count(j) for j in range(len(sizes)))
+                # fewest, then least total, then most of the largest strengths
+                key = (
+                    n,
+                    total,
+                    tuple(-counts[j] for j in sorted(range(len(sizes)), key=lambda j: -sizes[j])),
+                )
+                if best is None or key < best[0]:
+                    best = (key, counts)
+        if best is not None:
+            return best[1]
+    raise AssertionError("no combination")
+
+
+@given(
+    doses=st.lists(
+        st.floats(min_value=0, max_value=2500, allow_nan=False), min_size=1, max_size=30
+    ),
+    sizes=st.sampled_from(([300.0, 480.0], [480.0, 300.0], [100.0, 250.0, 400.0], [300.0])),
+)
+def test_single_use_units_is_fewest_then_least_waste(
+    doses: list[float], sizes: list[float]
+) -> None:
+    got = single_use_units(np.array(doses, dtype=np.float64), sizes)
+    for i, dose in enumerate(doses):
+        assert tuple(got[:, i]) == brute_force_syringes(dose, sizes)
+
+
+@given(
+    sizes=st.lists(
+        st.sampled_from([0.25, 1.0, 2.5, 10.0, 75.0, 120.0, 150.0, 300.0, 480.0]),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
+    data=st.data(),
+)
+def test_single_use_units_matches_brute_force_for_other_strengths(
+    sizes: list[float], data: st.DataObject
+) -> None:
+    """Any strengths; doses up to 6 of the largest, some exactly on a combination's total."""
+    top = 6 * max(sizes)
+    on_totals = st.lists(st.sampled_from(sizes), min_size=1, max_size=6).map(sum)
+    doses = data.draw(
+        st.lists(st.one_of(st.floats(0, top), on_totals, st.just(0.0)), min_size=1, max_size=20)
+    )
+    got = single_use_units(np.array(doses, dtype=np.float64), sizes)
+    for i, dose in enumerate(doses):
+        assert tuple(got[:, i]) == brute_force_syringes(dose, sizes)
+
+
+def test_single_use_units_with_doses_far_apart() -> None:
+    """Counts from 1 to 125 units: only the counts the doses need are listed (hand-checked)."""
+    got = single_use_units(np.array([300.0, 60_000.0, 59_700.0, 0.0]), [300.0, 480.0])
+    # 60,000 = 125 × 480. 59,700 needs 125 units (124 × 480 = 59,520 is short); with a 300s,
+    # 300a + 480(125 - a) = 60,000 - 180a ≥ 59,700 allows a ≤ 1: one 300 gives 59,820, the least.
+    assert got.T.tolist() == [[1, 0], [0, 125], [1, 124], [0, 0]]
+
+
+def test_single_use_units_refuses_a_dose_with_too_many_combinations() -> None:
+    with pytest.raises(InputError, match="combinations"):
+        single_use_units(np.array([216_000.0]), [100.0, 300.0, 480.0])  # 450 units of 3 strengths
+
+
+def test_single_use_units_examples() -> None:
+    got = single_use_units(np.array([350.0, 480.0, 480.01, 600.0, 780.0, 960.0]), [300.0, 480.0])
+    assert got.T.tolist() == [[0, 1], [0, 1], [2, 0], [2, 0], [1, 1], [0, 2]]
+
+
+@pytest.mark.parametrize(
+    ("doses", "strengths"),
+    [
+        ([-1.0], [300.0]),
+        ([math.nan], [300.0]),
+        ([math.inf], [300.0]),
+        ([300.0], []),
+        ([300.0], [0.0]),
+        ([300.0], [-300.0]),
+    ],
+)
+def test_single_use_units_refuses(doses: list[float], strengths: list[float]) -> None:
+    with pytest.raises(InputError):
+        single_use_units(np.array(doses), strengths)
+
+
+def test_single_use_units_refuses_what_is_not_an_array() -> None:
+    with pytest.raises(InputError) as info:
+        single_use_units([300.0], [300.0, 480.0])  # type: ignore[arg-type]
+    assert info.value.field == "doses"
+    assert single_use_units(np.array([]), [300.0, 480.0]).shape == (2, 0)
+
+
+_VENETOCLAX = [ureg.Quantity(s, "mg") for s in (10, 50, 100)]
+
+
+@given(
+    tens=st.lists(st.integers(0, 120), min_size=1, max_size=25),
+    strengths=st.sampled_from(
+        (_VENETOCLAX, _VENETOCLAX[::-1], [ureg.Quantity(s, "mg") for s in (10, 40)])
+    ),
+)
+def test_tablet_counts_equals_compose_tablets_per_dose(
+    tens: list[int], strengths: list[object]
+) -> None:
+    """Each dose's column is what compose_tablets makes it with, in the strengths' order."""
+    doses = [10.0 * t for t in tens]
+    made: dict[float, list[int]] = {}
+    got = tablet_counts(np.array(doses), ureg.milligram, strengths, made)  # type: ignore[arg-type]
+    assert got.shape == (len(strengths), len(doses))
+    for i, dose in enumerate(doses):
+        want = [0] * len(strengths)
+        if dose:
+            for strength, n in compose_tablets(ureg.Quantity(dose, "mg"), strengths):  # type: ignore[arg-type]
+                want[next(j for j, s in enumerate(strengths) if s is strength)] = n
+        assert got[:, i].tolist() == want
+    assert set(made) == {d for d in doses if d}
+    # A second call reads the cache and gives the same table.
+    again = tablet_counts(np.array(doses), ureg.milligram, strengths, made)  # type: ignore[arg-type]
+    assert np.array_equal(again, got)
+
+
+def test_tablet_counts_raises_as_compose_tablets_does() -> None:
+    with pytest.raises(TabletCompositionError):
+        tablet_counts(np.array([35.0]), ureg.milligram, _VENETOCLAX)
+    with pytest.raises(InputError) as info:
+        tablet_counts([70.0], ureg.milligram, _VENETOCLAX)  # type: ignore[arg-type]
+    assert info.value.field == "doses"

@@ -18,9 +18,9 @@ needed, and the same summed over the cohort.
 **Two paths, the same numbers.** The per-patient path builds every patient's schedule with
 :func:`regimen_calc.engine.schedule.build_schedule` and reads the doses off it. The vectorised path
 evaluates a compiled dose plan with numpy arrays: BSA by the policy's formula, rounded half-up
-exactly as :func:`regimen_calc.engine.policy.half_up` does (:func:`half_up_array`), then each
-per-BSA or
-per-weight dose, rounded the same way. Flat doses, and every dose of a drug with an interaction
+exactly as :func:`regimen_calc.engine.policy.half_up` does
+(:func:`regimen_calc.engine.policy.half_up_array`), then each per-BSA or per-weight dose, rounded
+the same way. Flat doses, and every dose of a drug with an interaction
 rule (venetoclax), come from the schedule engine itself, once per distinct set of concomitant
 drugs, since they do not depend on height or weight. The first patient of each set is also
 scheduled in full and compared with the vectorised numbers.
@@ -38,8 +38,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import itertools
-import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -51,13 +49,13 @@ import numpy as np
 import pint
 
 from regimen_calc._checks import check_flag
-from regimen_calc.content.bsa import BSA_FORMULAS, normalize_sex
+from regimen_calc.content.bsa import bsa_array, normalize_sex
 from regimen_calc.content.catalog import Presentation, drug_info
 from regimen_calc.engine.interactions import resolve_concomitants
-from regimen_calc.engine.policy import DosingPolicy, half_up, round_bsa
+from regimen_calc.engine.policy import DosingPolicy, half_up, half_up_array
 from regimen_calc.engine.safety import drug_limits, drug_safety, unit_factor
 from regimen_calc.engine.schedule import Schedule, build_schedule, default_policy
-from regimen_calc.engine.tablets import compose_tablets
+from regimen_calc.engine.tablets import single_use_units, tablet_counts
 from regimen_calc.errors import InputError, Problem, ProblemsError, RegimenCalcError
 from regimen_calc.model.concomitant import Concomitant
 from regimen_calc.model.patient import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, Patient
@@ -78,8 +76,6 @@ __all__ = [
     "Forecast",
     "PatientDataError",
     "forecast",
-    "half_up_array",
-    "single_use_units",
 ]
 
 # DosingPolicy fields the vectorised path implements or that cannot change a per-BSA or
@@ -104,16 +100,6 @@ _VECTORISED_POLICY_FIELDS = frozenset(
 # build_schedule rounds height and weight half-up to 1e-6 cm and kg before using them.
 _MEASURE_DECIMALS = 6
 
-# half_up_array: values this close to a half step, or this large, are rounded with Decimal.
-_TIE_TOLERANCE = 1e-6
-_FAST_LIMIT = 2.0**29
-
-# single_use_units: the most combinations of one count it will compare.
-_MAX_COMBINATIONS = 100_000
-# single_use_units: beyond this many counts between the smallest and largest dose's, only the
-# counts some dose needs are listed (found by sorting the counts).
-_MAX_COUNT_RANGE = 64
-
 #: The most cycles a forecast sums when the regimen does not state its number of cycles. Each
 #: cycle builds full schedules, so an unbounded count (a typo such as ``cycles=1000000``) would
 #: run for hours instead of being refused; a regimen that states ``max_cycles`` is bounded by it.
@@ -134,163 +120,21 @@ class PatientDataError(ProblemsError):
 
 
 # --------------------------------------------------------------------------------------------
-# Exact half-up rounding on arrays
-# --------------------------------------------------------------------------------------------
-
-
-def half_up_array(values: object, decimals: int, *, bsa: bool = False) -> np.ndarray:
-    """Round every value half-up to ``decimals`` places, exactly as ``policy.half_up`` does.
-
-    ``policy.half_up`` rounds the decimal a float's ``repr`` shows (``2.675`` → ``2.68``), not
-    the binary float (``np.round`` rounds half to even on the binary value: 2.67). Here
-    ``floor(x·10^d + 0.5)`` decides every value whose scaled form is more than 1e-6 from a half
-    step: for ``|x·10^d| < 2^29`` the float error of ``repr``, of the product and of the
-    addition is below 2e-7, so it cannot cross a half step that far away. Values within 1e-6 of
-    a half step (the ties, where the float error decides) and larger values are rounded with
-    ``policy.half_up`` itself. The result is ``units / 10^d``, which is correctly rounded and so
-    the same float as ``float(Decimal)``. ``tests/test_cohort.py`` checks the equality as a
-    property, ties included.
-
-    Args:
-        values: an array (or anything ``np.asarray`` takes) of finite numbers.
-        decimals: decimal places, from 0 to 6.
-        bsa: round as :func:`regimen_calc.engine.policy.round_bsa` does (ties read through float
-            noise), for body-surface areas.
-
-    Raises:
-        InputError: for a NaN or infinite value or a bad ``decimals``.
-
-    >>> half_up_array([2.675, 2.665, 1.005, 0.125], 2).tolist()
-    [2.68, 2.67, 1.01, 0.13]
-    """
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
-        raise InputError("decimals", "a whole number from 0 to 6", decimals)
-    x = np.asarray(values, dtype=np.float64)
-    if not np.isfinite(x).all():
-        raise InputError("values", "finite numbers (no NaN or infinity)", "a NaN or infinite value")
-    return _half_up(x, decimals, bsa=bsa)
-
-
-def _half_up(x: np.ndarray, decimals: int, *, bsa: bool = False) -> np.ndarray:
-    """:func:`half_up_array` for a float64 array already checked finite (in place where it can)."""
-    scale = float(10**decimals)
-    t = x * scale
-    t += 0.5
-    out = np.floor(t)  # floor(x·10^d + 0.5): the same operations as the docstring's
-    # How far x·10^d + 0.5 sits above the integer below it; a half step of x·10^d is an integer
-    # here, so a tie is a distance within the tolerance of 0 or of 1: |t - 0.5| near 0.5.
-    t -= out
-    t -= 0.5
-    np.abs(t, out=t)
-    out /= scale
-    if not x.size:
-        return out
-    large = max(abs(float(x.max())), abs(float(x.min()))) * scale >= _FAST_LIMIT
-    if large or float(t.max()) > 0.5 - _TIE_TOLERANCE:  # some tie or large value: find them
-        exact = t > 0.5 - _TIE_TOLERANCE
-        if large:
-            exact |= np.abs(x * scale) >= _FAST_LIMIT
-        step = Decimal(1).scaleb(-decimals)
-        where = np.flatnonzero(exact)
-        distinct, inverse = np.unique(x[where], return_inverse=True)
-        if bsa:  # exactly as DosingPolicy.bsa_for_calculation: policy.round_bsa
-            rounded = np.array([float(round_bsa(float(v), decimals)) for v in distinct])
-        else:
-            rounded = np.array([float(half_up(float(v), step)) for v in distinct])
-        out[where] = rounded[inverse]
-    return out
-
-
-# --------------------------------------------------------------------------------------------
 # Packs
 # --------------------------------------------------------------------------------------------
-
-
-def single_use_units(doses: object, strengths: Sequence[float]) -> np.ndarray:
-    """For each dose, the single-use units (syringes) of each strength it takes.
-
-    The fewest units whose total is at least the dose; among those the smallest total; among
-    equal totals the most of the largest strength. A dose of 0 takes none.
-
-    Args:
-        doses: doses, all in the unit of ``strengths``, 0 or more.
-        strengths: the strengths available, above 0, in one unit.
-
-    Returns:
-        An int array of shape ``(len(strengths), len(doses))``: row ``j`` counts strength ``j``.
-
-    >>> single_use_units([350.0, 500.0, 300.0, 0.0], [300.0, 480.0]).tolist()
-    [[0, 2, 1, 0], [1, 0, 0, 0]]
-    """
-    d = np.asarray(doses, dtype=np.float64).reshape(-1)
-    sizes = [float(s) for s in strengths]
-    if not sizes or any(not math.isfinite(s) or s <= 0 for s in sizes):
-        raise InputError("strengths", "at least one strength above 0", strengths)
-    if not np.isfinite(d).all() or (d < 0).any():
-        raise InputError("doses", "finite doses of 0 or more", "a negative or non-finite dose")
-    order = sorted(range(len(sizes)), key=lambda j: -sizes[j])
-    largest = sizes[order[0]]
-    if d.size == 0:
-        return np.zeros((len(sizes), 0), dtype=np.int64)
-    # The fewest units: ceil(dose / largest), corrected where the float quotient is off by one.
-    n = np.ceil(d / largest)
-    n = np.where((n > 0) & ((n - 1) * largest >= d), n - 1, n)
-    n = np.where(n * largest < d, n + 1, n).astype(np.int64)
-    low, high = int(n.min()), int(n.max())
-    counts = range(max(low, 1), high + 1)
-    if len(counts) > _MAX_COUNT_RANGE:  # doses far apart: only the counts some dose needs
-        counts = [int(c) for c in np.unique(n) if c > 0]  # type: ignore[assignment]
-    # The combinations of those numbers of units, ordered as the rule prefers them: fewer units
-    # first; for one number of units, smaller totals first; for equal totals, more of the
-    # largest strengths first (combinations_with_replacement lists them so; the sort is stable).
-    rows: list[np.ndarray] = [np.zeros((1, len(sizes)), dtype=np.int64)]  # no unit: dose 0
-    for count in counts:
-        combos = list(itertools.combinations_with_replacement(order, count))
-        if len(combos) > _MAX_COMBINATIONS:
-            raise InputError("doses", f"a dose of at most {_MAX_COMBINATIONS} combinations", count)
-        table = np.zeros((len(combos), len(sizes)), dtype=np.int64)
-        for row, combo in enumerate(combos):
-            for j in combo:
-                table[row, j] += 1
-        rows.append(table[np.argsort(table @ np.array(sizes), kind="stable")])
-    table = np.concatenate(rows)
-    totals = table @ np.array(sizes)
-    # A dose takes the first combination, in that order, whose total is at least the dose: the
-    # first place where the running maximum of the totals reaches it. Every combination of
-    # fewer units than the dose's count totals less than the dose, so that place lies among
-    # the combinations of exactly its count.
-    reach = np.maximum.accumulate(totals)
-    pick = np.searchsorted(reach, d, side="left")
-    return np.take(np.ascontiguousarray(table.T), pick, axis=1)
 
 
 def _tablet_counts(
     doses: np.ndarray,
     unit: pint.Unit,
     presentation: Presentation,
-    made: dict[float, np.ndarray] | None = None,
+    made: dict[float, list[int]] | None = None,
 ) -> np.ndarray:
-    """Tablets of each strength per dose, from ``compose_tablets`` once per distinct dose.
+    """Tablets of each strength per dose (:func:`tablet_counts` for the presentation's strengths).
 
     ``made`` caches compositions by dose (in ``unit``) across calls for one drug.
     """
-
-    made = {} if made is None else made
-    distinct, inverse = np.unique(doses, return_inverse=True)
-    table = np.zeros((len(presentation.strengths), distinct.size), dtype=np.int64)
-    for k, value in enumerate(distinct.tolist()):
-        if value == 0:
-            continue
-        if value not in made:
-            counts = np.zeros(len(presentation.strengths), dtype=np.int64)
-            for strength, number in compose_tablets(
-                ureg.Quantity(value, unit), presentation.strengths
-            ):
-                j = next(i for i, s in enumerate(presentation.strengths) if s is strength)
-                counts[j] = number
-            made[value] = counts
-        table[:, k] = made[value]
-    return table[:, inverse.reshape(-1)]
+    return tablet_counts(doses, unit, presentation.strengths, made)
 
 
 def _pack_kind(presentation: Presentation | None) -> Literal["tablet", "single-use", "none"]:
@@ -753,18 +597,7 @@ def _bsa_array(cohort: Cohort, policy: DosingPolicy, w: np.ndarray) -> np.ndarra
 
     ``w`` is the cohort's measured weights (:func:`_measured`), shared with per-weight doses.
     """
-    formula = BSA_FORMULAS[policy.bsa_formula]
-    h = _measured(cohort.height_cm)
-    if formula.key == "mosteller":
-        # Square root, product and quotient are correctly rounded in IEEE arithmetic, so this is
-        # the same float as bsa._mosteller's math.sqrt(h * w / 3600.0).
-        raw = np.sqrt(h * w / 3600.0)
-    else:
-        # numpy's power may differ from libm's pow by an ulp; the formula's own function is exact.
-        fn = formula.function
-        raw = np.array(
-            [fn(float(a), float(b), s) for a, b, s in zip(h, w, cohort.sex, strict=True)]
-        )
+    raw = bsa_array(policy.bsa_formula, _measured(cohort.height_cm), w, cohort.sex)
     bsa = half_up_array(raw, policy.bsa_decimals, bsa=True)
     if policy.bsa_cap is not None:
         cap = float(policy.bsa_cap.to("m**2").magnitude)
@@ -1316,7 +1149,7 @@ def _aggregate(
             tuple(format_quantity(s) for s in pres.strengths) if pres and kind != "none" else ()
         )
         sizes = [] if pres is None else [s.to(unit).magnitude for s in pres.strengths]
-        tablets_made: dict[float, np.ndarray] = {}
+        tablets_made: dict[float, list[int]] = {}
 
         def count(
             values: np.ndarray,
@@ -1324,7 +1157,7 @@ def _aggregate(
             pres: Presentation | None = pres,
             kind: str = kind,
             sizes: list[float] = sizes,
-            made: dict[float, np.ndarray] = tablets_made,
+            made: dict[float, list[int]] = tablets_made,
         ) -> np.ndarray:
             assert pres is not None
             if kind == "tablet":

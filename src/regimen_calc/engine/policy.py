@@ -56,6 +56,7 @@ __all__ = [
     "NearestPack",
     "RoundingResult",
     "half_up",
+    "half_up_array",
     "round_bsa",
 ]
 
@@ -115,6 +116,101 @@ def half_up(value: float | Decimal, step: Decimal) -> Decimal:
         ctx.prec = 28
         units = (exact / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
         return units * step
+
+
+# half_up_array: values this close to a half step, or this large, are rounded with Decimal.
+_TIE_TOLERANCE = 1e-6
+_FAST_LIMIT = 2.0**29
+
+
+def _namespace(values: object, field: str) -> Any:
+    """The array namespace of ``values`` (``numpy`` for a numpy array), or an ``InputError``.
+
+    The vectorised rounding computes with the functions of the array's own namespace, so the
+    rule stays in this module for single patients and for arrays of patients alike.
+    """
+    get = getattr(values, "__array_namespace__", None)
+    if get is None:
+        raise InputError(
+            field,
+            "an array with an array namespace, such as a numpy float64 array",
+            f"a {type(values).__name__}",
+        )
+    return get()
+
+
+def half_up_array(values: Any, decimals: int, *, bsa: bool = False) -> Any:
+    """Round every value half-up to ``decimals`` places, exactly as :func:`half_up` does.
+
+    :func:`half_up` rounds the decimal a float's ``repr`` shows (``2.675`` → ``2.68``), not the
+    binary float (numpy's ``round`` rounds half to even on the binary value: 2.67). Here
+    ``floor(x·10^d + 0.5)`` decides every value whose scaled form is more than 1e-6 from a half
+    step: for ``|x·10^d| < 2^29`` the float error of ``repr``, of the product and of the
+    addition is below 2e-7, so it cannot cross a half step that far away. Values within 1e-6 of
+    a half step (the ties, where the float error decides) and larger values are rounded with
+    :func:`half_up` itself. The result is ``units / 10^d``, which is correctly rounded and so
+    the same float as ``float(Decimal)``. ``tests/test_policy.py`` checks the equality as a
+    property, ties included.
+
+    Args:
+        values: a float64 array of finite numbers (a numpy array, or any array with an
+            ``__array_namespace__``); it is not changed.
+        decimals: decimal places, from 0 to 6.
+        bsa: round as :func:`round_bsa` does (ties read through float noise), for body-surface
+            areas.
+
+    Returns:
+        A new float64 array of the same shape, in the same namespace.
+
+    Raises:
+        InputError: for a NaN or infinite value, a bad ``decimals``, or values that are not an
+            array.
+
+    >>> import numpy as np
+    >>> half_up_array(np.array([2.675, 2.665, 1.005, 0.125]), 2).tolist()
+    [2.68, 2.67, 1.01, 0.13]
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
+        raise InputError("decimals", "a whole number from 0 to 6", decimals)
+    xp = _namespace(values, "values")
+    x = xp.asarray(values, dtype=xp.float64)
+    if not bool(xp.all(xp.isfinite(x))):
+        raise InputError("values", "finite numbers (no NaN or infinity)", "a NaN or infinite value")
+    return _half_up(xp, x, decimals, bsa=bsa)
+
+
+def _half_up(xp: Any, x: Any, decimals: int, *, bsa: bool = False) -> Any:
+    """:func:`half_up_array` for a float64 array of namespace ``xp`` already checked finite."""
+    shape = x.shape
+    x = xp.reshape(x, (-1,))
+    scale = float(10**decimals)
+    t = x * scale
+    t += 0.5
+    out = xp.floor(t)  # floor(x·10^d + 0.5): the same operations as the docstring's
+    # How far x·10^d + 0.5 sits above the integer below it; a half step of x·10^d is an integer
+    # here, so a tie is a distance within the tolerance of 0 or of 1: |t - 0.5| near 0.5.
+    t -= out
+    t -= 0.5
+    t = xp.abs(t)
+    out /= scale
+    if not x.shape[0]:
+        return xp.reshape(out, shape)
+    large = max(abs(float(xp.max(x))), abs(float(xp.min(x)))) * scale >= _FAST_LIMIT
+    if large or float(xp.max(t)) > 0.5 - _TIE_TOLERANCE:  # some tie or large value: find them
+        exact = t > 0.5 - _TIE_TOLERANCE
+        if large:
+            exact = exact | (xp.abs(x * scale) >= _FAST_LIMIT)
+        step = Decimal(1).scaleb(-decimals)
+        where = xp.nonzero(exact)[0]
+        distinct, inverse = xp.unique_inverse(xp.take(x, where))
+        count = distinct.shape[0]
+        if bsa:  # exactly as DosingPolicy.bsa_for_calculation: round_bsa
+            found = [float(round_bsa(float(distinct[i]), decimals)) for i in range(count)]
+        else:
+            found = [float(half_up(float(distinct[i]), step)) for i in range(count)]
+        rounded = xp.asarray(found, dtype=xp.float64)
+        out[where] = xp.take(rounded, xp.reshape(inverse, (-1,)))
+    return xp.reshape(out, shape)
 
 
 def _dec(x: float) -> Decimal:

@@ -7,8 +7,10 @@ table small (10, 50 and 100 mg tablets make a 1,000 mg dose in 100 steps, not 1,
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pint
 
@@ -16,7 +18,13 @@ from regimen_calc.errors import InputError, RegimenCalcError
 from regimen_calc.units import ureg
 from regimen_calc.wording import rule_messages
 
-__all__ = ["TabletCompositionError", "compose_tablets", "describe_tablets"]
+__all__ = [
+    "TabletCompositionError",
+    "compose_tablets",
+    "describe_tablets",
+    "single_use_units",
+    "tablet_counts",
+]
 
 _MASS = ureg.gram.dimensionality
 _MCG = ureg.Unit("microgram")
@@ -216,3 +224,150 @@ def describe_tablets(composition: Sequence[tuple[pint.Quantity, int]]) -> str:
         terms.append(rule_messages.tablet_term(count, strength))
         total += count
     return rule_messages.tablet_combination(terms, total)
+
+
+# single_use_units: the most combinations of one count it will compare.
+_MAX_COMBINATIONS = 100_000
+# single_use_units: beyond this many counts between the smallest and largest dose's, only the
+# counts some dose needs are listed (found by sorting the counts).
+_MAX_COUNT_RANGE = 64
+
+
+def _namespace(values: object, field: str) -> Any:
+    """The array namespace of ``values`` (``numpy`` for a numpy array), or an ``InputError``."""
+    get = getattr(values, "__array_namespace__", None)
+    if get is None:
+        raise InputError(
+            field,
+            "an array with an array namespace, such as a numpy float64 array",
+            f"a {type(values).__name__}",
+        )
+    return get()
+
+
+def tablet_counts(
+    doses: Any,
+    unit: pint.Unit,
+    strengths: Sequence[pint.Quantity],
+    made: dict[float, list[int]] | None = None,
+) -> Any:
+    """For each dose, the tablets of each strength :func:`compose_tablets` makes it with.
+
+    ``compose_tablets`` runs once per distinct dose; a dose of 0 takes no tablet.
+
+    Args:
+        doses: a 1-D float64 array of doses in ``unit`` (a numpy array, or any array with an
+            ``__array_namespace__``), 0 or a dose tablets make exactly.
+        unit: the doses' unit, a mass.
+        strengths: the tablet strengths available, as :func:`compose_tablets` takes them.
+        made: compositions already worked out, by dose in ``unit`` (counts in the order of
+            ``strengths``); filled in here, so one drug's calls share them.
+
+    Returns:
+        An int64 array of shape ``(len(strengths), len(doses))``: row ``j`` counts strength ``j``.
+
+    Raises:
+        InputError, TabletCompositionError: as :func:`compose_tablets` raises them.
+
+    >>> import numpy as np
+    >>> venetoclax = [ureg.Quantity(s, "mg") for s in (10, 50, 100)]
+    >>> tablet_counts(np.array([70.0, 0.0, 400.0]), ureg.milligram, venetoclax).tolist()
+    [[2, 0, 0], [1, 0, 0], [0, 0, 4]]
+    """
+    xp = _namespace(doses, "doses")
+    made = {} if made is None else made
+    distinct, inverse = xp.unique_inverse(xp.reshape(doses, (-1,)))
+    table = xp.zeros((len(strengths), distinct.shape[0]), dtype=xp.int64)
+    for k in range(distinct.shape[0]):
+        value = float(distinct[k])
+        if value == 0:
+            continue
+        if value not in made:
+            counts = [0] * len(strengths)
+            for strength, number in compose_tablets(ureg.Quantity(value, unit), strengths):
+                j = next(i for i, s in enumerate(strengths) if s is strength)
+                counts[j] = number
+            made[value] = counts
+        table[:, k] = xp.asarray(made[value], dtype=xp.int64)
+    return xp.take(table, xp.reshape(inverse, (-1,)), axis=1)
+
+
+def single_use_units(doses: Any, strengths: Sequence[float]) -> Any:
+    """For each dose, the single-use units (syringes) of each strength it takes.
+
+    The fewest units whose total is at least the dose; among those the smallest total; among
+    equal totals the most of the largest strength. A dose of 0 takes none. Unlike tablets, a
+    dose need not be made exactly: what a syringe holds beyond the dose is discarded.
+
+    Args:
+        doses: a float64 array of doses (a numpy array, or any array with an
+            ``__array_namespace__``), all in the unit of ``strengths``, 0 or more.
+        strengths: the strengths available, above 0, in one unit.
+
+    Returns:
+        An int64 array of shape ``(len(strengths), len(doses))``: row ``j`` counts strength ``j``.
+
+    Raises:
+        InputError: for no strengths, a strength not above 0, a negative or non-finite dose, or
+            a dose with more than 100,000 combinations of its number of units to compare.
+
+    >>> import numpy as np
+    >>> single_use_units(np.array([350.0, 500.0, 300.0, 0.0]), [300.0, 480.0]).tolist()
+    [[0, 2, 1, 0], [1, 0, 0, 0]]
+    """
+    xp = _namespace(doses, "doses")
+    d = xp.reshape(xp.asarray(doses, dtype=xp.float64), (-1,))
+    sizes = [float(s) for s in strengths]
+    if not sizes or any(not math.isfinite(s) or s <= 0 for s in sizes):
+        raise InputError("strengths", "at least one strength above 0", strengths)
+    if not bool(xp.all(xp.isfinite(d))) or bool(xp.any(d < 0)):
+        raise InputError("doses", "finite doses of 0 or more", "a negative or non-finite dose")
+    order = sorted(range(len(sizes)), key=lambda j: -sizes[j])
+    largest = sizes[order[0]]
+    if d.shape[0] == 0:
+        return xp.zeros((len(sizes), 0), dtype=xp.int64)
+    # The totals are the int64 counts times the float64 strengths (numpy casts the counts).
+    size_column = xp.asarray(sizes, dtype=xp.float64)
+    # The fewest units: ceil(dose / largest), corrected where the float quotient is off by one.
+    n = xp.ceil(d / largest)
+    n = xp.where((n > 0) & ((n - 1) * largest >= d), n - 1, n)
+    n = xp.astype(xp.where(n * largest < d, n + 1, n), xp.int64)
+    low, high = int(xp.min(n)), int(xp.max(n))
+    counts: Sequence[int] = range(max(low, 1), high + 1)
+    if len(counts) > _MAX_COUNT_RANGE:  # doses far apart: only the counts some dose needs
+        needed = xp.sort(xp.unique_values(n))  # unique_values need not be sorted
+        counts = [int(needed[i]) for i in range(needed.shape[0]) if int(needed[i]) > 0]
+    # The combinations of those numbers of units, ordered as the rule prefers them: fewer units
+    # first; for one number of units, smaller totals first; for equal totals, more of the
+    # largest strengths first (combinations_with_replacement lists them so; the sort is stable).
+    blocks = [xp.zeros((1, len(sizes)), dtype=xp.int64)]  # no unit: dose 0
+    for count in counts:
+        combos = list(itertools.combinations_with_replacement(order, count))
+        if len(combos) > _MAX_COMBINATIONS:
+            raise InputError("doses", f"a dose of at most {_MAX_COMBINATIONS} combinations", count)
+        rows = []
+        for combo in combos:
+            row = [0] * len(sizes)
+            for j in combo:
+                row[j] += 1
+            rows.append(row)
+        block = xp.asarray(rows, dtype=xp.int64)
+        blocks.append(xp.take(block, xp.argsort(block @ size_column, stable=True), axis=0))
+    table = xp.concat(blocks, axis=0)
+    totals = table @ size_column
+    # A dose takes the first combination, in that order, whose total is at least the dose: the
+    # first place where the running maximum of the totals reaches it. Every combination of
+    # fewer units than the dose's count totals less than the dose, so that place lies among
+    # the combinations of exactly its count.
+    pick = xp.searchsorted(_running_max(xp, totals), d, side="left")
+    return xp.take(table.T, pick, axis=1)
+
+
+def _running_max(xp: Any, values: Any) -> Any:
+    """The running maximum of a 1-D array, by doubling steps (a maximum is exact in float)."""
+    out = values
+    shift = 1
+    while shift < out.shape[0]:
+        out = xp.concat([out[:shift], xp.maximum(out[shift:], out[:-shift])])
+        shift *= 2
+    return out
