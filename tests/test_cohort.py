@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import regimen_calc as rc
+from cohort_support import BAD_CSV, GOOD_CSV, brute_force_syringes
 from regimen_calc.cohort.forecast import (
     Cohort,
     PatientDataError,
@@ -37,8 +38,6 @@ from regimen_calc.model.regimen import Flat
 from regimen_calc.units import ureg
 from render_support import EXAMPLE_POLICY, site_regimen
 from strategies import HEIGHT_CM, WEIGHT_KG
-from test_patients_csv import BAD_CSV, GOOD_CSV
-from test_tablets import brute_force_syringes
 
 # Regimens that schedule without site values; cycles allowed by each.
 REGIMENS = ("CLAG+VEN", "CLAG", "CAV", "CMGV", "MEC", "Lipo-MIT+CLAG")

@@ -11,16 +11,11 @@ import sys
 
 import pytest
 
+from cohort_support import BAD_CSV, GOOD_CSV
 from regimen_calc.cohort.forecast import PatientDataError
 from regimen_calc.errors import InputError
 from regimen_calc.io import patients_csv
 from regimen_calc.io.patients_csv import read_patients_csv
-
-GOOD_CSV = """id,height,weight,sex,concomitant
-P1,170 cm,70 kg,female,posaconazole
-P2,67 in,154 lb,MALE,
-P3,1.6 m,52 kg,,fluconazole; micafungin
-"""
 
 
 def test_read_patients_csv(tmp_path) -> None:
@@ -41,16 +36,6 @@ def test_read_patients_csv_without_id_column(tmp_path) -> None:
     path = tmp_path / "p.csv"
     path.write_text("Height,Weight,Sex,Concomitant\n170 cm,70 kg,,\n", encoding="utf-8")
     assert read_patients_csv(path).ids == ("row 2",)
-
-
-BAD_CSV = """id,height,weight,sex,concomitant
-P1,170 cm,70 kg,female,posaconazole
-P2,170,70 kg,female,
-P3,170 cm,70 kg,f,posaconazol
-P1,17 m,7 g,male,
-P5,170 cm
-P6,170 cm,70 kg,male,fluconazole;ketoconazol
-"""
 
 
 def test_read_patients_csv_reports_every_bad_row(tmp_path) -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from cohort_support import brute_force_syringes
 from regimen_calc.engine.tablets import (
     TabletCompositionError,
     compose_tablets,
@@ -420,29 +421,6 @@ def test_exactly_the_step_limit_is_composed() -> None:
 # --------------------------------------------------------------------------------------------
 # Single-use units (syringes) and tablet counts on arrays of doses
 # --------------------------------------------------------------------------------------------
-
-
-def brute_force_syringes(dose: float, sizes: list[float]) -> tuple[int, ...]:
-    """The single-use rule for one dose, by trying every combination (the reference)."""
-    if dose == 0:
-        return (0,) * len(sizes)
-    best = None
-    for n in range(1, 20):
-        for combo in itertools.combinations_with_replacement(range(len(sizes)), n):
-            total = sum(sizes[j] for j in combo)
-            if total >= dose:
-                counts = tuple(combo.count(j) for j in range(len(sizes)))
-                # fewest, then least total, then most of the largest strengths
-                key = (
-                    n,
-                    total,
-                    tuple(-counts[j] for j in sorted(range(len(sizes)), key=lambda j: -sizes[j])),
-                )
-                if best is None or key < best[0]:
-                    best = (key, counts)
-        if best is not None:
-            return best[1]
-    raise AssertionError("no combination")
 
 
 @given(

@@ -7,10 +7,11 @@ subclass and ``if value:`` accepts anything, so each check says exactly what it 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from regimen_calc.errors import InputError
 
-__all__ = ["check_flag", "is_number"]
+__all__ = ["array_namespace", "check_flag", "is_number"]
 
 
 def is_number(value: object, *, whole: bool = False) -> bool:
@@ -41,3 +42,20 @@ def check_flag(field: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InputError(field, "True or False", value)
     return value
+
+
+def array_namespace(values: object, field: str) -> Any:
+    """The array namespace of ``values`` (``numpy`` for a numpy array), or an ``InputError``.
+
+    The vectorised versions of the dose rules (half-up rounding, BSA, tablets and syringes)
+    compute with the functions of the array's own namespace, so each rule stays in its module for
+    one patient and for arrays of patients alike, and no module below the cohort imports numpy.
+    """
+    get = getattr(values, "__array_namespace__", None)
+    if get is None:
+        raise InputError(
+            field,
+            "an array with an array namespace, such as a numpy float64 array",
+            f"a {type(values).__name__}",
+        )
+    return get()

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 import pint
 
+from regimen_calc._checks import array_namespace
 from regimen_calc.errors import InputError
 from regimen_calc.units import as_quantity, ureg
 from regimen_calc.units import unit as units_unit
@@ -316,9 +317,9 @@ def bsa_array(
     [1.7519830034690533, 1.9749999999999999]
     """
     chosen = _formula(formula)
-    xp = _namespace(height_cm, "height_cm")
+    xp = array_namespace(height_cm, "height_cm")
     h = xp.reshape(xp.asarray(height_cm, dtype=xp.float64), (-1,))
-    _namespace(weight_kg, "weight_kg")
+    array_namespace(weight_kg, "weight_kg")
     w = xp.reshape(xp.asarray(weight_kg, dtype=xp.float64), (-1,))
     n = h.shape[0]
     if w.shape[0] != n:
@@ -351,15 +352,3 @@ def bsa_array(
     fn = chosen.function
     sexes = (None,) * n if sex is None else [normal[s] for s in sex]
     return xp.asarray([fn(float(h[i]), float(w[i]), sexes[i]) for i in range(n)], dtype=xp.float64)
-
-
-def _namespace(values: object, field: str) -> Any:
-    """The array namespace of ``values`` (``numpy`` for a numpy array), or an ``InputError``."""
-    get = getattr(values, "__array_namespace__", None)
-    if get is None:
-        raise InputError(
-            field,
-            "an array with an array namespace, such as a numpy float64 array",
-            f"a {type(values).__name__}",
-        )
-    return get()

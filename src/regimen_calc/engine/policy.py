@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import pint
 
-from regimen_calc._checks import is_number
+from regimen_calc._checks import array_namespace, is_number
 from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
 from regimen_calc.content.bsa import BSA_FORMULAS
 from regimen_calc.content.catalog import drug_info, known_drugs
@@ -123,22 +123,6 @@ _TIE_TOLERANCE = 1e-6
 _FAST_LIMIT = 2.0**29
 
 
-def _namespace(values: object, field: str) -> Any:
-    """The array namespace of ``values`` (``numpy`` for a numpy array), or an ``InputError``.
-
-    The vectorised rounding computes with the functions of the array's own namespace, so the
-    rule stays in this module for single patients and for arrays of patients alike.
-    """
-    get = getattr(values, "__array_namespace__", None)
-    if get is None:
-        raise InputError(
-            field,
-            "an array with an array namespace, such as a numpy float64 array",
-            f"a {type(values).__name__}",
-        )
-    return get()
-
-
 def half_up_array(values: Any, decimals: int, *, bsa: bool = False) -> Any:
     """Round every value half-up to ``decimals`` places, exactly as :func:`half_up` does.
 
@@ -172,7 +156,7 @@ def half_up_array(values: Any, decimals: int, *, bsa: bool = False) -> Any:
     """
     if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
         raise InputError("decimals", "a whole number from 0 to 6", decimals)
-    xp = _namespace(values, "values")
+    xp = array_namespace(values, "values")
     x = xp.asarray(values, dtype=xp.float64)
     if not bool(xp.all(xp.isfinite(x))):
         raise InputError("values", "finite numbers (no NaN or infinity)", "a NaN or infinite value")

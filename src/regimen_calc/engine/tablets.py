@@ -14,6 +14,7 @@ from typing import Any
 
 import pint
 
+from regimen_calc._checks import array_namespace
 from regimen_calc.errors import InputError, RegimenCalcError
 from regimen_calc.units import ureg
 from regimen_calc.wording import rule_messages
@@ -233,18 +234,6 @@ _MAX_COMBINATIONS = 100_000
 _MAX_COUNT_RANGE = 64
 
 
-def _namespace(values: object, field: str) -> Any:
-    """The array namespace of ``values`` (``numpy`` for a numpy array), or an ``InputError``."""
-    get = getattr(values, "__array_namespace__", None)
-    if get is None:
-        raise InputError(
-            field,
-            "an array with an array namespace, such as a numpy float64 array",
-            f"a {type(values).__name__}",
-        )
-    return get()
-
-
 def tablet_counts(
     doses: Any,
     unit: pint.Unit,
@@ -274,7 +263,7 @@ def tablet_counts(
     >>> tablet_counts(np.array([70.0, 0.0, 400.0]), ureg.milligram, venetoclax).tolist()
     [[2, 0, 0], [1, 0, 0], [0, 0, 4]]
     """
-    xp = _namespace(doses, "doses")
+    xp = array_namespace(doses, "doses")
     made = {} if made is None else made
     distinct, inverse = xp.unique_inverse(xp.reshape(doses, (-1,)))
     table = xp.zeros((len(strengths), distinct.shape[0]), dtype=xp.int64)
@@ -315,7 +304,7 @@ def single_use_units(doses: Any, strengths: Sequence[float]) -> Any:
     >>> single_use_units(np.array([350.0, 500.0, 300.0, 0.0]), [300.0, 480.0]).tolist()
     [[0, 2, 1, 0], [1, 0, 0, 0]]
     """
-    xp = _namespace(doses, "doses")
+    xp = array_namespace(doses, "doses")
     d = xp.reshape(xp.asarray(doses, dtype=xp.float64), (-1,))
     sizes = [float(s) for s in strengths]
     if not sizes or any(not math.isfinite(s) or s <= 0 for s in sizes):
