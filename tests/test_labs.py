@@ -13,6 +13,7 @@ then 400 mg (CMG+VEN ASH abstract).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -322,7 +323,8 @@ def test_a_value_for_a_day_outside_the_schedule_is_refused(regimen_id: str, day:
     with pytest.raises(rc.InputError) as info:
         rc.load_regimen(regimen_id).schedule(A, labs={day: {"wbc": 5}})
     assert info.value.field == f"labs[{day}]"
-    assert "a day from day -30 to day" in str(info.value)
+    last = {"MEC": 5, "CLAG+VEN": 8}[regimen_id]
+    assert f"a day from day -30 to day {last}, the schedule's last day" in str(info.value)
 
 
 @pytest.mark.parametrize(("regimen_id", "day"), [("MEC", 5), ("MEC", -30), ("CLAG+VEN", 8)])
@@ -525,3 +527,67 @@ def test_every_day_with_a_wbc_value_needs_no_instruction() -> None:
     labs = {day: {"wbc": 10} for day in range(0, 6)}
     sched = rc.load_regimen("CLAG").schedule(A, labs=labs)
     assert [w for w in sched.warnings if w.kind == "hold"] == []
+
+
+# ------------------------------------------------------------- boundaries of the lab table
+# data/labs.yaml: each lab's plausible range is inclusive (white-cell count 0 to 1,000 × 10⁹/L).
+
+
+@pytest.mark.parametrize("value", [0, 1000])
+def test_a_lab_value_at_either_end_of_its_plausible_range_is_accepted(value: int) -> None:
+    assert labs_module.check_labs({1: {"wbc": value}}) == {1: {"wbc": float(value)}}
+
+
+@pytest.mark.parametrize("value", [-0.1, 1000.1])
+def test_a_lab_value_outside_its_plausible_range_is_refused(value: float) -> None:
+    with pytest.raises(rc.InputError) as info:
+        labs_module.check_labs({1: {"wbc": value}})
+    assert info.value.field == "labs[1].wbc" and "from 0 to 1000 10^9/L" in str(info.value)
+
+
+def _gate_data(**changes: object) -> dict[str, object]:
+    gate = {"lab": "wbc", "operator": "<", "threshold": 25, "text": "t", "source": "s"}
+    return {"start_gates": {"venetoclax": {**gate, **changes}}}
+
+
+def _gate_from(monkeypatch: pytest.MonkeyPatch, data: dict[str, object]) -> object:
+    monkeypatch.setattr(labs_module, "_eligibility", lambda: data)
+    labs_module._start_gates.cache_clear()
+    try:
+        return start_gate_for("venetoclax")
+    finally:
+        monkeypatch.undo()
+        labs_module._start_gates.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"operator": "=<"}, "start_gates.venetoclax.operator"),
+        ({"threshold": -1}, "start_gates.venetoclax.threshold"),
+        ({"threshold": 1000.5}, "start_gates.venetoclax.threshold"),
+        ({"threshold": "25"}, "start_gates.venetoclax.threshold"),
+    ],
+)
+def test_a_gate_with_a_bad_operator_or_threshold_in_the_data_is_a_load_error(
+    monkeypatch: pytest.MonkeyPatch, changes: dict[str, object], path: str
+) -> None:
+    with pytest.raises(LoadError, match=re.escape(path)):
+        _gate_from(monkeypatch, _gate_data(**changes))
+
+
+@pytest.mark.parametrize("threshold", [0, 1000])
+def test_a_gate_threshold_at_either_end_of_the_labs_range_loads(
+    monkeypatch: pytest.MonkeyPatch, threshold: int
+) -> None:
+    gate = _gate_from(monkeypatch, _gate_data(threshold=threshold))
+    assert gate.threshold == threshold and gate.lab == "wbc"
+
+
+def test_a_moved_start_warning_carries_the_first_dose_given() -> None:
+    # CLAG+VEN venetoclax 400 mg days 2-8: a count of 30 on day 2 holds day 2 (gate: below 25);
+    # 20 on day 3 starts it on day 3 at the regimen's first dose, 400 mg.
+    sched = rc.load_regimen("CLAG+VEN").schedule(A, labs={2: {"wbc": 30}, 3: {"wbc": 20}})
+    (moved,) = [w for w in sched.warnings if w.kind == "start_gate" and w.field == "moved"]
+    assert moved.days == (2, 3)
+    assert [q.m_as("mg") for q in moved.doses] == [400]

@@ -16,7 +16,6 @@ from regimen_calc.model.regimen import Condition
 from regimen_calc.wording import messages
 
 __all__ = [
-    "LAB_UNITS",
     "START_GATE_STATUSES",
     "EligibilityFinding",
     "GateWarning",
@@ -26,14 +25,12 @@ __all__ = [
     "check_labs",
     "eligibility_findings",
     "eligibility_for",
-    "eligibility_warnings",
     "evaluate_conditions",
     "evaluate_start_gate",
     "find_hold",
     "lab_table",
     "start_gate_findings",
     "start_gate_for",
-    "start_gate_warnings",
     "start_moved_flag",
     "unchecked_days",
 ]
@@ -45,13 +42,6 @@ _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt
 def lab_table() -> Mapping[str, Mapping[str, object]]:
     """The labs the library reads (``data/labs.yaml``): name, unit and plausible range."""
     return read_data("labs.yaml")["labs"]
-
-
-def _units() -> dict[str, str]:
-    return {k: str(v["unit"]) for k, v in lab_table().items()}
-
-
-LAB_UNITS = _units()
 
 
 def check_labs(labs: object, *, days: tuple[int, int] | None = None) -> dict[int, dict[str, float]]:
@@ -265,11 +255,6 @@ def eligibility_findings(
                 )
             )
     return out
-
-
-def eligibility_warnings(regimen_id: str, labs: Mapping[int, Mapping[str, float]]) -> list[str]:
-    """The messages of :func:`eligibility_findings`."""
-    return [f.message for f in eligibility_findings(regimen_id, labs)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -537,10 +522,3 @@ def start_gate_findings(
             )
         )
     return out
-
-
-def start_gate_warnings(
-    result: StartGateResult, *, first_dose: pint.Quantity | None = None
-) -> list[tuple[str, str]]:
-    """:func:`start_gate_findings` as ``(status, message)`` pairs."""
-    return [(w.status, w.message) for w in start_gate_findings(result, first_dose=first_dose)]
