@@ -7,6 +7,7 @@ that names the file, the path inside it and what was wrong.
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -2285,3 +2286,27 @@ def test_a_name_with_a_nul_character_names_the_argument(name: object) -> None:
     with pytest.raises(rc.InputError) as info:
         rc.load_regimen("CLAG", overlays=["site\x00.yaml"])
     assert info.value.field == "overlays[0]"
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd to count descriptors"
+)
+def test_a_folder_given_as_a_file_is_refused_and_leaves_no_descriptor_open(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "CLAG.yaml"  # a folder named like a regimen file
+    folder.mkdir()
+    readers = {
+        "regimen": lambda: rc.load_regimen(folder),
+        "policy": lambda: rc.load_policy(folder),
+    }
+    before = len(os.listdir("/proc/self/fd"))
+    for name, read in readers.items():
+        for _ in range(5):
+            with pytest.raises(rc.LoadError) as info:
+                read()
+            assert str(info.value) == f"{folder}: expected a regular file, found a folder", name
+    with pytest.raises(rc.InputError) as err:
+        rc.read_patients_csv(folder)
+    assert err.value.field == "patients_csv" and "found a folder" in str(err.value)
+    assert len(os.listdir("/proc/self/fd")) == before

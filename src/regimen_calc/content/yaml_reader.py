@@ -90,11 +90,18 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         fd = os.open(path, flags)
     except OSError as exc:
         raise UnreadableFile(f"cannot read the file ({exc.strerror})") from None
-    with os.fdopen(fd, "rb", buffering=0) as fh:
+    # The kind is checked on the bare descriptor: a file object cannot be made for a directory,
+    # and the descriptor is closed on every way out.
+    try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             kind = next((words for test, words in _KINDS if test(mode)), "not a regular file")
             raise UnreadableFile(f"expected a regular file, found {kind}")
+        fh = os.fdopen(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
         size = os.fstat(fd).st_size
         if size > max_bytes:
             raise UnreadableFile(
