@@ -297,3 +297,13 @@ def test_a_cumulative_dose_error_keeps_its_totals_as_quantities() -> None:
         "100.5 mg/m²",
         "40 mg/m²",
     )
+
+
+def test_a_limit_warning_carries_the_exposure_and_the_days_given() -> None:
+    # MEC mitoxantrone 8 mg/m² on days 1-5 = 40 mg/m² this cycle; with 100 mg/m² before, the
+    # lifetime total is 140 mg/m², exactly the label's limit of 140 mg/m² (warned as near it).
+    sched = rc.load_regimen("MEC").schedule(A, prior_exposure={"mitoxantrone": 100})
+    (w,) = [w for w in sched.warnings if w.kind == "limit"]
+    assert w.days == (1, 2, 3, 4, 5)
+    assert [q.m_as("mg/m**2") for q in w.doses] == [140, 100, 40, 140]
+    assert "cumulative 140 mg/m² = prior 100 mg/m² + this cycle 40 mg/m²" in w.message

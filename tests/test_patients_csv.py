@@ -163,3 +163,14 @@ def test_read_patients_csv_refuses_devices_and_pipes(tmp_path) -> None:
         "/dev/zero (expected a regular file, found a character device (such as /dev/zero))",
         f"{tmp_path / 'p.csv'} (expected a regular file, found a named pipe)",
     ]
+
+
+def test_a_very_long_value_is_shown_shortened_with_its_length(tmp_path) -> None:
+    # A 100,000-character identifier (a pasted file) is not echoed whole: its first 200
+    # characters of repr and its full length, 100,002 with the quotes.
+    path = tmp_path / "long.csv"
+    path.write_text(f"id,height,weight,sex,concomitant\n{'x' * 100_000},170 cm,70 kg,,\n")
+    with pytest.raises(PatientDataError) as info:
+        read_patients_csv(path)
+    text = str(info.value)
+    assert "… (100,002 characters)" in text and len(text) < 1_000

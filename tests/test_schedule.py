@@ -937,6 +937,8 @@ def test_hold_warnings_carry_their_days_and_the_administration_its_finding() -> 
     assert [w.days for w in holds] == [(0, 2, 3, 4, 5), (1,)]
     assert "no wbc value for day(s) 0, 2–5" in holds[0].message
     assert holds[1].message.startswith("Day 1: filgrastim held: white-cell count 22 × 10⁹/L (")
+    # The dose not given: filgrastim 5 mcg/kg × 65 kg = 325 mcg.
+    assert [q.m_as("mcg") for q in holds[1].doses] == [325]
     held = sched.day(1).administrations
     (fil,) = [a for a in held if a.drug == "filgrastim"]
     assert fil.held and fil.hold_finding == "white-cell count 22 × 10⁹/L"

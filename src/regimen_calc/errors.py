@@ -21,6 +21,7 @@ __all__ = [
     "ProblemsError",
     "RegimenCalcError",
     "UnknownDrugError",
+    "shown",
 ]
 
 
@@ -44,8 +45,24 @@ class InputError(RegimenCalcError):
         self.found = found
 
     def __str__(self) -> str:
-        found = "" if self.found is None else f", found {self.found!r}"
+        found = "" if self.found is None else f", found {shown(self.found)}"
         return f"{self.field}: expected {self.expected}{found}"
+
+
+#: The most characters of a value an error message shows (a pasted file is not echoed whole).
+MAX_SHOWN = 200
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, shortened past :data:`MAX_SHOWN` characters with its full length.
+
+    >>> shown("x" * 1000)[-25:]
+    'xxxxx… (1,002 characters)'
+    """
+    text = repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[:MAX_SHOWN]}… ({len(text):,} characters)"
 
 
 @attrs.frozen

@@ -25,6 +25,7 @@ from regimen_calc.content.catalog import drug_info
 from regimen_calc.content.interaction_tables import rule_set_names
 from regimen_calc.engine.cumulative import (
     CumulativeReport,
+    DrugExposure,
     assess_cumulative,
     check_override,
     check_prior_exposure,
@@ -1090,8 +1091,17 @@ def _assemble(
         cycle=args.cycle,
     )
     warnings += [
-        ScheduleWarning(kind="limit", component=None, field="prior_exposure", message=m)
-        for _, m in cumulative_warnings
+        ScheduleWarning(
+            kind="limit",
+            component=None,
+            field="prior_exposure",
+            message=m,
+            days=tuple(
+                d.day for d in days for a in d.administrations if a.drug == drug and not a.held
+            ),
+            doses=_exposure_quantities(report.drug(drug)),
+        )
+        for drug, m in cumulative_warnings
     ]
     return Schedule(
         regimen=regimen,
@@ -1113,6 +1123,14 @@ def _assemble(
         cumulative=report,
         override_cumulative=args.override,
     )
+
+
+def _exposure_quantities(exposure: DrugExposure | None) -> tuple[pint.Quantity, ...]:
+    """A drug's lifetime, prior and this cycle's exposure, and its limit where it has one."""
+    if exposure is None:  # a warning about the anthracyclines together, or a missing prior
+        return ()
+    found = (exposure.lifetime, exposure.prior, exposure.this_cycle, exposure.limit)
+    return tuple(q for q in found if q is not None)
 
 
 def _adjustment_key(adj: Any) -> tuple[Any, ...]:
@@ -1322,6 +1340,7 @@ def _hold_warnings(
                         kind="hold",
                         component=comp.id,
                         days=(day,),
+                        doses=(a.dose,),  # the dose not given
                         message=messages.dose_held(day, comp.drug, a.hold_reason or ""),
                     )
                 )

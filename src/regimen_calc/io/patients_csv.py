@@ -23,7 +23,7 @@ from regimen_calc._checks import check_flag
 from regimen_calc.cohort.forecast import Cohort, PatientDataError, _Progress
 from regimen_calc.content.yaml_reader import UnreadableFile, read_limited
 from regimen_calc.engine.interactions import resolve_concomitants
-from regimen_calc.errors import InputError, Problem, RegimenCalcError
+from regimen_calc.errors import InputError, Problem, RegimenCalcError, shown
 from regimen_calc.model.patient import Patient
 
 __all__ = ["CSV_COLUMNS", "MAX_PATIENTS_FILE_BYTES", "read_patients_csv"]
@@ -110,11 +110,11 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
     dupes = sorted({c for c in columns if columns.count(c) > 1})
     if unknown or missing or dupes:
         for c in unknown:
-            bad("row 1", f"expected only the columns {', '.join(CSV_COLUMNS)}, found {c!r}")
+            bad("row 1", f"expected only the columns {', '.join(CSV_COLUMNS)}, found {shown(c)}")
         for c in missing:
             bad("row 1", f"expected a column {c!r} ({CSV_COLUMNS[c]}), found none")
         for c in dupes:
-            bad("row 1", f"expected each column once, found {c!r} more than once")
+            bad("row 1", f"expected each column once, found {shown(c)} more than once")
         raise PatientDataError(problems)
 
     patients: list[Patient] = []
@@ -140,7 +140,8 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
             elif pid in seen_ids:
                 bad(
                     f"{where}.id",
-                    f"expected a unique identifier, found {pid!r} again (row {seen_ids[pid]}.id)",
+                    f"expected a unique identifier, found {shown(pid)} again "
+                    f"(row {seen_ids[pid]}.id)",
                 )
             else:
                 seen_ids[pid] = line
@@ -165,7 +166,7 @@ def read_patients_csv(path: str | os.PathLike[str], *, progress: bool = False) -
                 column = _COLUMN_OF.get(exc.field, exc.field)
                 bad(
                     f"{where}.{column}",
-                    f"expected {exc.expected}, found {row.get(column, pid)!r}",
+                    f"expected {exc.expected}, found {shown(row.get(column, pid))}",
                 )
                 # A valid stand-in, so the next field of the row is checked too.
                 kwargs[exc.field] = _PLACEHOLDERS[exc.field]
