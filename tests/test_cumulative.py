@@ -307,3 +307,65 @@ def test_a_limit_warning_carries_the_exposure_and_the_days_given() -> None:
     assert w.days == (1, 2, 3, 4, 5)
     assert [q.m_as("mg/m**2") for q in w.doses] == [140, 100, 40, 140]
     assert "cumulative 140 mg/m² = prior 100 mg/m² + this cycle 40 mg/m²" in w.message
+
+
+def test_the_limit_warning_names_the_limits_source_in_short() -> None:
+    # data/anthracyclines.yaml: the source up to its first colon, "US mitoxantrone label, boxed
+    # warning"; 140 of 140 mg/m² is 100%, past the 80% warning fraction.
+    sched = rc.load_regimen("MEC").schedule(A, prior_exposure={"mitoxantrone": 100})
+    (w,) = [w for w in sched.warnings if w.kind == "limit"]
+    assert w.message == (
+        "mitoxantrone: cumulative 140 mg/m² = prior 100 mg/m² + this cycle 40 mg/m²; 100% of the "
+        "lifetime limit 140 mg/m² (US mitoxantrone label, boxed warning). Nearing the limit: "
+        "check LVEF and the lifetime total."
+    )
+
+
+_EXPECTED_PRIOR = (
+    "expected 0, or from 1 to 5,000 mg/m² (a cumulative dose such as 60 or '60 mg/m^2')"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("60 mg", "(per m²: plain mg cannot be converted), found '60 mg'"),
+        (-5, ", found -5"),  # a number is shown as the number it is, not as text
+        ("-5 mg/m^2", ", found '-5 mg/m^2'"),
+    ],
+)
+def test_a_bad_prior_exposure_is_refused_with_what_was_found(value: object, found: str) -> None:
+    with pytest.raises(rc.InputError) as info:
+        rc.load_regimen("MEC").schedule(A, prior_exposure={"mitoxantrone": value})
+    sep = " " if found.startswith("(") else ""
+    assert str(info.value) == f"prior_exposure['mitoxantrone']: {_EXPECTED_PRIOR}{sep}{found}"
+
+
+def test_a_dose_given_twice_a_day_counts_twice() -> None:
+    # 10 mg every 12 hours over 2 m² is 2 × 10 / 2 = 10 mg/m² that day.
+    from types import SimpleNamespace
+
+    from regimen_calc.engine.cumulative import cycle_exposure
+
+    given = SimpleNamespace(
+        drug="mitoxantrone", held=False, dose=ureg.Quantity(10, "mg"), per_day=2
+    )
+    assert cycle_exposure([given], ureg.Quantity(2, "m**2")) == {"mitoxantrone": 10}
+
+
+def test_without_a_cycle_number_no_prior_is_asked_for() -> None:
+    # The first cycle is the default: no earlier cycle of the regimen can be missing. Cycle 2
+    # with no prior mitoxantrone asks for it.
+    from decimal import Decimal
+
+    from regimen_calc.engine.cumulative import assess_cumulative
+
+    def asked(**cycle: int) -> list[str]:
+        _, warnings = assess_cumulative({"mitoxantrone": Decimal(40)}, {}, **cycle)
+        return [m for _, m in warnings if m.startswith("Cycle ")]
+
+    assert asked() == []
+    assert asked(cycle=2) == [
+        "Cycle 2: prior_exposure gives no mitoxantrone; the lifetime total counts this cycle "
+        "only. Give every earlier dose, earlier cycles of this regimen included."
+    ]
