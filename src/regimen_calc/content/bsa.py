@@ -367,18 +367,18 @@ def bsa_array(
         # Each distinct value is checked once: a cohort has millions of patients and two sexes.
         try:
             distinct = set(sex)
-        except TypeError:  # something unhashable, never a sex: name the first such value
+        except TypeError:  # something unhashable, never a sex: name the first bad value
             for i, s in enumerate(sex):
-                if not (s is None or isinstance(s, str)):
-                    normalize_sex(s, field=f"sex[{i}]")
+                normalize_sex(s, field=f"sex[{i}]")
             raise
         for s in distinct:
             try:
                 normal[s] = normalize_sex(s)
-            except InputError:  # raised again naming the first patient with this value
-                # ``is`` first: a missing value (NaN) is not equal to itself.
-                first = next(i for i, v in enumerate(sex) if v is s or _equal(v, s))
-                normalize_sex(s, field=f"sex[{first}]")
+            except InputError:  # raised again naming the first patient with a bad value
+                # Checked patient by patient, in order: comparing with the bad value would miss
+                # a missing value (NaN is not equal to itself).
+                for i, v in enumerate(sex):
+                    normalize_sex(v, field=f"sex[{i}]")
                 raise
     if chosen.key == "mosteller":
         out = xp.sqrt(h * w / 3600.0)
@@ -393,10 +393,3 @@ def bsa_array(
     ]
     return xp.asarray(found, dtype=xp.float64)
 
-
-def _equal(a: object, b: object) -> bool:
-    """``a == b`` as a plain bool; ``False`` where ``==`` gives no bool (pandas' ``NA``)."""
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return False
