@@ -392,4 +392,3 @@ def bsa_array(
         _checked_bsa(chosen, float(h[i]), float(w[i]), sexes[i], f"bsa[{i}]") for i in range(n)
     ]
     return xp.asarray(found, dtype=xp.float64)
-
