@@ -392,3 +392,106 @@ def test_bsa_array_refuses(args: tuple[object, ...], field: str) -> None:
     with pytest.raises(InputError) as info:
         bsa_array(*args)  # type: ignore[arg-type]
     assert info.value.field == field
+
+
+# --------------------------------------------------------------------------------------------
+# bsa_array refuses what body_surface_area refuses, and arrays it would have to convert
+# --------------------------------------------------------------------------------------------
+
+_H = np.array([170.0])
+_W = np.array([65.0])
+
+
+@pytest.mark.parametrize(
+    ("height", "weight", "field", "found"),
+    [
+        (np.array([170]), _W, "height_cm", "a int64 array"),
+        (np.array([170.1], dtype=np.float32), _W, "height_cm", "a float32 array"),
+        (np.array([True]), _W, "height_cm", "a bool array"),
+        (np.array(["170"]), _W, "height_cm", "a <U3 array"),
+        (np.array(["170"], dtype=object), _W, "height_cm", "a object array"),
+        (np.array([170 + 0j]), _W, "height_cm", "a complex128 array"),
+        (np.array(["2020-01-01"], dtype="M8[D]"), _W, "height_cm", "a datetime64[D] array"),
+        (np.zeros(1, dtype=[("a", "f8")]), _W, "height_cm", "a [('a', '<f8')] array"),
+        (_H, np.array([65], dtype=np.int32), "weight_kg", "a int32 array"),
+        (_H, np.array([1], dtype="m8[s]"), "weight_kg", "a timedelta64[s] array"),
+        (np.ones((2, 3)) * 170, np.ones((3, 2)) * 65, "height_cm", "a 2-D array"),
+        (_H, np.ones((1, 1)) * 65, "weight_kg", "a 2-D array"),
+        (np.array(170.0), _W, "height_cm", "a 0-D array"),
+    ],
+)
+def test_bsa_array_takes_1d_float64_arrays_only(
+    height: np.ndarray, weight: np.ndarray, field: str, found: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        bsa_array("mosteller", height, weight)
+    assert info.value.field == field
+    assert info.value.expected == "a 1-D float64 array"
+    assert info.value.found == found
+
+
+def _gen() -> object:
+    yield "female"
+
+
+@pytest.mark.parametrize(
+    ("sex", "field", "expected"),
+    [
+        (["female", math.nan], "sex[1]", "None, 'female' or 'male' (any case)"),
+        ([np.nan], "sex[0]", "None, 'female' or 'male' (any case)"),
+        (["male", float("nan"), "female", float("nan")], "sex[1]", "None, 'female' or 'male'"),
+        (_gen(), "sex", "1 sexes, one per height"),
+        ({"female": 1}, "sex", "1 sexes, one per height"),
+        ({"female"}, "sex", "1 sexes, one per height"),
+        (b"f", "sex", "1 sexes, one per height"),
+        (7, "sex", "1 sexes, one per height"),
+    ],
+)
+def test_bsa_array_refuses_a_bad_sex(sex: object, field: str, expected: str) -> None:
+    n = len(sex) if isinstance(sex, list) else 1
+    with pytest.raises(InputError) as info:
+        bsa_array("schlich", np.full(n, 170.0), np.full(n, 65.0), sex)  # type: ignore[arg-type]
+    assert info.value.field == field
+    assert info.value.expected.startswith(expected)
+
+
+@pytest.mark.parametrize("key", tuple(BSA_FORMULAS))
+@pytest.mark.parametrize(
+    ("height", "weight"), [(1e-320, 1e-320), (1e200, 1e200), (1e300, 1e300), (1e-300, 1e-300)]
+)
+def test_bsa_array_refuses_what_body_surface_area_refuses(
+    key: str, height: float, weight: float
+) -> None:
+    """A BSA that is not finite above 0 is refused by both, in the same words; else the same."""
+    try:
+        want = body_surface_area(
+            ureg.Quantity(height, "cm"), ureg.Quantity(weight, "kg"), formula=key, sex="female"
+        ).magnitude
+    except InputError as error:
+        assert error.field == "bsa"
+        assert error.expected == "a height and weight whose BSA is a finite number above 0"
+        with pytest.raises(InputError) as info:
+            bsa_array(key, np.array([170.0, height]), np.array([65.0, weight]), ["male", "female"])
+        assert info.value.field == "bsa[1]"
+        assert info.value.expected == error.expected
+        assert info.value.found == error.found
+    else:
+        assert math.isfinite(want) and want > 0
+        got = bsa_array(key, np.array([height]), np.array([weight]), ["female"])
+        assert got.tolist() == [want]
+
+
+@pytest.mark.parametrize(
+    ("height", "weight", "found"),
+    [
+        (1e-320, 1e-320, "0.0 m² from 1e-320 cm and 1e-320 kg"),
+        (1e200, 1e200, "inf m² from 1e+200 cm and 1e+200 kg"),
+    ],
+)
+def test_body_surface_area_refuses_a_bsa_not_finite_above_0(
+    height: float, weight: float, found: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        body_surface_area(ureg.Quantity(height, "cm"), ureg.Quantity(weight, "kg"))
+    assert info.value.field == "bsa"
+    assert info.value.found == found

@@ -775,3 +775,103 @@ def test_half_up_array_refuses_what_is_not_an_array(values: object) -> None:
     with pytest.raises(InputError) as info:
         half_up_array(values, 2)
     assert info.value.field == "values"
+
+
+# --------------------------------------------------------------------------------------------
+# half_up_array and half_up refuse what they cannot round (float64 only; too large)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "found"),
+    [
+        (np.array([1, 2]), "a int64 array"),
+        (np.array([2.675], dtype=np.float32), "a float32 array"),
+        (np.array([True, False]), "a bool array"),
+        (np.array(["2.675"]), "a <U5 array"),
+        (np.array([1 + 1j]), "a complex128 array"),
+        (np.array([2.675, "x"], dtype=object), "a object array"),
+        (np.array(["2020-01-01"], dtype="M8[D]"), "a datetime64[D] array"),
+        (np.array([1], dtype="m8[s]"), "a timedelta64[s] array"),
+        (np.zeros(2, dtype=[("a", "f8")]), "a [('a', '<f8')] array"),
+    ],
+)
+def test_half_up_array_takes_float64_arrays_only(values: np.ndarray, found: str) -> None:
+    with pytest.raises(InputError) as info:
+        half_up_array(values, 2)
+    assert info.value.field == "values"
+    assert info.value.expected == "a float64 array"
+    assert info.value.found == found
+
+
+@pytest.mark.parametrize(
+    ("values", "decimals", "bsa", "limit"),
+    [
+        ([1e300], 2, False, "1E+26"),
+        ([1.0, -1.7e308], 2, False, "1E+26"),
+        ([1e26], 2, False, "1E+26"),
+        ([1e22], 6, False, "1E+22"),
+        ([1e28], 0, False, "1E+28"),
+        ([1e18], 2, True, "1E+18"),
+    ],
+)
+def test_half_up_array_refuses_values_too_large_to_round(
+    values: list[float], decimals: int, bsa: bool, limit: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        half_up_array(np.array(values), decimals, bsa=bsa)
+    assert info.value.field == "values"
+    assert info.value.expected.startswith(f"a value below {limit} in size")
+    assert "28 digits" in info.value.expected
+
+
+@pytest.mark.parametrize(
+    ("value", "step", "limit"),
+    [
+        (1e300, Decimal("0.01"), "1E+26"),
+        (1e26, Decimal("0.01"), "1E+26"),
+        (-1e26, Decimal("0.01"), "1E+26"),
+        (math.inf, Decimal("0.01"), "1E+26"),
+        (1e28, Decimal("5"), "1E+28"),
+        (Decimal("99999999999999999999999999.999"), Decimal("0.01"), "1E+26"),
+    ],
+)
+def test_half_up_refuses_values_too_large_to_round(
+    value: float | Decimal, step: Decimal, limit: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        half_up(value, step)
+    assert info.value.field == "value"
+    assert info.value.expected.startswith(f"a value below {limit} in size")
+
+
+def test_half_up_just_below_its_limit_is_exact() -> None:
+    below = math.nextafter(1e26, 0.0)
+    assert half_up(below, Decimal("0.01")) == Decimal(repr(below))
+    assert half_up_array(np.array([below]), 2).tolist() == [below]
+
+
+def _outcome(call: object) -> object:
+    try:
+        return call()  # type: ignore[operator]
+    except InputError as error:
+        return ("refused", error.expected)
+
+
+@given(
+    value=st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.sampled_from((1e17, 1e18, 1e21, 1e22, 1e26, 1e28, math.nextafter(1e26, 0.0))),
+        st.integers(15, 300).map(lambda e: float(10**e)),
+    ),
+    decimals=st.integers(0, 6),
+)
+def test_half_up_array_and_half_up_agree_on_large_values(value: float, decimals: int) -> None:
+    """Both refuse the same values, with the same words; otherwise they give the same float."""
+    step = Decimal(1).scaleb(-decimals)
+    scalar = _outcome(lambda: float(half_up(value, step)))
+    array = _outcome(lambda: half_up_array(np.array([value]), decimals).tolist()[0])
+    assert array == scalar
+    bsa_scalar = _outcome(lambda: float(round_bsa(value, decimals)))
+    bsa_array = _outcome(lambda: half_up_array(np.array([value]), decimals, bsa=True).tolist()[0])
+    assert bsa_array == bsa_scalar

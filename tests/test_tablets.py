@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -515,8 +516,7 @@ def test_tablet_counts_equals_compose_tablets_per_dose(
 ) -> None:
     """Each dose's column is what compose_tablets makes it with, in the strengths' order."""
     doses = [10.0 * t for t in tens]
-    made: dict[float, list[int]] = {}
-    got = tablet_counts(np.array(doses), ureg.milligram, strengths, made)  # type: ignore[arg-type]
+    got = tablet_counts(np.array(doses), ureg.milligram, strengths)  # type: ignore[arg-type]
     assert got.shape == (len(strengths), len(doses))
     for i, dose in enumerate(doses):
         want = [0] * len(strengths)
@@ -524,9 +524,8 @@ def test_tablet_counts_equals_compose_tablets_per_dose(
             for strength, n in compose_tablets(ureg.Quantity(dose, "mg"), strengths):  # type: ignore[arg-type]
                 want[next(j for j, s in enumerate(strengths) if s is strength)] = n
         assert got[:, i].tolist() == want
-    assert set(made) == {d for d in doses if d}
-    # A second call reads the cache and gives the same table.
-    again = tablet_counts(np.array(doses), ureg.milligram, strengths, made)  # type: ignore[arg-type]
+    # A second call reads compose_tablets' cache and gives the same table.
+    again = tablet_counts(np.array(doses), ureg.milligram, strengths)  # type: ignore[arg-type]
     assert np.array_equal(again, got)
 
 
@@ -536,3 +535,114 @@ def test_tablet_counts_raises_as_compose_tablets_does() -> None:
     with pytest.raises(InputError) as info:
         tablet_counts([70.0], ureg.milligram, _VENETOCLAX)  # type: ignore[arg-type]
     assert info.value.field == "doses"
+
+
+# --------------------------------------------------------------------------------------------
+# single_use_units and tablet_counts: 1-D float64 doses, numeric strengths, bounded work
+# --------------------------------------------------------------------------------------------
+
+
+_BAD_DOSE_ARRAYS = [
+    (np.array([350]), "a int64 array"),
+    (np.array([300.00001], dtype=np.float32), "a float32 array"),
+    (np.array([True]), "a bool array"),
+    (np.array(["350"]), "a <U3 array"),
+    (np.array(["x"], dtype=object), "a object array"),
+    (np.array([350 + 0j]), "a complex128 array"),
+    (np.array(["2020-01-01"], dtype="M8[D]"), "a datetime64[D] array"),
+    (np.array([1], dtype="m8[s]"), "a timedelta64[s] array"),
+    (np.zeros(1, dtype=[("a", "f8")]), "a [('a', '<f8')] array"),
+    (np.array([[350.0], [500.0]]), "a 2-D array"),
+    (np.array(350.0), "a 0-D array"),
+]
+
+
+@pytest.mark.parametrize(("doses", "found"), _BAD_DOSE_ARRAYS)
+def test_single_use_units_takes_1d_float64_doses_only(doses: np.ndarray, found: str) -> None:
+    with pytest.raises(InputError) as info:
+        single_use_units(doses, [300.0, 480.0])
+    assert info.value.field == "doses"
+    assert info.value.expected == "a 1-D float64 array"
+    assert info.value.found == found
+
+
+@pytest.mark.parametrize(("doses", "found"), _BAD_DOSE_ARRAYS)
+def test_tablet_counts_takes_1d_float64_doses_only(doses: np.ndarray, found: str) -> None:
+    with pytest.raises(InputError) as info:
+        tablet_counts(doses, ureg.milligram, _VENETOCLAX)
+    assert info.value.field == "doses"
+    assert info.value.expected == "a 1-D float64 array"
+    assert info.value.found == found
+
+
+@pytest.mark.parametrize(
+    "strengths",
+    [
+        ["a"],
+        None,
+        "300",
+        [ureg.Quantity(300, "mcg")],
+        [True],
+        [300.0, False],
+        [math.nan],
+        [math.inf],
+        [10**400],
+        [np.int64(300)],
+        [],
+        [0.0],
+    ],
+)
+def test_single_use_units_refuses_strengths_that_are_not_numbers_above_0(
+    strengths: object,
+) -> None:
+    with pytest.raises(InputError) as info:
+        single_use_units(np.array([350.0]), strengths)  # type: ignore[arg-type]
+    assert info.value.field == "strengths"
+    assert info.value.expected == "at least one strength, each a number above 0"
+
+
+def test_single_use_units_takes_int_strengths() -> None:
+    got = single_use_units(np.array([350.0, 500.0]), [300, 480])
+    assert got.tolist() == single_use_units(np.array([350.0, 500.0]), [300.0, 480.0]).tolist()
+
+
+@pytest.mark.parametrize(
+    ("doses", "strengths", "field", "expected"),
+    [
+        ([1e19], [1.0], "doses", "doses of at most 10,000 times the largest strength (1.0)"),
+        ([1e300], [300.0], "doses", "doses of at most 10,000 times the largest strength (300.0)"),
+        ([0.0, 3_000_001.0], [300.0], "doses", "doses of at most 10,000 times"),
+        ([1.0], [1e-320], "strengths", "doses of at most 10,000 times the largest strength"),
+    ],
+)
+def test_single_use_units_refuses_a_dose_of_too_many_units(
+    doses: list[float], strengths: list[float], field: str, expected: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        single_use_units(np.array(doses), strengths)
+    assert info.value.field == field
+    assert info.value.expected.startswith(expected)
+
+
+def test_single_use_units_at_its_unit_limit() -> None:
+    assert single_use_units(np.array([3_000_000.0]), [300.0]).tolist() == [[10_000]]
+
+
+def test_single_use_units_counts_combinations_before_listing_them() -> None:
+    """500 units of 5 strengths: C(504, 4) ≈ 2.6e9 combinations, refused without listing one."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="combinations") as info:
+            single_use_units(np.array([500.0]), [5.0, 6.0, 7.0, 8.0, 9.0])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.field == "doses"
+    assert info.value.expected == "a dose of at most 100000 combinations"
+    assert peak < 5_000_000
+
+
+def test_tablet_counts_takes_no_cache_from_its_caller() -> None:
+    with pytest.raises(TypeError):
+        tablet_counts(np.array([70.0]), ureg.milligram, _VENETOCLAX, made={70.0: [9, 9, 9]})  # type: ignore[call-arg]
+    assert tablet_counts(np.array([70.0]), ureg.milligram, _VENETOCLAX).tolist() == [[2], [1], [0]]

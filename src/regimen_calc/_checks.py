@@ -11,7 +11,7 @@ from typing import Any
 
 from regimen_calc.errors import InputError
 
-__all__ = ["array_namespace", "check_flag", "is_number"]
+__all__ = ["array_namespace", "check_flag", "float_array", "is_number"]
 
 
 def is_number(value: object, *, whole: bool = False) -> bool:
@@ -59,3 +59,26 @@ def array_namespace(values: object, field: str) -> Any:
             f"a {type(values).__name__}",
         )
     return get()
+
+
+def float_array(values: object, field: str, *, one_d: bool = True) -> tuple[Any, Any]:
+    """``(namespace, values)`` for a float64 array (1-D unless ``one_d`` is false), or an error.
+
+    The vectorised dose rules take float64 arrays only, never converting: a text, bool,
+    complex, date or object array converted to float64 would be read as doses it does not hold
+    (``True`` as 1 mg, ``1+1j`` as 1), and a float32 array holds other values than the float64
+    the scalar rules compute with. A 2-D array is refused where the rule pairs its arrays
+    element by element, since two grids of different shapes would pair the wrong patients.
+
+    Raises:
+        InputError: for ``field``, naming what was given: ``a float32 array``, ``a 2-D array``.
+    """
+    xp = array_namespace(values, field)
+    expected = "a 1-D float64 array" if one_d else "a float64 array"
+    dtype = getattr(values, "dtype", None)
+    if dtype != xp.float64:
+        raise InputError(field, expected, f"a {dtype} array")
+    ndim = getattr(values, "ndim", None)
+    if one_d and ndim != 1:
+        raise InputError(field, expected, f"a {ndim}-D array")
+    return xp, values

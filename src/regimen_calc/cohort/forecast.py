@@ -124,17 +124,9 @@ class PatientDataError(ProblemsError):
 # --------------------------------------------------------------------------------------------
 
 
-def _tablet_counts(
-    doses: np.ndarray,
-    unit: pint.Unit,
-    presentation: Presentation,
-    made: dict[float, list[int]] | None = None,
-) -> np.ndarray:
-    """Tablets of each strength per dose (:func:`tablet_counts` for the presentation's strengths).
-
-    ``made`` caches compositions by dose (in ``unit``) across calls for one drug.
-    """
-    return tablet_counts(doses, unit, presentation.strengths, made)
+def _tablet_counts(doses: np.ndarray, unit: pint.Unit, presentation: Presentation) -> np.ndarray:
+    """Tablets of each strength per dose: :func:`tablet_counts` for the presentation's strengths."""
+    return tablet_counts(doses, unit, presentation.strengths)
 
 
 def _pack_kind(presentation: Presentation | None) -> Literal["tablet", "single-use", "none"]:
@@ -1149,7 +1141,6 @@ def _aggregate(
             tuple(format_quantity(s) for s in pres.strengths) if pres and kind != "none" else ()
         )
         sizes = [] if pres is None else [s.to(unit).magnitude for s in pres.strengths]
-        tablets_made: dict[float, list[int]] = {}
 
         def count(
             values: np.ndarray,
@@ -1157,11 +1148,10 @@ def _aggregate(
             pres: Presentation | None = pres,
             kind: str = kind,
             sizes: list[float] = sizes,
-            made: dict[float, list[int]] = tablets_made,
         ) -> np.ndarray:
             assert pres is not None
             if kind == "tablet":
-                return _tablet_counts(values, unit, pres, made)
+                return _tablet_counts(values, unit, pres)
             return single_use_units(values, sizes)
 
         # Where every dose of the drug depends only on the concomitant set (venetoclax), sum per

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from typing import Any
 
 import attrs
 import pint
 
-from regimen_calc._checks import array_namespace
+from regimen_calc._checks import float_array
 from regimen_calc.errors import InputError
 from regimen_calc.units import as_quantity, ureg
 from regimen_calc.units import unit as units_unit
@@ -264,7 +264,9 @@ def body_surface_area(
     Raises:
         InputError: naming ``bsa_formula`` for an unknown formula (the message lists the valid
             keys), ``height``/``weight`` for a missing unit, wrong dimension, NaN, infinity, zero
-            or a negative value, and ``sex`` for an invalid sex or one Schlich needs but lacks.
+            or a negative value, ``sex`` for an invalid sex or one Schlich needs but lacks, and
+            ``bsa`` when the formula gives no finite BSA above 0 (1e-320 cm and kg underflow
+            to 0; 1e200 overflows).
 
     Example:
         >>> f"{body_surface_area('170 cm', '65 kg').m_as('m**2'):.4f}"
@@ -277,8 +279,30 @@ def body_surface_area(
     weight_kg = positive_magnitude(
         weight, field="weight", dimension="mass", unit="kg", example="70 kg"
     )
-    value = chosen.function(height_cm, weight_kg, normalize_sex(sex))
-    return ureg.Quantity(float(value), units_unit("m**2"))
+    value = _checked_bsa(chosen, height_cm, weight_kg, normalize_sex(sex), "bsa")
+    return ureg.Quantity(value, units_unit("m**2"))
+
+
+def _checked_bsa(
+    chosen: BsaFormula, height_cm: float, weight_kg: float, sex: str | None, field: str
+) -> float:
+    """``chosen``'s BSA for one person, refused when it is not a finite number above 0.
+
+    A height and weight each above 0 can still give no usable BSA: 1e-320 cm and kg make
+    Mosteller's product underflow to 0, 1e200 makes it infinite, and Python's ``**`` raises
+    ``OverflowError`` where a formula's power passes the largest float.
+    """
+    try:
+        value = float(chosen.function(height_cm, weight_kg, sex))
+    except OverflowError:
+        value = math.inf
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(
+            field,
+            "a height and weight whose BSA is a finite number above 0",
+            f"{value!r} m² from {height_cm!r} cm and {weight_kg!r} kg",
+        )
+    return value
 
 
 def bsa_array(
@@ -299,56 +323,72 @@ def bsa_array(
     Args:
         formula: a key of ``BSA_FORMULAS`` (case-insensitive).
         height_cm: heights in cm, a 1-D float64 array (a numpy array, or any array with an
-            ``__array_namespace__``), every one finite and above 0.
+            ``__array_namespace__``), every one finite and above 0. Other dtypes (int,
+            float32, bool, text, objects) and other shapes are refused, not converted.
         weight_kg: weights in kg, an array like ``height_cm`` of the same length.
-        sex: per patient ``"female"``, ``"male"`` (any case) or ``None``; ``None`` for no sex
-            given for anyone. Validated as :func:`body_surface_area` validates it.
+        sex: per patient ``"female"``, ``"male"`` (any case) or ``None``, in a list, tuple or
+            other sized collection read in order (not a generator, dict or set); ``None`` for
+            no sex given for anyone. Validated as :func:`body_surface_area` validates it.
 
     Returns:
         A new float64 array in the heights' namespace.
 
     Raises:
-        InputError: for an unknown formula, heights or weights that are not arrays of one
-            length, a value not finite or not above 0, a bad sex, or a sex Schlich needs but
-            lacks.
+        InputError: for an unknown formula, heights or weights that are not 1-D float64
+            arrays of one length, a value not finite or not above 0, a bad sex (a missing
+            value, NaN, included), a sex Schlich needs but lacks, or a BSA that is not a finite
+            number above 0 (naming ``bsa[i]``, as :func:`body_surface_area` refuses it).
 
     >>> import numpy as np
     >>> bsa_array("mosteller", np.array([170.0, 197.5]), np.array([65.0, 71.1])).tolist()
     [1.7519830034690533, 1.9749999999999999]
     """
     chosen = _formula(formula)
-    xp = array_namespace(height_cm, "height_cm")
-    h = xp.reshape(xp.asarray(height_cm, dtype=xp.float64), (-1,))
-    array_namespace(weight_kg, "weight_kg")
-    w = xp.reshape(xp.asarray(weight_kg, dtype=xp.float64), (-1,))
+    xp, h = float_array(height_cm, "height_cm")
+    w = float_array(weight_kg, "weight_kg")[1]
     n = h.shape[0]
     if w.shape[0] != n:
         raise InputError("weight_kg", f"{n} weights, one per height", w.shape[0])
     for field, values in (("height_cm", h), ("weight_kg", w)):
         if not bool(xp.all(xp.isfinite(values) & (values > 0))):
             raise InputError(field, "finite values above 0", "a value not finite or not above 0")
-    normal: dict[str | None, str | None] = {None: None}
+    normal: dict[object, str | None] = {None: None}
     if sex is not None:
-        if isinstance(sex, str) or len(sex) != n:
-            found = f"a {type(sex).__name__}" if isinstance(sex, str) else f"{len(sex)} values"
-            raise InputError("sex", f"{n} sexes, one per height", found)
+        # A sized collection read in order: a generator has no length to check against the
+        # heights, and a dict or set has no order that pairs its values with patients.
+        if (
+            isinstance(sex, str | bytes | Mapping | Set)
+            or not isinstance(sex, Iterable)
+            or not hasattr(sex, "__len__")
+        ):
+            raise InputError("sex", f"{n} sexes, one per height", f"a {type(sex).__name__}")
+        if len(sex) != n:
+            raise InputError("sex", f"{n} sexes, one per height", f"{len(sex)} values")
         # Each distinct value is checked once: a cohort has millions of patients and two sexes.
         try:
             distinct = set(sex)
-        except TypeError:  # something unhashable, never a sex: name the first such value
+        except TypeError:  # something unhashable, never a sex: name the first bad value
             for i, s in enumerate(sex):
-                if not (s is None or isinstance(s, str)):
-                    normalize_sex(s, field=f"sex[{i}]")
+                normalize_sex(s, field=f"sex[{i}]")
             raise
         for s in distinct:
             try:
                 normal[s] = normalize_sex(s)
-            except InputError:  # raised again naming the first patient with this value
-                first = next(i for i, v in enumerate(sex) if v == s)
-                normalize_sex(s, field=f"sex[{first}]")
+            except InputError:  # raised again naming the first patient with a bad value
+                # Checked patient by patient, in order: comparing with the bad value would miss
+                # a missing value (NaN is not equal to itself).
+                for i, v in enumerate(sex):
+                    normalize_sex(v, field=f"sex[{i}]")
                 raise
     if chosen.key == "mosteller":
-        return xp.sqrt(h * w / 3600.0)
-    fn = chosen.function
+        out = xp.sqrt(h * w / 3600.0)
+        bad = xp.nonzero(~(xp.isfinite(out) & (out > 0)))[0]
+        if bad.shape[0]:  # as body_surface_area refuses it, naming the first such patient
+            i = int(bad[0])
+            _checked_bsa(chosen, float(h[i]), float(w[i]), None, f"bsa[{i}]")
+        return out
     sexes = (None,) * n if sex is None else [normal[s] for s in sex]
-    return xp.asarray([fn(float(h[i]), float(w[i]), sexes[i]) for i in range(n)], dtype=xp.float64)
+    found = [
+        _checked_bsa(chosen, float(h[i]), float(w[i]), sexes[i], f"bsa[{i}]") for i in range(n)
+    ]
+    return xp.asarray(found, dtype=xp.float64)

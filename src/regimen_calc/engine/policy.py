@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import pint
 
-from regimen_calc._checks import array_namespace, is_number
+from regimen_calc._checks import float_array, is_number
 from regimen_calc.content.body_weight import adjusted_body_weight, ideal_body_weight
 from regimen_calc.content.bsa import BSA_FORMULAS
 from regimen_calc.content.catalog import drug_info, known_drugs
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from regimen_calc.model.patient import Patient
 
 __all__ = [
+    "HALF_UP_PRECISION",
     "WEIGHT_BASES",
     "DoseModification",
     "DosingPolicy",
@@ -57,6 +58,7 @@ __all__ = [
     "RoundingResult",
     "half_up",
     "half_up_array",
+    "half_up_limit",
     "round_bsa",
 ]
 
@@ -110,12 +112,51 @@ def half_up(value: float | Decimal, step: Decimal) -> Decimal:
     Decimal('2.68')
     >>> half_up(87.5, Decimal("5"))
     Decimal('90')
+
+    Raises:
+        InputError: naming ``value`` for an infinite value or one of
+            :func:`half_up_limit` ``(step)`` or more in size (1E+26 for a step of 0.01): the
+            rounding works to :data:`HALF_UP_PRECISION` digits and refuses what it cannot
+            round exactly. A NaN gives ``Decimal('NaN')``.
     """
     exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    limit = half_up_limit(step)
+    if exact.is_infinite() or (exact.is_finite() and abs(exact) >= limit):
+        raise _too_large("value", step, limit, value)
     with decimal.localcontext() as ctx:
-        ctx.prec = 28
-        units = (exact / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        ctx.prec = HALF_UP_PRECISION
+        try:
+            units = (exact / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        except decimal.InvalidOperation:  # a Decimal within half a step of the limit
+            raise _too_large("value", step, limit, value) from None
         return units * step
+
+
+#: The decimal digits :func:`half_up` computes with.
+HALF_UP_PRECISION = 28
+
+
+def half_up_limit(step: Decimal) -> Decimal:
+    """The size from which :func:`half_up` refuses a value for ``step`` (a power of ten).
+
+    Below it, the count of steps times the step's digits fits in :data:`HALF_UP_PRECISION`
+    digits, so the rounded value is exact: ``10^(28 + the step's exponent)``, 1E+26 for 0.01,
+    1E+28 for 5.
+
+    >>> half_up_limit(Decimal("0.01")), half_up_limit(Decimal("5"))
+    (Decimal('1E+26'), Decimal('1E+28'))
+    """
+    exponent = step.as_tuple().exponent
+    assert isinstance(exponent, int)  # a step is a finite Decimal
+    return Decimal(1).scaleb(HALF_UP_PRECISION + exponent)
+
+
+def _too_large(field: str, step: Decimal, limit: Decimal, found: object) -> InputError:
+    return InputError(
+        field,
+        f"a value below {limit} in size (rounding to {step} works to {HALF_UP_PRECISION} digits)",
+        found,
+    )
 
 
 # half_up_array: values this close to a half step, or this large, are rounded with Decimal.
@@ -138,7 +179,8 @@ def half_up_array(values: Any, decimals: int, *, bsa: bool = False) -> Any:
 
     Args:
         values: a float64 array of finite numbers (a numpy array, or any array with an
-            ``__array_namespace__``); it is not changed.
+            ``__array_namespace__``), of any shape; it is not changed. Other dtypes (int,
+            float32, bool, text, objects) are refused, not converted.
         decimals: decimal places, from 0 to 6.
         bsa: round as :func:`round_bsa` does (ties read through float noise), for body-surface
             areas.
@@ -147,8 +189,9 @@ def half_up_array(values: Any, decimals: int, *, bsa: bool = False) -> Any:
         A new float64 array of the same shape, in the same namespace.
 
     Raises:
-        InputError: for a NaN or infinite value, a bad ``decimals``, or values that are not an
-            array.
+        InputError: for a NaN or infinite value, a bad ``decimals``, values that are not a
+            float64 array, or a value :func:`half_up` refuses as too large (1E+26 and above
+            for 2 decimals; 1E+18 with ``bsa``).
 
     >>> import numpy as np
     >>> half_up_array(np.array([2.675, 2.665, 1.005, 0.125]), 2).tolist()
@@ -156,10 +199,21 @@ def half_up_array(values: Any, decimals: int, *, bsa: bool = False) -> Any:
     """
     if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
         raise InputError("decimals", "a whole number from 0 to 6", decimals)
-    xp = array_namespace(values, "values")
-    x = xp.asarray(values, dtype=xp.float64)
+    xp, x = float_array(values, "values", one_d=False)
     if not bool(xp.all(xp.isfinite(x))):
         raise InputError("values", "finite numbers (no NaN or infinity)", "a NaN or infinite value")
+    # half_up refuses values from its limit on, for each step it rounds to (round_bsa rounds
+    # to 10 decimals first). The limit is a power of ten whose float prints as itself, so a
+    # float is below it exactly when the decimal half_up reads from it is.
+    steps = [Decimal(1).scaleb(-decimals)]
+    if bsa:
+        steps.insert(0, Decimal(1).scaleb(-BSA_CLEAN_DECIMALS))
+    if x.size:
+        size = max(abs(float(xp.max(x))), abs(float(xp.min(x))))
+        for step in steps:
+            limit = half_up_limit(step)
+            if size >= float(limit):
+                raise _too_large("values", step, limit, size)
     return _half_up(xp, x, decimals, bsa=bsa)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pint
 
-from regimen_calc._checks import array_namespace
+from regimen_calc._checks import float_array, is_number
 from regimen_calc.errors import InputError, RegimenCalcError
 from regimen_calc.units import ureg
 from regimen_calc.wording import rule_messages
@@ -229,55 +230,53 @@ def describe_tablets(composition: Sequence[tuple[pint.Quantity, int]]) -> str:
 
 # single_use_units: the most combinations of one count it will compare.
 _MAX_COMBINATIONS = 100_000
+# single_use_units: the most units of the largest strength one dose may need. Far above any
+# real dose (a filgrastim dose takes one or two syringes); it keeps the counts within int64
+# and a dose of one strength, whose combinations are always one, from listing 10^19 units.
+_MAX_UNITS = 10_000
 # single_use_units: beyond this many counts between the smallest and largest dose's, only the
 # counts some dose needs are listed (found by sorting the counts).
 _MAX_COUNT_RANGE = 64
 
 
-def tablet_counts(
-    doses: Any,
-    unit: pint.Unit,
-    strengths: Sequence[pint.Quantity],
-    made: dict[float, list[int]] | None = None,
-) -> Any:
+def tablet_counts(doses: Any, unit: pint.Unit, strengths: Sequence[pint.Quantity]) -> Any:
     """For each dose, the tablets of each strength :func:`compose_tablets` makes it with.
 
-    ``compose_tablets`` runs once per distinct dose; a dose of 0 takes no tablet.
+    ``compose_tablets`` runs once per distinct dose (and remembers its results, so a drug's
+    doses in later cycles are not worked out again); a dose of 0 takes no tablet.
 
     Args:
         doses: a 1-D float64 array of doses in ``unit`` (a numpy array, or any array with an
-            ``__array_namespace__``), 0 or a dose tablets make exactly.
+            ``__array_namespace__``), 0 or a dose tablets make exactly. Other dtypes and shapes
+            are refused, not converted.
         unit: the doses' unit, a mass.
         strengths: the tablet strengths available, as :func:`compose_tablets` takes them.
-        made: compositions already worked out, by dose in ``unit`` (counts in the order of
-            ``strengths``); filled in here, so one drug's calls share them.
 
     Returns:
         An int64 array of shape ``(len(strengths), len(doses))``: row ``j`` counts strength ``j``.
 
     Raises:
-        InputError, TabletCompositionError: as :func:`compose_tablets` raises them.
+        InputError: for doses that are not a 1-D float64 array, and as :func:`compose_tablets`
+            raises it.
+        TabletCompositionError: as :func:`compose_tablets` raises it.
 
     >>> import numpy as np
     >>> venetoclax = [ureg.Quantity(s, "mg") for s in (10, 50, 100)]
     >>> tablet_counts(np.array([70.0, 0.0, 400.0]), ureg.milligram, venetoclax).tolist()
     [[2, 0, 0], [1, 0, 0], [0, 0, 4]]
     """
-    xp = array_namespace(doses, "doses")
-    made = {} if made is None else made
-    distinct, inverse = xp.unique_inverse(xp.reshape(doses, (-1,)))
+    xp, d = float_array(doses, "doses")
+    distinct, inverse = xp.unique_inverse(d)
     table = xp.zeros((len(strengths), distinct.shape[0]), dtype=xp.int64)
     for k in range(distinct.shape[0]):
         value = float(distinct[k])
         if value == 0:
             continue
-        if value not in made:
-            counts = [0] * len(strengths)
-            for strength, number in compose_tablets(ureg.Quantity(value, unit), strengths):
-                j = next(i for i, s in enumerate(strengths) if s is strength)
-                counts[j] = number
-            made[value] = counts
-        table[:, k] = xp.asarray(made[value], dtype=xp.int64)
+        counts = [0] * len(strengths)
+        for strength, number in compose_tablets(ureg.Quantity(value, unit), strengths):
+            j = next(i for i, s in enumerate(strengths) if s is strength)
+            counts[j] = number
+        table[:, k] = xp.asarray(counts, dtype=xp.int64)
     return xp.take(table, xp.reshape(inverse, (-1,)), axis=1)
 
 
@@ -289,32 +288,49 @@ def single_use_units(doses: Any, strengths: Sequence[float]) -> Any:
     dose need not be made exactly: what a syringe holds beyond the dose is discarded.
 
     Args:
-        doses: a float64 array of doses (a numpy array, or any array with an
-            ``__array_namespace__``), all in the unit of ``strengths``, 0 or more.
-        strengths: the strengths available, above 0, in one unit.
+        doses: a 1-D float64 array of doses (a numpy array, or any array with an
+            ``__array_namespace__``), all in the unit of ``strengths``, 0 or more. Other dtypes
+            and shapes are refused, not converted.
+        strengths: the strengths available, plain numbers (``int`` or ``float``, not ``bool``)
+            above 0, in one unit.
 
     Returns:
         An int64 array of shape ``(len(strengths), len(doses))``: row ``j`` counts strength ``j``.
 
     Raises:
-        InputError: for no strengths, a strength not above 0, a negative or non-finite dose, or
-            a dose with more than 100,000 combinations of its number of units to compare.
+        InputError: for doses that are not a 1-D float64 array; no strengths, or a strength
+            that is not a number above 0; a negative or non-finite dose; a dose needing more
+            than 10,000 units of the largest strength (naming ``strengths`` when the largest is
+            so small that the count passes the largest float); or a dose with more than 100,000
+            combinations of its number of units to compare (counted before any is listed).
 
     >>> import numpy as np
     >>> single_use_units(np.array([350.0, 500.0, 300.0, 0.0]), [300.0, 480.0]).tolist()
     [[0, 2, 1, 0], [1, 0, 0, 0]]
     """
-    xp = array_namespace(doses, "doses")
-    d = xp.reshape(xp.asarray(doses, dtype=xp.float64), (-1,))
-    sizes = [float(s) for s in strengths]
-    if not sizes or any(not math.isfinite(s) or s <= 0 for s in sizes):
-        raise InputError("strengths", "at least one strength above 0", strengths)
+    xp, d = float_array(doses, "doses")
+    expected = "at least one strength, each a number above 0"
+    if isinstance(strengths, str | bytes) or not isinstance(strengths, Iterable):
+        raise InputError("strengths", expected, strengths)
+    given = tuple(strengths)
+    if not given or not all(is_number(s) and 0 < s <= sys.float_info.max for s in given):
+        raise InputError("strengths", expected, strengths)
+    sizes = [float(s) for s in given]
     if not bool(xp.all(xp.isfinite(d))) or bool(xp.any(d < 0)):
         raise InputError("doses", "finite doses of 0 or more", "a negative or non-finite dose")
     order = sorted(range(len(sizes)), key=lambda j: -sizes[j])
     largest = sizes[order[0]]
     if d.shape[0] == 0:
         return xp.zeros((len(sizes), 0), dtype=xp.int64)
+    # Refused before any count is cast to int64 (which would overflow) or listed.
+    most = float(xp.max(d)) / largest
+    if most > _MAX_UNITS:
+        field = "strengths" if math.isinf(most) else "doses"
+        raise InputError(
+            field,
+            f"doses of at most {_MAX_UNITS:,} times the largest strength ({largest!r})",
+            f"a dose of {float(xp.max(d))!r}",
+        )
     # The totals are the int64 counts times the float64 strengths (numpy casts the counts).
     size_column = xp.asarray(sizes, dtype=xp.float64)
     # The fewest units: ceil(dose / largest), corrected where the float quotient is off by one.
@@ -331,11 +347,11 @@ def single_use_units(doses: Any, strengths: Sequence[float]) -> Any:
     # largest strengths first (combinations_with_replacement lists them so; the sort is stable).
     blocks = [xp.zeros((1, len(sizes)), dtype=xp.int64)]  # no unit: dose 0
     for count in counts:
-        combos = list(itertools.combinations_with_replacement(order, count))
-        if len(combos) > _MAX_COMBINATIONS:
+        # Counted first (units of k strengths: C(count + k - 1, k - 1)), never listed to see.
+        if math.comb(count + len(sizes) - 1, len(sizes) - 1) > _MAX_COMBINATIONS:
             raise InputError("doses", f"a dose of at most {_MAX_COMBINATIONS} combinations", count)
         rows = []
-        for combo in combos:
+        for combo in itertools.combinations_with_replacement(order, count):
             row = [0] * len(sizes)
             for j in combo:
                 row[j] += 1
