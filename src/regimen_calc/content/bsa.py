@@ -305,6 +305,11 @@ def _checked_bsa(
     return value
 
 
+#: The largest height × weight (cm × kg) the vectorised Mosteller formula computes; beyond it the
+#: product is no finite float. No patient comes near it (250 cm × 350 kg is 87,500).
+_PRODUCT_LIMIT = 1e300
+
+
 def bsa_array(
     formula: str,
     height_cm: Any,
@@ -381,6 +386,12 @@ def bsa_array(
                     normalize_sex(v, field=f"sex[{i}]")
                 raise
     if chosen.key == "mosteller":
+        if n and float(xp.max(h)) * float(xp.max(w)) > _PRODUCT_LIMIT:
+            # h × w would overflow the array arithmetic (with a floating-point warning): refuse
+            # the first such patient as the scalar formula does, before computing.
+            for k in xp.nonzero(h * (w / _PRODUCT_LIMIT) > 1.0)[0]:
+                i = int(k)
+                _checked_bsa(chosen, float(h[i]), float(w[i]), None, f"bsa[{i}]")
         out = xp.sqrt(h * w / 3600.0)
         bad = xp.nonzero(~(xp.isfinite(out) & (out > 0)))[0]
         if bad.shape[0]:  # as body_surface_area refuses it, naming the first such patient
