@@ -850,3 +850,78 @@ def test_a_dose_limit_error_built_by_hand_has_no_quantities() -> None:
     e = rc.DoseLimitError("mitoxantrone", 1, "140 mg", "70 mg", "single")
     assert (e.quantity, e.limit_quantity) == (None, None)
     assert e.args == ("mitoxantrone", 1, "140 mg", "70 mg", "single", None)
+
+
+# ------------------------------------------- ceilings and cycle totals in another unit
+# data/drugs.yaml: cladribine at most 40 mg a dose and 40 mg a day; at most 35 mg/m² a cycle.
+# Doses written in g are compared in the ceiling's unit (0.041 g = 41 mg), never as numbers.
+
+
+def _cladribine(
+    calc: str, dose: str, *, basis: str = "flat", per_unit: str = "1 mg", per_day: int = 1
+) -> object:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        drug="cladribine",
+        calculated_dose=ureg.Quantity(calc),
+        dose=ureg.Quantity(dose),
+        dose_per_unit=ureg.Quantity(per_unit),
+        basis=basis,
+        per_day=per_day,
+        held=False,
+    )
+
+
+def _on_days(*administrations: object) -> tuple[object, ...]:
+    from types import SimpleNamespace
+
+    return tuple(
+        SimpleNamespace(day=i + 1, administrations=(a,)) for i, a in enumerate(administrations)
+    )
+
+
+@pytest.mark.parametrize(
+    ("calc", "dose"),
+    [("0.041 g", "40 mg"), ("40 mg", "0.041 g"), ("0.041 g", "0.041 g"), ("41000 mcg", "40 mg")],
+)
+def test_a_dose_above_the_ceiling_in_another_unit_is_refused(calc: str, dose: str) -> None:
+    with pytest.raises(rc.DoseLimitError) as info:
+        check_ceilings(_on_days(_cladribine(calc, dose)))
+    assert info.value.kind == "single" and info.value.quantity.m_as("mg") == pytest.approx(41)
+    assert info.value.limit_quantity == ureg.Quantity(40, "mg")
+
+
+@pytest.mark.parametrize(("calc", "dose"), [("0.04 g", "0.04 g"), ("40000 mcg", "40 mg")])
+def test_a_dose_exactly_at_the_ceiling_in_another_unit_is_cladribine(calc: str, dose: str) -> None:
+    check_ceilings(_on_days(_cladribine(calc, dose)))  # 40 mg: exactly the ceiling, allowed
+
+
+def test_flat_doses_in_g_count_toward_the_per_m2_cycle_total() -> None:
+    from regimen_calc.engine.safety import check_flat_cycle_totals
+
+    # 0.0141 g = 14.1 mg a day over 2 m² = 7.05 mg/m²; five days 35.25 mg/m² > 35 mg/m². The
+    # total passes 35 on day 5 (28.2 after day 4).
+    days = _on_days(*(_cladribine("0.0141 g", "0.0141 g") for _ in range(5)))
+    with pytest.raises(rc.DoseLimitError) as info:
+        check_flat_cycle_totals(days, ureg.Quantity(2, "m**2"))
+    assert info.value.kind == "cycle" and info.value.day == 5
+    # Four such days and one of 0.0131 g: (4 × 14.1 + 13.1) / 2 = 34.75 mg/m², within the limit.
+    within = _on_days(
+        *(_cladribine("0.0141 g", "0.0141 g") for _ in range(4)),
+        _cladribine("0.0131 g", "0.0131 g"),
+    )
+    check_flat_cycle_totals(within, ureg.Quantity(2, "m**2"))
+
+
+def test_per_m2_doses_in_another_unit_count_with_the_flat_ones() -> None:
+    from regimen_calc.engine.safety import check_flat_cycle_totals
+
+    # Day 1: 0.02 g/m² written (20 mg/m²); day 2: a flat 31 mg over 2 m² (15.5 mg/m²): 35.5 > 35,
+    # passed on day 2. Without the per-m² day the flat dose alone is 15.5: within.
+    per_m2 = _cladribine("40 mg", "40 mg", basis="bsa", per_unit="0.02 g/m**2")
+    flat = _cladribine("31 mg", "31 mg")
+    with pytest.raises(rc.DoseLimitError) as info:
+        check_flat_cycle_totals(_on_days(per_m2, flat), ureg.Quantity(2, "m**2"))
+    assert info.value.day == 2
+    check_flat_cycle_totals(_on_days(flat), ureg.Quantity(2, "m**2"))
