@@ -1,4 +1,4 @@
-"""JSON: Schedule.to_dict() as JSON, checked against the shipped JSON Schema (version 1.0)."""
+"""JSON: Schedule.to_dict() as JSON, checked against the shipped JSON Schema (version 1.1)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def validator() -> jsonschema.Draft202012Validator:
 def test_worked_example_matches_schema(validator) -> None:
     data = json.loads(render(worked_example(name="A", identifier="B"), "json"))
     validator.validate(data)
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert data["bsa"]["text"] == "1.82 m²"
     day5 = next(d for d in data["days"] if d["day"] == 5)
     vene = next(a for a in day5["administrations"] if a["drug"] == "venetoclax")
