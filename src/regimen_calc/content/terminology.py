@@ -53,6 +53,14 @@ _CODE_PATTERNS = {
     "ucum": re.compile(r"[0-9A-Za-z*/.\[\]{}^-]+"),
 }
 
+#: What each system's code looks like, as a problem message says it.
+_CODE_SHAPES = {
+    "atc": "an ATC code such as L01BC01",
+    "rxnorm": "an RxNorm code (digits)",
+    "snomed": "a SNOMED CT identifier (6 to 18 digits)",
+    "ucum": "a UCUM code such as mg/m2",
+}
+
 NOT_CONFIRMED = "not_confirmed"
 
 
@@ -120,7 +128,7 @@ def _coding(ck: ProblemCollector, value: object, path: str, system: str, uri: st
         return None
     code = ck.text(entry.get("code"), f"{path}.code")
     if code and not _CODE_PATTERNS[system].fullmatch(code):
-        ck.expected(f"{path}.code", f"a {system} code", code)
+        ck.expected(f"{path}.code", _CODE_SHAPES[system], code)
     display = ck.text(entry.get("display"), f"{path}.display")
     source = ck.text(entry.get("source"), f"{path}.source")
     note = ck.text(entry["note"], f"{path}.note") if "note" in entry else None
@@ -172,7 +180,7 @@ def _parse_terminology(raw: object, *, file: str = TERMINOLOGY_FILE) -> _Termino
                 continue
             code = ck.text(entry.get("ucum"), f"{path}.ucum")
             if code and not _CODE_PATTERNS["ucum"].fullmatch(code):
-                ck.expected(f"{path}.ucum", "a UCUM code", code)
+                ck.expected(f"{path}.ucum", _CODE_SHAPES["ucum"], code)
             units[str(text)] = UnitCode(
                 text=str(text),
                 ucum=code,
