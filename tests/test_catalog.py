@@ -174,3 +174,38 @@ def test_the_refusal_lists_every_known_name() -> None:
         "a generic name from the drug catalog (" + ", ".join(known_drugs()) + ")"
     )
     assert str(err.value).endswith("found 'ara-C'")
+
+
+@pytest.mark.parametrize("name", known_drugs())
+def test_every_catalog_drug_has_its_codes_or_an_explicit_not_confirmed(name: str) -> None:
+    codes = drug_info(name).codes
+    assert codes is not None, name
+    for coding in (codes.atc, codes.rxnorm):
+        if coding.confirmed:
+            assert coding.source and coding.display, name
+        else:  # never a guessed code: the note says there is none
+            assert coding.code is None and coding.note and "no confirmed" in coding.note, name
+    # No RxNorm code is confirmed for any bundled drug.
+    assert not codes.rxnorm.confirmed
+
+
+def test_catalog_atc_codes_are_those_of_the_who_index() -> None:
+    # WHO ATC/DDD Index (atcddd.fhi.no), 2026-04-25 edition: L01BB04 cladribine, L01BC01
+    # cytarabine, L03AA02 filgrastim, L01XX52 venetoclax, L01DB07 mitoxantrone, L01CB01
+    # etoposide, L01BC07 azacitidine, L01DB04 aclarubicin; no entry for liposomal mitoxantrone.
+    found = {n: drug_info(n).codes.atc.code for n in known_drugs()}  # type: ignore[union-attr]
+    assert found == {
+        "cladribine": "L01BB04",
+        "cytarabine": "L01BC01",
+        "filgrastim": "L03AA02",
+        "venetoclax": "L01XX52",
+        "mitoxantrone": "L01DB07",
+        "mitoxantrone liposome": None,
+        "etoposide": "L01CB01",
+        "azacitidine": "L01BC07",
+        "aclarubicin": "L01DB04",
+    }
+
+
+def test_a_drug_built_in_code_has_no_codes() -> None:
+    assert Drug(name="x").codes is None

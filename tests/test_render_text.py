@@ -82,6 +82,8 @@ def test_no_forbidden_notation(schedule, fmt: str) -> None:
     assert isinstance(out, str)
     if fmt == "ics":  # unfold the 75-octet lines: a fold can cut "drug" into "dr" and "ug"
         out = out.replace("\r\n ", "")
+    if fmt == "json":  # a UCUM code is for machines and UCUM writes microgram "ug": not printed
+        out = re.sub(r'"ucum": "[^"]*"', '"ucum": ""', out)
     assert forbidden_notation(out) == [], fmt
 
 

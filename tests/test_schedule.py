@@ -497,7 +497,7 @@ def test_to_dict_is_json_and_keeps_provenance() -> None:
 
     d = rc.load_regimen("CAV").schedule(A).to_dict()
     json.dumps(d)
-    assert d["schema_version"] == "1.0"
+    assert d["schema_version"] == "1.1"
     assert d["bsa"]["text"] == "1.75 m²"
     cyt = next(a for a in d["days"][0]["administrations"] if a["drug"] == "cytarabine")
     assert cyt["provenance"]["days"] == {

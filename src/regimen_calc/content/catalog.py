@@ -1,4 +1,5 @@
-"""The drug catalog (``data/drugs.yaml``): generic names, presentations and interaction rules."""
+"""The drug catalog (``data/drugs.yaml``): generic names, presentations, interaction rules and
+each drug's codes (ATC, RxNorm: :mod:`regimen_calc.content.terminology`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import functools
 import attrs
 import pint
 
+from regimen_calc.content.checking import ProblemCollector
 from regimen_calc.content.tables import read_data
+from regimen_calc.content.terminology import DrugCodes, parse_drug_codes
 from regimen_calc.errors import InputError
 from regimen_calc.units import ureg
 
@@ -35,12 +38,19 @@ class Drug:
     #: The frequencies a regimen may give the drug at (empty: any), and the source saying so.
     frequencies: tuple[str, ...] = ()
     frequencies_source: str | None = None
+    #: The drug's ATC and RxNorm codes, each with its source or marked not confirmed (``None``
+    #: only for an entry built in code, outside the bundled catalog).
+    codes: DrugCodes | None = None
 
 
 @functools.cache
 def _catalog() -> dict[str, Drug]:
     out: dict[str, Drug] = {}
-    for entry in read_data("drugs.yaml")["drugs"]:
+    # The codes are checked field by field: a broken code is a load error naming its path in
+    # drugs.yaml, never a wrong code in an exported schedule.
+    ck = ProblemCollector("drugs.yaml")
+    for index, entry in enumerate(read_data("drugs.yaml")["drugs"]):
+        codes = parse_drug_codes(ck, entry.get("codes"), f"drugs[{index}].codes")
         pres = entry.get("presentations")
         presentation = None
         if pres:
@@ -58,7 +68,9 @@ def _catalog() -> dict[str, Drug]:
             instructions=tuple(
                 (" ".join(i["text"].split()), i["source"]) for i in entry.get("instructions", ())
             ),
+            codes=codes,
         )
+    ck.raise_if_any()
     return out
 
 

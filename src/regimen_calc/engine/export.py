@@ -1,8 +1,13 @@
 """The schedule as plain, JSON-able data. Versioned: see docs/json-schema.md.
 
-Quantities are written as ``{"value": number, "unit": "mg", "text": "1,750 mg"}``: the number for
-machines (unrounded where it is a calculated dose), the unit in ISMP notation, and the text exactly
-as the printed schedule shows it.
+Quantities are written as ``{"value": number, "unit": "mg", "ucum": "mg", "text": "1,750 mg"}``:
+the number for machines (unrounded where it is a calculated dose), the unit in ISMP notation, its
+UCUM code (``mcg`` is ``ug``, ``mg/m²`` is ``mg/m2``; null for a unit without a confirmed code), and
+the text exactly as the printed schedule shows it.
+
+Each administration carries its codes (``codes``): the route's SNOMED CT concept and the drug's ATC
+and RxNorm codes, each ``{"system", "code", "display"}`` or null where no code is confirmed (never a
+guessed one), with ``codes.not_confirmed`` saying which and why ("no confirmed RxNorm code").
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import pint
 
+from regimen_calc._version import distribution_version
+from regimen_calc.content.catalog import drug_info
+from regimen_calc.content.terminology import Coding, route_code, ucum
 from regimen_calc.engine.interactions import rule_confidence
 from regimen_calc.engine.policy import half_up
 from regimen_calc.wording.ismp import format_dose_per_unit, format_quantity, format_unit
@@ -22,11 +30,41 @@ if TYPE_CHECKING:
 
 
 def quantity(q: pint.Quantity | None, *, per_unit: bool = False) -> dict[str, Any] | None:
-    """A quantity as ``{"value", "unit", "text"}``."""
+    """A quantity as ``{"value", "unit", "ucum", "text"}``."""
     if q is None:
         return None
     text = format_dose_per_unit(q) if per_unit else format_quantity(q)
-    return {"value": float(q.magnitude), "unit": format_unit(q.units), "text": text}
+    unit = format_unit(q.units)
+    return {"value": float(q.magnitude), "unit": unit, "ucum": ucum(unit), "text": text}
+
+
+def _coding(c: Coding | None) -> dict[str, str] | None:
+    """A confirmed code as ``{"system", "code", "display"}``; ``None`` for none confirmed."""
+    if c is None or c.code is None:
+        return None
+    return {"system": c.system, "code": c.code, "display": c.display or ""}
+
+
+def _codes(a: Administration) -> dict[str, Any]:
+    """The administration's codes: route (SNOMED CT), drug (ATC, RxNorm), and which are missing.
+
+    ``not_confirmed`` maps each drug code left null to the catalog's note saying why, so that a
+    reader never takes a null for an oversight. A route left null is one the regimen did not give.
+    """
+    drug = drug_info(a.drug).codes
+    atc = None if drug is None else drug.atc
+    rxnorm = None if drug is None else drug.rxnorm
+    not_confirmed = {
+        name: (c.note if c is not None and c.note else f"no confirmed {label} code")
+        for name, label, c in (("atc", "ATC", atc), ("rxnorm", "RxNorm", rxnorm))
+        if c is None or not c.confirmed
+    }
+    return {
+        "route": None if a.route is None else _coding(route_code(a.route)),
+        "atc": _coding(atc),
+        "rxnorm": _coding(rxnorm),
+        "not_confirmed": not_confirmed,
+    }
 
 
 def _provenance(prov: Any) -> dict[str, Any]:
@@ -43,6 +81,7 @@ def _administration(a: Administration, rule_set: str) -> dict[str, Any]:
         "component": a.component,
         "drug": a.drug,
         "route": a.route,
+        "codes": _codes(a),
         "basis": a.basis,
         "dose_per_unit": quantity(a.dose_per_unit, per_unit=True),
         "basis_value": quantity(a.basis_value),
@@ -68,6 +107,7 @@ def _administration(a: Administration, rule_set: str) -> dict[str, Any]:
                 "operator": c.operator,
                 "threshold": c.threshold,
                 "unit": c.unit,
+                "ucum": ucum(c.unit),
                 "text": c.text,
             }
             for c in a.conditions
@@ -129,7 +169,8 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
     reg = s.regimen
     p = s.patient
     return {
-        "schema_version": "1.0",
+        "schema_version": "1.1",
+        "generator": {"name": "regimen_calc", "version": distribution_version()},
         "regimen": {
             "id": reg.id,
             "name": reg.name,
@@ -166,7 +207,11 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
         "cycle": s.cycle,
         "start": None if s.start is None else s.start.isoformat(),
         "bsa": quantity(s.bsa),
-        "bsa_unrounded": {"value": float(s.bsa_unrounded.to("m**2").magnitude), "unit": "m²"},
+        "bsa_unrounded": {
+            "value": float(s.bsa_unrounded.to("m**2").magnitude),
+            "unit": "m²",
+            "ucum": ucum("m²"),
+        },
         "bsa_formula": s.bsa_formula,
         "bsa_decimals": s.bsa_decimals,
         "bsa_capped": s.bsa_capped,

@@ -77,7 +77,7 @@ __all__ = [
     "default_policy",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 #: The highest cycle number accepted when a regimen does not state its number of cycles: far above
 #: any salvage course, and low enough that a typo such as 1000 is refused instead of scheduled.
