@@ -64,6 +64,7 @@ UCUM_CODES = {
     "mcg": "ug",  # UCUM's microgram; "mcg" is not a UCUM code
     "g": "g",
     "mg/m²": "mg/m2",
+    "g/m²": "g/m2",
     "mcg/kg": "ug/kg",
     "mg/kg": "mg/kg",
     "m²": "m2",
@@ -75,9 +76,9 @@ UCUM_CODES = {
     "min": "min",
 }
 
-#: Printed units with no confirmed UCUM code: written with "ucum": null. g/m² (high-dose
-#: cytarabine, "1 g/m²") is not among the confirmed codes of the table.
-UNITS_WITHOUT_UCUM = {"g/m²"}
+#: Printed units with no confirmed UCUM code (written with "ucum": null): none. g/m² (cytarabine
+#: "1 g/m²") is g/m2 in FHIR R4's Common UCUM units ("grams Per Square Meter").
+UNITS_WITHOUT_UCUM: set[str] = set()
 
 
 def test_the_code_systems_are_the_fhir_r4_uris() -> None:
