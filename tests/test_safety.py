@@ -925,3 +925,29 @@ def test_per_m2_doses_in_another_unit_count_with_the_flat_ones() -> None:
         check_flat_cycle_totals(_on_days(per_m2, flat), ureg.Quantity(2, "m**2"))
     assert info.value.day == 2
     check_flat_cycle_totals(_on_days(flat), ureg.Quantity(2, "m**2"))
+
+
+def test_a_cycle_total_exactly_at_the_limit_is_given_and_the_day_past_it_is_named() -> None:
+    from regimen_calc.engine.safety import check_flat_cycle_totals
+
+    area = ureg.Quantity(2, "m**2")
+    # Day 1: 0.02 g/m² written (20 mg/m²); day 2: a flat 30 mg over 2 m² (15 mg/m²): exactly
+    # 35 mg/m², the limit, allowed.
+    per_m2 = _cladribine("40 mg", "40 mg", basis="bsa", per_unit="0.02 g/m**2")
+    check_flat_cycle_totals(_on_days(per_m2, _cladribine("30 mg", "30 mg")), area)
+    # Flat 70 mg on day 1 is exactly 35 mg/m²; 1 mg more on day 2 passes it: day 2 is named.
+    days = _on_days(_cladribine("70 mg", "70 mg"), _cladribine("1 mg", "1 mg"))
+    with pytest.raises(rc.DoseLimitError) as info:
+        check_flat_cycle_totals(days, area)
+    assert info.value.day == 2
+
+
+def test_a_flat_dose_to_give_above_its_calculated_dose_counts_in_its_own_unit() -> None:
+    from regimen_calc.engine.safety import check_flat_cycle_totals
+
+    # Calculated 10 mg, to give 0.0141 g (14.1 mg): the larger counts. Five days over 2 m² is
+    # 35.25 mg/m², past 35.
+    days = _on_days(*(_cladribine("10 mg", "0.0141 g") for _ in range(5)))
+    with pytest.raises(rc.DoseLimitError) as info:
+        check_flat_cycle_totals(days, ureg.Quantity(2, "m**2"))
+    assert info.value.quantity.m_as("mg") == pytest.approx(70.5)
