@@ -942,12 +942,15 @@ def test_a_cycle_total_exactly_at_the_limit_is_given_and_the_day_past_it_is_name
     assert info.value.day == 2
 
 
-def test_a_flat_dose_to_give_above_its_calculated_dose_counts_in_its_own_unit() -> None:
+@pytest.mark.parametrize(("calc", "dose"), [("10 mg", "0.0141 g"), ("0.0141 g", "10 mg")])
+def test_the_larger_of_the_calculated_and_given_flat_dose_counts_in_its_own_unit(
+    calc: str, dose: str
+) -> None:
     from regimen_calc.engine.safety import check_flat_cycle_totals
 
-    # Calculated 10 mg, to give 0.0141 g (14.1 mg): the larger counts. Five days over 2 m² is
+    # 10 mg and 0.0141 g (14.1 mg): the larger counts, whichever it is. Five days over 2 m² is
     # 35.25 mg/m², past 35.
-    days = _on_days(*(_cladribine("10 mg", "0.0141 g") for _ in range(5)))
+    days = _on_days(*(_cladribine(calc, dose) for _ in range(5)))
     with pytest.raises(rc.DoseLimitError) as info:
         check_flat_cycle_totals(days, ureg.Quantity(2, "m**2"))
     assert info.value.quantity.m_as("mg") == pytest.approx(70.5)
